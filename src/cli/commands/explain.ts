@@ -1,0 +1,86 @@
+import { formatSpecIssue } from '../../errors.ts';
+import { planJob } from '../../jobs/plan-job.ts';
+import { loadJobSpecFile } from '../../spec/load.ts';
+import type { ClusterPlan, ReplicaPlan } from '../../strategies/plan.ts';
+import { type Command, requirePositionals } from '../command.ts';
+import { indent, table } from '../format.ts';
+
+function machineOf(replica: ReplicaPlan): string {
+  const { tpu, machineType } = replica.resources;
+  if (tpu) return `TPU ${tpu.type} (${tpu.topology})`;
+  return machineType ?? '-';
+}
+
+function acceleratorsOf(replica: ReplicaPlan): string {
+  const { tpu, accelerator } = replica.resources;
+  if (tpu) return `${tpu.chips / tpu.hosts} chips of ${tpu.chips}`;
+  return accelerator ? `${accelerator.count} × ${accelerator.type}` : '-';
+}
+
+function runsOf(replica: ReplicaPlan): string {
+  if (!replica.runsProgram) return 'TPU runtime only';
+  return replica.exitPolicy === 'must-succeed' ? 'program (must succeed)' : 'program (until job ends)';
+}
+
+function renderEnvValue(name: string, value: string): string {
+  if (name === 'TF_CONFIG' || name === 'STRATO_MESH') {
+    const pretty = JSON.stringify(JSON.parse(value), null, 2);
+    return `${name} =\n${indent(pretty, 4)}`;
+  }
+  return `${name} = ${value}`;
+}
+
+export function renderPlan(plan: ClusterPlan): string {
+  const lines = [
+    `Job ${plan.jobName}: ${plan.strategy}${plan.mesh ? ` with mesh ${JSON.stringify(plan.mesh)}` : ''} on ${plan.provider.name}`,
+    `Image:    ${plan.image ?? '(none: runs the command directly)'}`,
+    `Command:  ${[...(plan.command ?? ['(image entrypoint)']), ...plan.args].join(' ')}`,
+    `Run dir:  ${plan.runDir.root}`,
+    `Replicas in sync: ${plan.replicasInSync} (global batch = per-replica batch × ${plan.replicasInSync})`,
+    '',
+    table([
+      ['ROLE', 'INDEX', 'MACHINE', 'ACCELERATORS', 'HOST', 'RUNS'],
+      ...plan.replicas.map((r) => [
+        r.role,
+        String(r.index),
+        machineOf(r),
+        acceleratorsOf(r),
+        r.address,
+        runsOf(r),
+      ]),
+    ]),
+  ];
+  for (const data of plan.data)
+    lines.push('', `Data: ${data.source} → ${data.destination} (as $${data.env})`);
+  for (const replica of plan.replicas) {
+    lines.push('', `${replica.name}:`);
+    const entries = Object.entries(replica.env);
+    if (entries.length === 0) lines.push('  (runs nothing of the job)');
+    for (const [name, value] of entries) lines.push(indent(renderEnvValue(name, value), 2));
+  }
+  for (const warning of plan.warnings) lines.push('', `warning: ${formatSpecIssue(warning)}`);
+  return lines.join('\n');
+}
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'Print the cluster plan of a job spec: every replica, its machine and exact environment.',
+  usage: 'FILE [--json]',
+  description: `
+Shows the replica table (role, index, machine, accelerators, host), each replica's environment
+with TF_CONFIG pretty-printed, and how many replicas train in sync (for the global batch size).
+Nothing is submitted; cloud providers' host names are shown as they would be on the cloud (port 2222).`,
+  options: {
+    json: {
+      type: 'boolean',
+      description: 'Print the plan as one JSON object ({replicas: [{role, index, env, …}], …}).',
+    },
+  },
+  async run(args, io) {
+    const [file] = requirePositionals(this, args, 1, 'the spec file to explain');
+    const { spec, baseDir } = await loadJobSpecFile(file!);
+    const plan = planJob(spec, { baseDir });
+    io.out(args.values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
+    return 0;
+  },
+};

@@ -1,0 +1,84 @@
+/** `strato` entry point: dispatches to one command, prints errors as one line plus a hint. */
+
+import { readFileSync } from 'node:fs';
+import { StratoError, toStratoError } from '../errors.ts';
+import { type Command, commandHelp, parseCommandArgs } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { type CliIo, processIo } from './io.ts';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Strato: run TensorFlow distributed training on Cloud TPU and GPU machines, or on this one.',
+    '',
+    'Usage: strato COMMAND [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run `strato COMMAND --help` for a command's options.",
+    'Global options: --help, --version, --debug (stack traces on errors).',
+    'Exit codes: 0 ok, 1 the job or operation failed, 2 bad input or usage.',
+  ].join('\n');
+}
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command;
+  const names = COMMANDS.map((c) => c.name);
+  const near = names.filter((n) => n.startsWith(name.slice(0, 2)));
+  throw new StratoError('E_USAGE', `unknown command "${name}"`, {
+    hint:
+      near.length > 0
+        ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}? (strato --help lists all)`
+        : 'strato --help lists the commands',
+  });
+}
+
+export function reportError(error: unknown, io: CliIo, debug: boolean): number {
+  const err = toStratoError(error);
+  io.err(`error: ${err.message}`);
+  if (err.hint) io.err(`hint: ${err.hint}`);
+  if (debug)
+    io.err(
+      `[${err.code}] ${err.stack ?? ''}${err.cause instanceof Error ? `\ncaused by: ${err.cause.stack}` : ''}`,
+    );
+  return err.exitCode;
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      const topic = first === 'help' ? rest[0] : undefined;
+      io.out(topic ? commandHelp(findCommand(topic)) : mainHelp());
+      return 0;
+    }
+    if (first === '--version' || first === '-v') {
+      io.out(version());
+      return 0;
+    }
+    if (first.startsWith('-')) {
+      throw new StratoError('E_USAGE', `unknown option "${first}" before the command`, {
+        hint: 'strato --help lists the commands',
+      });
+    }
+    const command = findCommand(first);
+    const args = parseCommandArgs(command, rest);
+    if (args.values.help) {
+      io.out(commandHelp(command));
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    return reportError(error, io, debug);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Spec → plan for a given provider, with every check in one pass: the
+ * provider-fit check (capabilities) and the compiler's catalog and strategy
+ * rules. Used by validate, explain and submit alike.
+ */
+
+import { resolve } from 'node:path';
+import { SpecError, type SpecIssue } from '../errors.ts';
+import { checkProviderFit } from '../providers/capabilities.ts';
+import type { JobSpec } from '../spec/schema.ts';
+import { absoluteUri } from '../storage/uri.ts';
+import { compile } from '../strategies/compile.ts';
+import { type ClusterPlan, type CompileContext, defaultAddressOf } from '../strategies/plan.ts';
+
+export interface PlanOptions extends Partial<CompileContext> {
+  /** Folder of the spec file; relative paths resolve against it. */
+  baseDir?: string;
+}
+
+/** The run dir a spec gets when `output` is not set: a folder under `.strato/runs`. */
+export function defaultRunDir(spec: JobSpec, jobId = spec.name, cwd = process.cwd()): string {
+  return `file://${resolve(cwd, '.strato', 'runs', jobId)}`;
+}
+
+export function planJob(spec: JobSpec, options: PlanOptions = {}): ClusterPlan {
+  const baseDir = options.baseDir ?? process.cwd();
+  const fit = checkProviderFit(spec);
+  const errors: SpecIssue[] = [...fit.errors];
+  let plan: ClusterPlan | undefined;
+  try {
+    plan = compile(spec, {
+      ...options,
+      baseDir,
+      runDir: options.runDir ?? (spec.output ? absoluteUri(spec.output, baseDir) : defaultRunDir(spec)),
+      addressOf: options.addressOf ?? defaultAddressOf(spec.name),
+    });
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    errors.push(...error.issues);
+  }
+  if (errors.length > 0 || !plan) throw new SpecError(errors);
+  plan.warnings.unshift(...fit.warnings);
+  return plan;
+}

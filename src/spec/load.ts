@@ -1,0 +1,82 @@
+/**
+ * Parsing at the edge: YAML, JSON or TS/JS modules → a validated JobSpec, or
+ * one SpecError listing every problem. Inside Strato nothing re-validates.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
+import { SpecError, StratoError } from '../errors.ts';
+import { toSpecIssues } from './issues.ts';
+import { type JobSpec, type JobSpecInput, JobSpecSchema } from './schema.ts';
+
+/** Typed identity for TS users: `export default defineJob({...})` gets completion and checks. */
+export function defineJob(spec: JobSpecInput): JobSpecInput {
+  return spec;
+}
+
+/** Validates a spec object (from YAML or code). Throws SpecError with one issue per problem. */
+export function parseJobSpec(input: unknown, source?: string): JobSpec {
+  if (input === null || input === undefined) {
+    throw new SpecError([{ path: '', message: 'is empty', fix: 'start from a file in templates/' }], source);
+  }
+  const result = JobSpecSchema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  throw new SpecError(toSpecIssues(result.error.issues, JobSpecSchema, input), source);
+}
+
+/** Parses YAML (or JSON) text; syntax errors come back with line and column. */
+export function parseYaml(text: string, source?: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new SpecError(
+      doc.errors.map((error) => {
+        const pos = error.linePos?.[0];
+        const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+        return {
+          path: '',
+          message: `YAML syntax error${where}: ${error.message.split('\n')[0]}`,
+          fix: 'fix the YAML syntax',
+        };
+      }),
+      source,
+    );
+  }
+  return doc.toJS();
+}
+
+export interface LoadedSpec {
+  spec: JobSpec;
+  /** The file it came from. */
+  source: string;
+  /** The file's folder: relative paths in the spec resolve against it. */
+  baseDir: string;
+}
+
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+
+/** Reads a job spec file: `.yaml`/`.yml`/`.json`, or a module whose default export is the spec. */
+export async function loadJobSpecFile(file: string): Promise<LoadedSpec> {
+  const path = resolve(file);
+  const baseDir = dirname(path);
+  if (MODULE_EXTENSIONS.has(extname(path))) {
+    const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    return { spec: parseJobSpec(module.default, file), source: file, baseDir };
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StratoError(
+      code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO',
+      `cannot read ${file}: ${code ?? String(error)}`,
+      {
+        cause: error,
+        hint: code === 'ENOENT' ? 'check the path; templates/ has ready specs' : undefined,
+      },
+    );
+  }
+  return { spec: parseJobSpec(parseYaml(text, file), file), source: file, baseDir };
+}

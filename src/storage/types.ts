@@ -1,0 +1,85 @@
+/**
+ * One interface over object stores (`file://`, `gs://`, `s3://`). Data upload
+ * and metrics tailing both sit on it. Keys are `/`-separated paths inside the
+ * bucket; for `file://` the bucket is the file system root and a key is an
+ * absolute path without its leading `/`.
+ */
+
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** CRC32C of the content, base64 of the big-endian 4 bytes (as GCS reports it). */
+  crc32c?: string;
+  /** MD5 of the content, base64 (absent for composite objects). */
+  md5?: string;
+  /** Changes on every overwrite; used for conditional writes. */
+  generation?: string;
+  updated?: Date;
+  /** User metadata (e.g. the source file's mtime, recorded by the sync engine). */
+  metadata?: Record<string, string>;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  /** With `/`, keys below the next `/` after the prefix are rolled up into `prefixes`. */
+  delimiter?: string;
+  pageToken?: string;
+  maxResults?: number;
+}
+
+export interface ListPage {
+  objects: ObjectInfo[];
+  prefixes: string[];
+  nextPageToken?: string;
+}
+
+/** Byte range, `end` exclusive; `end` undefined means to the end of the object. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface WriteOptions {
+  metadata?: Record<string, string>;
+  contentType?: string;
+  /** Expected CRC32C (base64); the store refuses the write if the content does not match. */
+  crc32c?: string;
+}
+
+export interface ObjectStore {
+  readonly scheme: 'file' | 'gs' | 's3';
+  /** Bucket name; empty for `file://`. */
+  readonly bucket: string;
+  /** One page of objects; call again with `nextPageToken` for the next. */
+  list(options?: ListOptions): Promise<ListPage>;
+  /** Metadata of one object, or undefined when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | undefined>;
+  /** Bytes of an object (or a range of it). Throws E_NOT_FOUND when it does not exist. */
+  read(key: string, range?: ByteRange): Promise<Buffer>;
+  /** Streams an object (or a range of it). */
+  readStream(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Writes a whole object. The object appears under `key` only when complete:
+   * a failed or interrupted write never leaves a partial object behind.
+   */
+  write(key: string, data: Buffer | Readable, options?: WriteOptions): Promise<ObjectInfo>;
+  /** Deletes an object; deleting one that does not exist is a quiet no-op. */
+  delete(key: string): Promise<void>;
+  /** Releases connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** Every object under a prefix, following pages. */
+export async function* listAll(
+  store: ObjectStore,
+  options: Omit<ListOptions, 'pageToken'> = {},
+): AsyncGenerator<ObjectInfo> {
+  let pageToken: string | undefined;
+  do {
+    const page = await store.list({ ...options, ...(pageToken ? { pageToken } : {}) });
+    yield* page.objects;
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+}
