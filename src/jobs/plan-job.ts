@@ -4,22 +4,23 @@
  * rules. Used by validate, explain and submit alike.
  */
 
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { SpecError, type SpecIssue } from '../errors.ts';
 import { checkProviderFit } from '../providers/capabilities.ts';
 import type { JobSpec } from '../spec/schema.ts';
 import { absoluteUri } from '../storage/uri.ts';
 import { compile } from '../strategies/compile.ts';
 import { type ClusterPlan, type CompileContext, defaultAddressOf } from '../strategies/plan.ts';
+import { stratoHome } from './home.ts';
 
 export interface PlanOptions extends Partial<CompileContext> {
   /** Folder of the spec file; relative paths resolve against it. */
   baseDir?: string;
 }
 
-/** The run dir a spec gets when `output` is not set: a folder under `.strato/runs`. */
-export function defaultRunDir(spec: JobSpec, jobId = spec.name, cwd = process.cwd()): string {
-  return `file://${resolve(cwd, '.strato', 'runs', jobId)}`;
+/** The run dir a job gets when `output` is not set: `$STRATO_HOME/runs/<job id>`. */
+export function defaultRunDir(jobId: string, env: NodeJS.ProcessEnv = process.env): string {
+  return `file://${join(stratoHome(env), 'runs', jobId)}`;
 }
 
 export function planJob(spec: JobSpec, options: PlanOptions = {}): ClusterPlan {
@@ -31,7 +32,7 @@ export function planJob(spec: JobSpec, options: PlanOptions = {}): ClusterPlan {
     plan = compile(spec, {
       ...options,
       baseDir,
-      runDir: options.runDir ?? (spec.output ? absoluteUri(spec.output, baseDir) : defaultRunDir(spec)),
+      runDir: options.runDir ?? (spec.output ? absoluteUri(spec.output, baseDir) : defaultRunDir(spec.name)),
       addressOf: options.addressOf ?? defaultAddressOf(spec.name),
     });
   } catch (error) {

@@ -243,7 +243,7 @@ export const JobSpecSchema = z
     output: objectStoreUri()
       .optional()
       .describe(
-        'Run dir URI (model/, checkpoints/, logs/). Default on local: file://./.strato/runs/<job id>.',
+        'Run dir URI (model/, checkpoints/, logs/). Default on local: $STRATO_HOME/runs/<job id> (STRATO_HOME defaults to ~/.strato).',
       ),
     scheduling: SchedulingSchema.default({ spot: false, maxRestarts: 0 }),
     labels: z
