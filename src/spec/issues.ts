@@ -144,6 +144,10 @@ function convertIssue(issue: z.core.$ZodIssue, schema: z.ZodType, doc: unknown):
     }
     case 'invalid_value': {
       const allowed = issue.values.map((v) => String(v));
+      if (received === undefined) {
+        const example = allowed.length === 1 ? `: ${allowed[0]}` : ` (one of ${allowed.join(', ')})`;
+        return [{ path: at, message: 'is required', allowed, fix: `add ${at}${example}` }];
+      }
       const near = typeof received === 'string' ? closest(received, allowed, 1) : [];
       return [
         {

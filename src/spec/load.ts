@@ -31,12 +31,13 @@ export function parseYaml(text: string, source?: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new SpecError(
-      doc.errors.map((error) => {
+      // Later YAML errors are mostly echoes of the first; one precise line beats several vague ones.
+      doc.errors.slice(0, 1).map((error) => {
         const pos = error.linePos?.[0];
         const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
         return {
           path: '',
-          message: `YAML syntax error${where}: ${error.message.split('\n')[0]}`,
+          message: `YAML syntax error${where}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
           fix: 'fix the YAML syntax',
         };
       }),
