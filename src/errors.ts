@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'E_JOB_FAILED'
   /** A local file system or process operation failed. */
   | 'E_IO'
+  /** The target changed under the operation (a generation precondition failed); run again. */
+  | 'E_CONFLICT'
   /** A bug in Strato. */
   | 'E_INTERNAL';
 

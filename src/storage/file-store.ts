@@ -5,22 +5,20 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32c } from '@node-rs/crc32';
 import { StratoError } from '../errors.ts';
+import { crc32cBase64 } from './checksum.ts';
+import { formatMtime, MTIME_METADATA_KEY, parseMtime } from './mtime.ts';
 import type { ByteRange, ListOptions, ListPage, ObjectInfo, ObjectStore, WriteOptions } from './types.ts';
 
 /** Suffix of in-flight writes; listings skip them. */
 const PARTIAL_SUFFIX = '.strato-partial';
 
-export function crc32cBase64(value: number): string {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(value >>> 0);
-  return bytes.toString('base64');
-}
+export { crc32cBase64 };
 
 const toPath = (key: string) => `/${key.replace(/^\/+/, '')}`;
 const toKey = (path: string) => path.replace(/^\/+/, '').split(sep).join('/');
@@ -80,9 +78,16 @@ export class FileObjectStore implements ObjectStore {
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const s = await stat(toPath(key));
+      const s = await stat(toPath(key), { bigint: true });
       if (!s.isFile()) return undefined;
-      return { key, size: s.size, updated: s.mtime, generation: String(Math.trunc(s.mtimeMs * 1000)) };
+      return {
+        key,
+        size: Number(s.size),
+        updated: s.mtime,
+        generation: String(s.mtimeNs / 1000n),
+        // The file's own mtime stands for the metadata the sync engine records on cloud objects.
+        metadata: { [MTIME_METADATA_KEY]: formatMtime(s.mtimeNs) },
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -147,6 +152,10 @@ export class FileObjectStore implements ObjectStore {
           },
         );
       }
+      // A file's own mtime is its metadata here (the sync engine compares it with the
+      // source's); set before the rename, so the file never shows another one.
+      const mtime = parseMtime(options.metadata?.[MTIME_METADATA_KEY]);
+      if (mtime !== undefined) await utimes(partial, new Date(), Number(mtime) / 1e9);
       await rename(partial, path);
     } catch (error) {
       await rm(partial, { force: true });

@@ -46,6 +46,49 @@ export interface WriteOptions {
   contentType?: string;
   /** Expected CRC32C (base64); the store refuses the write if the content does not match. */
   crc32c?: string;
+  /**
+   * Write only if the object is at this generation now (`'0'`: only if it does
+   * not exist). Stores with generations (gs://) refuse otherwise with
+   * `E_CONFLICT`; it also makes a retried write safe. Others ignore it.
+   */
+  ifGenerationMatch?: string;
+}
+
+export interface DeleteOptions {
+  /** Delete only this generation; a newer one is left alone (quietly). */
+  ifGenerationMatch?: string;
+}
+
+/** What an interrupted upload's session was, so a later process can resume it. */
+export interface UploadSessionRecord {
+  /** The session URI (gs:// resumable sessions). */
+  uri: string;
+  /** Bytes the service has confirmed. */
+  committed: number;
+  /** CRC32C (as an unsigned int) of those bytes. */
+  crc: number;
+}
+
+export interface UploadSessionJournal {
+  load(): Promise<UploadSessionRecord | undefined>;
+  save(record: UploadSessionRecord): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface UploadFileOptions extends WriteOptions {
+  /** The file's size, as listed when the upload was planned. */
+  size: number;
+  /** Where a resumable upload keeps its session, so a killed process's upload resumes. */
+  journal?: UploadSessionJournal;
+  /** Called with bytes newly stored, for progress. */
+  onBytes?: (bytes: number) => void;
+}
+
+export interface BucketInfo {
+  name: string;
+  /** As the cloud names it, e.g. `US-CENTRAL1`, `US` (multi-region). */
+  location?: string;
+  locationType?: string;
 }
 
 export interface ObjectStore {
@@ -66,7 +109,15 @@ export interface ObjectStore {
    */
   write(key: string, data: Buffer | Readable, options?: WriteOptions): Promise<ObjectInfo>;
   /** Deletes an object; deleting one that does not exist is a quiet no-op. */
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: DeleteOptions): Promise<void>;
+  /**
+   * Uploads a local file, streamed (never read whole into memory when large),
+   * CRC32C-checked, resumable where the store can resume. Stores without it
+   * get `write(key, stream)`.
+   */
+  uploadFile?(key: string, path: string, options: UploadFileOptions): Promise<ObjectInfo>;
+  /** The bucket, or undefined when it does not exist (file:// has none). */
+  findBucket?(): Promise<BucketInfo | undefined>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,123 @@
+import { StratoError } from '../../errors.ts';
+import type { FakeCloudOptions } from '../../testing/fake-cloud.ts';
+import type { FakeGcsBucket } from '../../testing/fake-gcs/index.ts';
+import type { Command } from '../command.ts';
+import type { CliIo } from '../io.ts';
+
+/** Single-quotes a value for a POSIX shell `export` line. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function parseBucket(spec: string): FakeGcsBucket {
+  const [name, location] = spec.split(':');
+  return location ? { name: name!, location } : { name: name! };
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StratoError('E_USAGE', `--port ${value} is not a port number`, {
+      hint: 'use 0-65535 (0: any free port)',
+    });
+  }
+  return port;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Starts the fake cloud, prints where it is, runs until `until` settles, then stops it. */
+export async function runFakeCloud(
+  options: FakeCloudOptions,
+  io: CliIo,
+  json: boolean,
+  until: Promise<unknown>,
+): Promise<number> {
+  // Loaded on use: the fakes pull in gRPC and the Vertex protos, which no other command needs.
+  const { startFakeCloud } = await import('../../testing/fake-cloud.ts');
+  const fake = await startFakeCloud(options);
+  try {
+    const exports = Object.entries(fake.env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+    if (json) {
+      io.out(JSON.stringify(fake.endpoints));
+      io.out(exports.join('\n'));
+    } else {
+      io.out('Fake cloud on loopback:');
+      for (const [service, endpoint] of Object.entries(fake.endpoints))
+        io.out(`  ${service.padEnd(8)} ${endpoint}`);
+      io.out('\nPoint clients at it (gcloud, rclone remote "fakegcs:", client libraries):');
+      io.out(exports.map((line) => `  ${line}`).join('\n'));
+      io.out('\nRunning until interrupted (Ctrl-C).');
+    }
+    await until;
+  } finally {
+    await fake.close();
+  }
+  return 0;
+}
+
+export const fakeCloudCommand: Command = {
+  name: 'fake-cloud',
+  summary: 'Run the fake cloud (Cloud Storage, …) on loopback until interrupted.',
+  usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]...',
+  description: `
+Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,
+so stock clients and Strato itself can run against them with no account. Prints each service's
+endpoint and the environment to export; stops cleanly on SIGINT or SIGTERM.
+With --json the first line is one JSON object of endpoints, e.g. {"storage":"http://127.0.0.1:PORT"}.`,
+  options: {
+    json: { type: 'boolean', description: 'First line: one JSON object with each service endpoint.' },
+    port: {
+      type: 'string',
+      valueName: 'N',
+      description: 'Port of the storage fake (default: any free port).',
+    },
+    host: { type: 'string', valueName: 'ADDR', description: 'Interface to bind (default 127.0.0.1).' },
+    'data-dir': {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Keep object bytes and the index under DIR (survives restarts) instead of in memory.',
+    },
+    verbose: { type: 'boolean', short: 'v', description: 'Print one line per request to stderr.' },
+    bucket: {
+      type: 'string',
+      multiple: true,
+      valueName: 'NAME[:LOCATION]',
+      description: 'Create this bucket at start, e.g. my-data:US-CENTRAL1 (repeatable).',
+    },
+  },
+  async run(args, io) {
+    const port = parsePort(args.values.port as string | undefined);
+    const buckets = ((args.values.bucket as string[] | undefined) ?? []).map(parseBucket);
+    const dataDir = args.values['data-dir'] as string | undefined;
+    const host = args.values.host as string | undefined;
+    return runFakeCloud(
+      {
+        ...(host ? { host } : {}),
+        storage: {
+          ...(port !== undefined ? { port } : {}),
+          ...(dataDir ? { dataDir } : {}),
+          buckets,
+          ...(args.values.verbose
+            ? { onRequest: (r) => io.err(`${r.method} ${r.url} -> ${r.status || 'connection cut'}`) }
+            : {}),
+        },
+      },
+      io,
+      Boolean(args.values.json),
+      untilSignal(),
+    );
+  },
+};

@@ -1,0 +1,40 @@
+/**
+ * URI → object store. Each cloud's store (and its SDK) is imported only when
+ * a URI of its scheme is opened, so commands that never touch gs:// or s3://
+ * never load those SDKs.
+ */
+
+import { FileObjectStore, fileKey } from './file-store.ts';
+import type { GcsStoreOptions } from './gcs/store.ts';
+import type { S3StoreOptions } from './s3/store.ts';
+import type { ObjectStore } from './types.ts';
+import { parseObjectUri } from './uri.ts';
+
+export interface StoreOptions {
+  /** Options for gs:// stores: endpoint (a fake's), credentials, retries, transport. */
+  gcs?: GcsStoreOptions;
+  /** Options for s3:// stores: endpoint, region, credentials. */
+  s3?: S3StoreOptions;
+  /** Relative `file://` URIs resolve against this; default: cwd. */
+  baseDir?: string;
+}
+
+export interface OpenedStore {
+  store: ObjectStore;
+  /** The URI's path inside the bucket (for file://, the absolute path without its leading `/`). */
+  key: string;
+}
+
+export async function openObjectStore(uri: string, options: StoreOptions = {}): Promise<OpenedStore> {
+  const parsed = parseObjectUri(uri, options.baseDir);
+  if (parsed.scheme === 'file') {
+    const key = fileKey(parsed.path);
+    return { store: new FileObjectStore(), key: uri.endsWith('/') && key !== '' ? `${key}/` : key };
+  }
+  if (parsed.scheme === 'gs') {
+    const { GcsObjectStore } = await import('./gcs/store.ts');
+    return { store: new GcsObjectStore(parsed.bucket, options.gcs), key: parsed.key };
+  }
+  const { S3ObjectStore } = await import('./s3/store.ts');
+  return { store: new S3ObjectStore(parsed.bucket, options.s3), key: parsed.key };
+}

@@ -1,0 +1,103 @@
+/**
+ * The fake cloud: every fake service on loopback, started together. Each
+ * service lives in its own folder (`fake-gcs/`, …) and knows nothing of the
+ * others; this file only starts them, collects their endpoints and the
+ * environment that points clients at them, and stops them.
+ */
+
+import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
+import {
+  type FakeVertex,
+  type FakeVertexOptions,
+  fakeVertexEnv,
+  startFakeVertex,
+} from './fake-vertex/index.ts';
+
+export interface FakeCloudOptions {
+  /** Interface every service binds; default 127.0.0.1. */
+  host?: string;
+  /** Fake Cloud Storage options, or false to leave it out. */
+  storage?: FakeGcsOptions | false;
+  /** Fake Vertex AI options, or false to leave it out. Its replicas reach the fake Cloud Storage. */
+  vertex?: FakeVertexOptions | false;
+}
+
+export interface FakeCloudEndpoints {
+  /** Cloud Storage JSON API base, `http://127.0.0.1:PORT`. */
+  storage?: string;
+  /** Vertex AI JobService (gRPC, plaintext), `127.0.0.1:PORT`. */
+  vertex?: string;
+  /** Vertex AI REST base (what `gcloud ai` speaks), `http://127.0.0.1:PORT/`. */
+  vertexRest?: string;
+}
+
+export interface FakeCloud {
+  endpoints: FakeCloudEndpoints;
+  /** Environment a process exports to reach the fakes with stock clients (gcloud, rclone, client libraries). */
+  env: Record<string, string>;
+  /** The storage fake, for fault injection and inspection. */
+  storage: FakeGcs | undefined;
+  /** The Vertex AI fake, for fault injection (preemption, stockouts) and inspection. */
+  vertex: FakeVertex | undefined;
+  close(): Promise<void>;
+}
+
+interface StartedService {
+  name: keyof FakeCloudEndpoints;
+  endpoint: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<FakeCloud> {
+  const host = options.host ?? '127.0.0.1';
+  const services: StartedService[] = [];
+  let storage: FakeGcs | undefined;
+  let vertex: FakeVertex | undefined;
+  try {
+    if (options.storage !== false) {
+      const gcs = await startFakeGcs({ host, ...options.storage });
+      storage = gcs;
+      services.push({
+        name: 'storage',
+        endpoint: gcs.endpoint,
+        env: fakeGcsEnv(gcs.endpoint),
+        close: () => gcs.close(),
+      });
+    }
+    if (options.vertex !== false) {
+      // Vertex AI: replicas write their outputs to gs:// URIs, on the fake Cloud Storage when there is one.
+      const replicaEnv: Record<string, string> = storage ? { STORAGE_EMULATOR_HOST: storage.endpoint } : {};
+      const fake = await startFakeVertex({
+        host,
+        ...options.vertex,
+        replicaEnv: { ...replicaEnv, ...options.vertex?.replicaEnv },
+      });
+      vertex = fake;
+      const env = fakeVertexEnv(fake);
+      services.push({ name: 'vertex', endpoint: fake.endpoint, env, close: () => fake.close() });
+      services.push({ name: 'vertexRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
+    // Further fakes (Cloud TPU, Compute Engine) start here the same way, each from its own folder.
+  } catch (error) {
+    await closeAll(services);
+    throw error;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    endpoints: Object.fromEntries(services.map((s) => [s.name, s.endpoint])),
+    env: Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>,
+    storage,
+    vertex,
+    close() {
+      closed ??= closeAll(services);
+      return closed;
+    },
+  };
+}
+
+async function closeAll(services: StartedService[]): Promise<void> {
+  const results = await Promise.allSettled(services.map((s) => s.close()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

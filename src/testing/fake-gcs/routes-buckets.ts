@@ -1,0 +1,77 @@
+/** Buckets: list, insert, get, patch, delete, storage layout (https://cloud.google.com/storage/docs/json_api/v1/buckets). */
+
+import type { FakeGcsContext } from './context.ts';
+import { badRequest, GcsHttpError } from './errors.ts';
+import { type Exchange, readJson, sendEmpty, sendJson } from './exchange.ts';
+import { bucketResource } from './resources.ts';
+
+/** Same rule as real GCS for names without dots (https://cloud.google.com/storage/docs/buckets#naming). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+interface BucketBody {
+  name?: string;
+  location?: string;
+  storageClass?: string;
+  labels?: Record<string, string>;
+}
+
+/** Handles `/b` and `/b/BUCKET`; returns false when the path is not a bucket route. */
+export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: string[]): Promise<boolean> {
+  const { state } = ctx;
+  if (rest.length === 1 && ex.method === 'GET') {
+    const items = [...state.buckets.values()]
+      .filter((b) => b.name.startsWith(ex.query.get('prefix') ?? ''))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((b) => bucketResource(b, ex.baseUrl));
+    sendJson(ex, 200, { kind: 'storage#buckets', items });
+    return true;
+  }
+  if (rest.length === 1 && ex.method === 'POST') {
+    const body = await readJson<BucketBody>(ex);
+    if (!body.name || !BUCKET_NAME.test(body.name))
+      throw badRequest(`Invalid bucket name: '${body.name ?? ''}'`);
+    const bucket = state.createBucket(body.name, {
+      ...(body.location ? { location: body.location } : {}),
+      ...(body.storageClass ? { storageClass: body.storageClass } : {}),
+      ...(body.labels ? { labels: body.labels } : {}),
+    });
+    sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));
+    return true;
+  }
+  if (rest.length === 3 && rest[2] === 'storageLayout' && ex.method === 'GET') {
+    // gcloud asks before recursive copies whether the bucket has a hierarchical namespace.
+    const bucket = state.getBucket(rest[1]!);
+    sendJson(ex, 200, {
+      kind: 'storage#storageLayout',
+      bucket: bucket.name,
+      location: bucket.location,
+      locationType: bucket.locationType,
+      hierarchicalNamespace: { enabled: false },
+    });
+    return true;
+  }
+  if (rest.length !== 2) return false;
+  const name = rest[1]!;
+  switch (ex.method) {
+    case 'GET':
+      sendJson(ex, 200, bucketResource(state.getBucket(name), ex.baseUrl));
+      return true;
+    case 'PATCH':
+    case 'PUT': {
+      const bucket = state.getBucket(name);
+      const body = await readJson<BucketBody>(ex);
+      if (body.labels) bucket.labels = { ...(ex.method === 'PATCH' ? bucket.labels : {}), ...body.labels };
+      if (body.storageClass) bucket.storageClass = body.storageClass;
+      bucket.metageneration++;
+      bucket.updated = new Date().toISOString();
+      sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));
+      return true;
+    }
+    case 'DELETE':
+      await state.deleteBucket(name);
+      sendEmpty(ex, 204);
+      return true;
+    default:
+      throw new GcsHttpError(405, 'methodNotAllowed', `${ex.method} is not allowed on a bucket`);
+  }
+}

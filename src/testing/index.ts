@@ -1,0 +1,19 @@
+/** `strato/testing`: the fake cloud, for tests and for trying Strato without an account. */
+
+export {
+  type FakeCloud,
+  type FakeCloudEndpoints,
+  type FakeCloudOptions,
+  startFakeCloud,
+} from './fake-cloud.ts';
+export {
+  type FakeGcs,
+  type FakeGcsBucket,
+  type FakeGcsOptions,
+  type Fault,
+  type FaultOptions,
+  type FaultRule,
+  fakeGcsEnv,
+  type RandomFaults,
+  startFakeGcs,
+} from './fake-gcs/index.ts';
