@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { SpecError, type SpecIssue } from '../errors.ts';
 import { checkProviderFit } from '../providers/capabilities.ts';
+import { preflightPlan } from '../providers/preflight.ts';
 import type { JobSpec } from '../spec/schema.ts';
 import { absoluteUri } from '../storage/uri.ts';
 import { compile } from '../strategies/compile.ts';
@@ -40,6 +41,9 @@ export function planJob(spec: JobSpec, options: PlanOptions = {}): ClusterPlan {
     errors.push(...error.issues);
   }
   if (errors.length > 0 || !plan) throw new SpecError(errors);
+  const preflight = preflightPlan(plan);
+  if (preflight.errors.length > 0) throw new SpecError(preflight.errors);
   plan.warnings.unshift(...fit.warnings);
+  plan.warnings.push(...preflight.warnings);
   return plan;
 }

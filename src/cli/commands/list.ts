@@ -1,0 +1,53 @@
+import { formatDuration } from '../../jobs/render.ts';
+import type { JobRecord } from '../../jobs/store.ts';
+import { getJob, listJobs } from '../../jobs/submit.ts';
+import { isTerminalState } from '../../providers/types.ts';
+import type { Command } from '../command.ts';
+import { table } from '../format.ts';
+
+function age(record: JobRecord, now: Date): string {
+  return formatDuration(now.getTime() - Date.parse(record.createdAt));
+}
+
+export const listCommand: Command = {
+  name: 'list',
+  summary: 'List jobs, newest first, with their state.',
+  usage: '[--json]',
+  description: `
+Jobs that have not ended are asked for their state again, so a job whose runner died shows as FAILED.`,
+  options: {
+    json: { type: 'boolean', description: 'Print one JSON record per line.' },
+  },
+  async run(args, io) {
+    const records: JobRecord[] = [];
+    for (const record of listJobs({ env: io.env })) {
+      if (isTerminalState(record.state)) {
+        records.push(record);
+        continue;
+      }
+      try {
+        const job = await getJob(record.id, { env: io.env });
+        await job.status();
+        records.push(job.record);
+      } catch {
+        records.push(record);
+      }
+    }
+    if (args.values.json) {
+      for (const record of records) io.out(JSON.stringify(record));
+      return 0;
+    }
+    if (records.length === 0) {
+      io.out('no jobs yet; start one with: strato run templates/quickstart.yaml');
+      return 0;
+    }
+    const now = new Date();
+    io.out(
+      table([
+        ['ID', 'STATE', 'PROVIDER', 'STRATEGY', 'REPLICAS', 'AGE'],
+        ...records.map((r) => [r.id, r.state, r.provider, r.strategy, String(r.replicaCount), age(r, now)]),
+      ]),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,40 @@
+import { getJob } from '../../jobs/submit.ts';
+import { type Command, requirePositionals } from '../command.ts';
+
+export const logsCommand: Command = {
+  name: 'logs',
+  summary: "Print a job's replica logs; --follow keeps printing until the job ends.",
+  usage: 'ID [--replica NAME] [--follow]',
+  description: `
+Lines are prefixed with their replica, e.g. [worker-1], unless --replica picks one.
+With --follow, new lines appear as the replicas write them; Ctrl-C stops following (not the job).`,
+  options: {
+    replica: {
+      type: 'string',
+      short: 'r',
+      valueName: 'NAME',
+      description: 'Only this replica, e.g. worker-1.',
+    },
+    follow: { type: 'boolean', short: 'f', description: 'Keep printing until the job ends.' },
+  },
+  async run(args, io) {
+    const [id] = requirePositionals(this, args, 1, 'the job id (see strato list)');
+    const job = await getJob(id!, { env: io.env });
+    const replica = typeof args.values.replica === 'string' ? args.values.replica : undefined;
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    try {
+      for await (const line of job.logs({
+        ...(replica ? { replica } : {}),
+        follow: Boolean(args.values.follow),
+        signal: stop.signal,
+      })) {
+        io.out(replica ? line.text : `[${line.replica}] ${line.text}`);
+      }
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+    return 0;
+  },
+};

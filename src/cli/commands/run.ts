@@ -1,0 +1,167 @@
+import type { JobEvent } from '../../jobs/events.ts';
+import type { Job } from '../../jobs/job.ts';
+import {
+  EpochLineBuilder,
+  formatMetric,
+  renderEpochCharts,
+  renderJobError,
+  renderMetricsSummary,
+  runningTime,
+} from '../../jobs/render.ts';
+import { submit } from '../../jobs/submit.ts';
+import { summarizeMetrics } from '../../metrics/summary.ts';
+import type { MetricEvent } from '../../metrics/types.ts';
+import type { JobStatus } from '../../providers/types.ts';
+import { type Command, requirePositionals } from '../command.ts';
+import type { CliIo } from '../io.ts';
+
+/** Live `batch_loss` lines at most this often, so a fast trainer does not flood the terminal. */
+const BATCH_LINE_INTERVAL_MS = 2000;
+/** How often the live display reads new metrics. */
+const METRICS_POLL_MS = 500;
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+
+function eventLine(event: JobEvent): string | undefined {
+  switch (event.type) {
+    case 'replica': {
+      const r = event.replica;
+      const detail =
+        r.state === 'RUNNING' && r.pid
+          ? ` (pid ${r.pid})`
+          : r.signal
+            ? ` (${r.signal})`
+            : r.exitCode !== undefined
+              ? ` (exit ${r.exitCode})`
+              : '';
+      return `${clock()}  ${r.name.padEnd(10)} ${r.state}${detail}`;
+    }
+    case 'state':
+      return `${clock()}  job        ${event.state}${event.message ? `: ${event.message}` : ''}`;
+    case 'restart':
+      return `${clock()}  restart    attempt ${event.restart.attempt}: ${event.restart.reason}`;
+    case 'ended':
+      return undefined;
+  }
+}
+
+/** Prints metric lines as the trainer writes them. */
+class MetricLines {
+  private readonly epochs = new EpochLineBuilder();
+  private lastBatchLine = 0;
+
+  constructor(private readonly io: CliIo) {}
+
+  show(event: MetricEvent, live: boolean): void {
+    const line = this.epochs.add(event);
+    if (line) this.io.out(`${clock()}  ${line}`);
+    if (live && event.tag === 'batch_loss' && Date.now() - this.lastBatchLine >= BATCH_LINE_INTERVAL_MS) {
+      this.lastBatchLine = Date.now();
+      this.io.out(`${clock()}  step ${event.step}  batch_loss ${formatMetric(event.value)}`);
+    }
+  }
+}
+
+async function followMetrics(job: Job, lines: MetricLines, signal: AbortSignal): Promise<void> {
+  for await (const event of job.metrics({ follow: true, pollIntervalMs: METRICS_POLL_MS, signal })) {
+    lines.show(event, true);
+  }
+}
+
+function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent[]): string {
+  const restarts = status.restarts.length;
+  const ran = runningTime(status, new Date());
+  const lines = [
+    '',
+    `${job.id} ${status.state}${ran ? ` in ${ran}` : ''} (attempt ${status.attempt}, ${restarts} restart${restarts === 1 ? '' : 's'})`,
+  ];
+  if (status.error && status.state !== 'SUCCEEDED') lines.push(renderJobError(status.error));
+  if (events.length > 0) {
+    lines.push(renderMetricsSummary(summarizeMetrics(events)));
+    const charts = renderEpochCharts(events);
+    if (charts) lines.push('', charts);
+  }
+  lines.push('', `more: strato status ${job.id} · strato logs ${job.id} · strato metrics ${job.id} --plot`);
+  return lines.join('\n');
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Submit a job and follow it to the end: replica states, live metrics, a summary.',
+  usage: 'FILE [--detach] [--docker]',
+  description: `
+Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED.
+Ctrl-C cancels the job cleanly (every replica stopped). If this process dies any other way,
+even by SIGKILL, the job is cancelled too. With --detach the job does not depend on this
+process: Ctrl-C only stops following, and \`strato status ID\` picks it up later.`,
+  options: {
+    detach: {
+      type: 'boolean',
+      short: 'd',
+      description: 'Let the job outlive this command (Ctrl-C stops following, not the job).',
+    },
+    docker: {
+      type: 'boolean',
+      description: 'Local provider: run replicas with `docker run` from container.image.',
+    },
+  },
+  async run(args, io) {
+    const [file] = requirePositionals(this, args, 1, 'the spec file to run');
+    const detach = Boolean(args.values.detach);
+    const job = await submit(file!, {
+      env: io.env,
+      stopWhenCallerExits: !detach,
+      ...(args.values.docker ? { docker: true } : {}),
+      onProgress: (message) => io.err(message),
+    });
+    io.out(
+      `${clock()}  submitted  ${job.id} (${detach ? 'detached: Ctrl-C stops following' : 'Ctrl-C cancels it'})`,
+    );
+    io.out(`${clock()}  run dir    ${job.runDir}`);
+
+    const stopFollowing = new AbortController();
+    let interrupts = 0;
+    const onInterrupt = () => {
+      interrupts++;
+      if (detach || interrupts > 1) {
+        io.err(`stopped following; ${job.id} goes on: strato status ${job.id}`);
+        stopFollowing.abort();
+        return;
+      }
+      io.err(`cancelling ${job.id} (Ctrl-C again to stop waiting)…`);
+      void job.cancel('Ctrl-C in strato run').catch(() => {});
+    };
+    process.on('SIGINT', onInterrupt);
+
+    const metricsStop = new AbortController();
+    const metricLines = new MetricLines(io);
+    const metricsShown = followMetrics(job, metricLines, metricsStop.signal).catch((error: unknown) => {
+      io.err(`metrics: ${(error as Error).message}`);
+    });
+    let final: JobStatus | undefined;
+    try {
+      for await (const event of job.events({ signal: stopFollowing.signal })) {
+        const line = eventLine(event);
+        if (line) io.out(line);
+        if (event.type === 'ended') final = event.status;
+      }
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+      metricsStop.abort();
+      await metricsShown;
+    }
+    if (!final) return 0;
+    // Everything, for the summary; epochs the live view had not shown yet are printed first.
+    const all: MetricEvent[] = [];
+    try {
+      for await (const event of job.metrics()) {
+        all.push(event);
+        metricLines.show(event, false);
+      }
+    } catch {
+      // No metrics written (e.g. the job failed before its first epoch): the summary says so.
+    }
+    io.out(renderSummary(job, final, all));
+    return final.state === 'SUCCEEDED' ? 0 : 1;
+  },
+};

@@ -1,0 +1,34 @@
+import { submit } from '../../jobs/submit.ts';
+import { type Command, requirePositionals } from '../command.ts';
+
+export const submitCommand: Command = {
+  name: 'submit',
+  summary: 'Start a job and return at once; it runs detached (follow it with status/logs).',
+  usage: 'FILE [--docker] [--json]',
+  description: `
+Validates FILE, stages its data, starts the job on its provider and prints the job id.
+The job keeps running after this command returns; from any later shell:
+  strato status ID    strato logs ID --follow    strato metrics ID    strato cancel ID`,
+  options: {
+    docker: {
+      type: 'boolean',
+      description: 'Local provider: run replicas with `docker run` from container.image.',
+    },
+    json: { type: 'boolean', description: 'Print {"id", "runDir", "jobDir"} as JSON.' },
+  },
+  async run(args, io) {
+    const [file] = requirePositionals(this, args, 1, 'the spec file to submit');
+    const job = await submit(file!, {
+      env: io.env,
+      ...(args.values.docker ? { docker: true } : {}),
+      onProgress: (message) => io.err(message),
+    });
+    if (args.values.json) {
+      io.out(JSON.stringify({ id: job.id, runDir: job.runDir, jobDir: job.record.jobDir }));
+    } else {
+      io.out(job.id);
+      io.err(`submitted ${job.id}; follow it with: strato logs ${job.id} --follow`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * Plain-text views of jobs for the CLI: the status block, replica table,
+ * failure details, metric lines and the final summary of `strato run`.
+ */
+
+import { table } from '../cli/format.ts';
+import { renderTerminalChart } from '../metrics/charts/terminal.ts';
+import { groupSeries } from '../metrics/series.ts';
+import type { MetricsSummary } from '../metrics/summary.ts';
+import type { MetricEvent } from '../metrics/types.ts';
+import type { JobError, JobStatus, ReplicaStatus } from '../providers/types.ts';
+import type { JobRecord } from './store.ts';
+
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** How long the job ran (or has been running, at `now`). */
+export function runningTime(status: Pick<JobStatus, 'startedAt' | 'endedAt'>, now: Date): string | undefined {
+  if (!status.startedAt) return undefined;
+  const end = status.endedAt ? Date.parse(status.endedAt) : now.getTime();
+  return formatDuration(Math.max(0, end - Date.parse(status.startedAt)));
+}
+
+export function replicaExit(replica: ReplicaStatus): string {
+  if (replica.signal) return replica.signal;
+  return replica.exitCode === undefined ? '' : String(replica.exitCode);
+}
+
+export function renderReplicaTable(replicas: readonly ReplicaStatus[]): string {
+  return table([
+    ['REPLICA', 'STATE', 'PID', 'EXIT'],
+    ...replicas.map((r) => [r.name, r.state, r.pid === undefined ? '' : String(r.pid), replicaExit(r)]),
+  ]);
+}
+
+export function renderJobError(error: JobError): string {
+  const lines = [`error: ${error.message}`];
+  if (error.lastLines && error.lastLines.length > 0) {
+    lines.push(`last lines of ${error.replica ?? 'the replica'}:`);
+    for (const line of error.lastLines) lines.push(`  | ${line}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderMetricsSummary(summary: MetricsSummary): string {
+  if (summary.latest.length === 0) return 'metrics: none yet';
+  const pace = summary.stepsPerSec === undefined ? '' : ` · ${summary.stepsPerSec.toFixed(1)} steps/s`;
+  return [
+    `metrics: last step ${summary.lastStep ?? '-'}${pace}`,
+    table([
+      ['RUN', 'TAG', 'STEP', 'VALUE'],
+      ...summary.latest.map((v) => [v.run || '.', v.tag, String(v.step), formatMetric(v.value)]),
+    ])
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  ].join('\n');
+}
+
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 1000 || (Math.abs(value) < 0.001 && value !== 0)
+    ? value.toExponential(3)
+    : value.toFixed(4);
+}
+
+export function renderStatus(record: JobRecord, status: JobStatus, now: Date): string {
+  const ran = runningTime(status, now);
+  const lines = [
+    `Job ${record.id}: ${status.state}`,
+    `  ${record.strategy} on ${record.provider}, ${record.replicaCount} replica(s), attempt ${status.attempt}` +
+      `${ran ? `, ran ${ran}` : ''}`,
+    `  created ${record.createdAt}`,
+    `  run dir ${record.runDir}`,
+  ];
+  if (status.message) lines.push(`  ${status.message}`);
+  lines.push('', renderReplicaTable(status.replicas));
+  if (status.restarts.length > 0) {
+    lines.push('', `restarts (${status.restarts.length}):`);
+    for (const restart of status.restarts)
+      lines.push(`  attempt ${restart.attempt} at ${restart.at}: ${restart.reason}`);
+  }
+  if (status.error && status.state !== 'SUCCEEDED') lines.push('', renderJobError(status.error));
+  return lines.join('\n');
+}
+
+/**
+ * Keras-layout epoch lines: once the train and validation values of an
+ * epoch are in, `epoch 3  loss 0.54 accuracy 0.80  val_loss … val_accuracy …`.
+ */
+export class EpochLineBuilder {
+  private readonly epochs = new Map<number, Map<string, number>>();
+  private readonly printed = new Set<number>();
+
+  /** Adds an event; returns the finished line for its epoch when this completes it. */
+  add(event: MetricEvent): string | undefined {
+    if (!event.tag.startsWith('epoch_')) return undefined;
+    const key = `${event.run === 'validation' ? 'val_' : ''}${event.tag.slice('epoch_'.length)}`;
+    let values = this.epochs.get(event.step);
+    if (!values) {
+      values = new Map();
+      this.epochs.set(event.step, values);
+    }
+    values.set(key, event.value);
+    if (
+      this.printed.has(event.step) ||
+      !['loss', 'accuracy', 'val_loss', 'val_accuracy'].every((k) => values.has(k))
+    )
+      return undefined;
+    this.printed.add(event.step);
+    return `epoch ${event.step + 1}  ${[...values].map(([k, v]) => `${k} ${formatMetric(v)}`).join('  ')}`;
+  }
+}
+
+/** Terminal charts of the epoch loss and accuracy (train and validation on the same axes). */
+export function renderEpochCharts(events: readonly MetricEvent[]): string {
+  const charts = groupSeries(events)
+    .filter((series) => series.tag === 'epoch_loss' || series.tag === 'epoch_accuracy')
+    .map((series) => renderTerminalChart(series, { width: 50, height: 8 }));
+  return charts.join('\n\n');
+}

@@ -1,0 +1,118 @@
+/**
+ * The job store: one folder per job under `$STRATO_HOME/jobs/<id>/`, with
+ * `job.json` — a durable, atomically written record any later process reads
+ * to reattach (status, logs, metrics, cancel). Other tools read `runDir`
+ * from it (`strato metrics <job id>`). Providers keep their own files
+ * beside it (the local provider's supervisor state and replica logs).
+ */
+
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StratoError } from '../errors.ts';
+import type { JobHandle, JobState, JobStatus } from '../providers/types.ts';
+import { isTerminalState } from '../providers/types.ts';
+import type { ProviderName, Strategy } from '../spec/schema.ts';
+import { findJson, writeJsonAtomic } from './atomic-json.ts';
+import { stratoHome } from './home.ts';
+import { isWellFormedJobId } from './ids.ts';
+
+export interface JobRecord {
+  version: 1;
+  id: string;
+  /** The spec's `name`. */
+  name: string;
+  provider: ProviderName;
+  strategy: Strategy;
+  /** Last known state (refreshed whenever anyone asks the provider). */
+  state: JobState;
+  /** The run dir URI: `model/`, `checkpoints/`, `logs/` (TensorBoard). */
+  runDir: string;
+  /** The job's own folder (replica logs, provider files). */
+  jobDir: string;
+  specFile?: string;
+  replicaCount: number;
+  createdAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  handle: JobHandle;
+  /** Last known full status. */
+  status?: JobStatus;
+}
+
+export interface JobStore {
+  /** `$STRATO_HOME/jobs`. */
+  readonly root: string;
+  jobDir(id: string): string;
+  /** Creates the job's folder (for the provider to use before the record exists). */
+  createJobDir(id: string): string;
+  save(record: JobRecord): void;
+  findJob(id: string): JobRecord | undefined;
+  /** The record, or E_NOT_FOUND naming the ids that exist. */
+  getJob(id: string): JobRecord;
+  /** Every record, newest first. */
+  list(): JobRecord[];
+  /** Stores a status just read from the provider; a terminal state on disk is never overwritten by a stale one. */
+  saveStatus(id: string, status: JobStatus, now?: Date): JobRecord;
+}
+
+const RECORD_FILE = 'job.json';
+
+export function createJobStore(home: string = stratoHome()): JobStore {
+  const root = join(home, 'jobs');
+  const recordPath = (id: string) => join(root, id, RECORD_FILE);
+
+  const store: JobStore = {
+    root,
+    jobDir: (id) => join(root, id),
+    createJobDir(id) {
+      const dir = join(root, id);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+    save(record) {
+      writeJsonAtomic(recordPath(record.id), record);
+    },
+    findJob(id) {
+      if (!isWellFormedJobId(id)) return undefined;
+      return findJson<JobRecord>(recordPath(id));
+    },
+    getJob(id) {
+      const record = store.findJob(id);
+      if (record) return record;
+      const ids = store.list().map((r) => r.id);
+      throw new StratoError('E_NOT_FOUND', `no job "${id}"`, {
+        hint:
+          ids.length === 0
+            ? `there are no jobs in ${root}; start one with \`strato run FILE\``
+            : `jobs that exist: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? `, … (${ids.length} in all; \`strato list\`)` : ''}`,
+      });
+    },
+    list() {
+      if (!existsSync(root)) return [];
+      const records: JobRecord[] = [];
+      for (const entry of readdirSync(root)) {
+        try {
+          const record = findJson<JobRecord>(recordPath(entry));
+          if (record) records.push(record);
+        } catch {
+          // A damaged record is not a reason to hide the others.
+        }
+      }
+      return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+    },
+    saveStatus(id, status, now = new Date()) {
+      const record = store.getJob(id);
+      if (isTerminalState(record.state) && !isTerminalState(status.state)) return record;
+      const updated: JobRecord = {
+        ...record,
+        state: status.state,
+        status,
+        updatedAt: now.toISOString(),
+        ...(status.endedAt ? { endedAt: status.endedAt } : {}),
+      };
+      store.save(updated);
+      return updated;
+    },
+  };
+  return store;
+}

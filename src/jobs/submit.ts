@@ -1,0 +1,137 @@
+/**
+ * The job lifecycle's front door: spec (object or file) → plan → data staged
+ * → provider.submit → a record in the job store → a `Job`. Also how any
+ * later process gets a job back (`getJob`) or lists them (`listJobs`).
+ */
+
+import { join } from 'node:path';
+import { loadProvider, type ProviderOptions } from '../providers/registry.ts';
+import type { Provider } from '../providers/types.ts';
+import { loadJobSpecFile, parseJobSpec } from '../spec/load.ts';
+import type { JobSpec, JobSpecInput } from '../spec/schema.ts';
+import { stageJobData } from '../storage/stage-data.ts';
+import { absoluteUri } from '../storage/uri.ts';
+import type { ClusterPlan } from '../strategies/plan.ts';
+import { stratoHome } from './home.ts';
+import { newJobId } from './ids.ts';
+import { Job } from './job.ts';
+import { planJob } from './plan-job.ts';
+import { createJobStore, type JobRecord, type JobStore } from './store.ts';
+
+export interface JobsOptions {
+  /** Where records live; default `$STRATO_HOME` or `~/.strato`. */
+  home?: string;
+  /** Environment of replicas (local) and of `STRATO_HOME`; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Options handed to the provider when it is loaded. */
+  providerOptions?: ProviderOptions;
+  /** Use this provider object instead of loading one by name (tests, embedding). */
+  provider?: Provider;
+}
+
+export interface SubmitOptions extends JobsOptions {
+  /** Folder relative paths in a spec object resolve against; default cwd (a file's own folder for files). */
+  baseDir?: string;
+  /** Run replicas in `docker run` from the image (local provider). */
+  docker?: boolean;
+  /** Cancel the job when this process exits without cancelling it (what `strato run` does). */
+  stopWhenCallerExits?: boolean;
+  /** Told about plan warnings and data staging. */
+  onProgress?(message: string): void;
+}
+
+interface Context {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  store: JobStore;
+}
+
+function contextOf(options: JobsOptions): Context {
+  const env = options.env ?? process.env;
+  const home = options.home ?? stratoHome(env);
+  return { home, env, store: createJobStore(home) };
+}
+
+async function providerFor(record: Pick<JobRecord, 'provider'>, options: JobsOptions): Promise<Provider> {
+  return options.provider ?? loadProvider(record.provider, options.providerOptions);
+}
+
+async function resolveSpec(
+  input: string | JobSpecInput | JobSpec,
+  options: SubmitOptions,
+): Promise<{ spec: JobSpec; baseDir: string; specFile?: string }> {
+  if (typeof input === 'string') {
+    const loaded = await loadJobSpecFile(input);
+    return { spec: loaded.spec, baseDir: options.baseDir ?? loaded.baseDir, specFile: loaded.source };
+  }
+  return { spec: parseJobSpec(input), baseDir: options.baseDir ?? process.cwd() };
+}
+
+/** Submits a job and returns as soon as the provider has accepted it. */
+export async function submit(
+  input: string | JobSpecInput | JobSpec,
+  options: SubmitOptions = {},
+): Promise<Job> {
+  const { home, env, store } = contextOf(options);
+  const { spec, baseDir, specFile } = await resolveSpec(input, options);
+  const provider = options.provider ?? (await loadProvider(spec.provider.name, options.providerOptions));
+  const jobId = newJobId(spec.name);
+  const runDir = spec.output ? absoluteUri(spec.output, baseDir) : `file://${join(home, 'runs', jobId)}`;
+
+  // The first compile counts the replicas, so the provider can name their addresses.
+  const probe = planJob(spec, { baseDir, runDir });
+  const context = provider.planContext ? await provider.planContext(jobId, probe.replicas.length) : {};
+  const plan: ClusterPlan = planJob(spec, { baseDir, runDir, ...context });
+  for (const warning of plan.warnings) options.onProgress?.(`warning: ${warning.path}: ${warning.message}`);
+
+  if (plan.data.length > 0) {
+    const { staged, warnings } = await stageJobData(plan, { baseDir });
+    const files = staged.reduce((sum, s) => sum + (s.summary?.files ?? 0), 0);
+    const bytes = staged.reduce((sum, s) => sum + (s.summary?.bytes ?? 0), 0);
+    const uploaded = staged.reduce((sum, s) => sum + (s.summary?.uploaded ?? 0), 0);
+    options.onProgress?.(
+      `staged ${files} data file(s), ${(bytes / 1e6).toFixed(1)} MB (${uploaded} copied) → ${plan.data.map((d) => d.destination).join(', ')}`,
+    );
+    for (const warning of warnings) options.onProgress?.(`warning: ${warning}`);
+  }
+
+  const jobDir = store.createJobDir(jobId);
+  const handle = await provider.submit(plan, {
+    jobId,
+    jobDir,
+    baseDir,
+    env,
+    ...(options.docker ? { docker: true } : {}),
+    ...(options.stopWhenCallerExits ? { stopWhenCallerExits: true } : {}),
+  });
+  const now = new Date().toISOString();
+  const record: JobRecord = {
+    version: 1,
+    id: jobId,
+    name: spec.name,
+    provider: spec.provider.name,
+    strategy: spec.strategy,
+    state: 'QUEUED',
+    runDir: plan.runDir.root,
+    jobDir,
+    ...(specFile ? { specFile } : {}),
+    replicaCount: plan.replicas.length,
+    createdAt: now,
+    updatedAt: now,
+    handle,
+  };
+  store.save(record);
+  return new Job(record, provider, store);
+}
+
+/** The job with this id, from any process. Throws E_NOT_FOUND (listing the ids that exist). */
+export async function getJob(id: string, options: JobsOptions = {}): Promise<Job> {
+  const { store } = contextOf(options);
+  const record = store.getJob(id);
+  return new Job(record, await providerFor(record, options), store);
+}
+
+/** Every job in the store, newest first, as last recorded (no provider calls). */
+export function listJobs(options: JobsOptions = {}): JobRecord[] {
+  return contextOf(options).store.list();
+}

@@ -1,0 +1,227 @@
+/**
+ * The `local` provider: every replica a process on this machine, with the
+ * environment a cloud replica gets and loopback addresses in TF_CONFIG.
+ *
+ * `submit` writes the plan next to a QUEUED record in the job folder and
+ * starts a detached supervisor process (`supervisor-main.ts`) that runs the
+ * job; any process can then read `supervisor.json` for the status, tail
+ * `logs/<replica>.log`, or cancel by signalling the supervisor.
+ */
+
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { StratoError } from '../../errors.ts';
+import { writeJsonAtomic } from '../../jobs/atomic-json.ts';
+import type { ClusterPlan, ReplicaRole } from '../../strategies/plan.ts';
+import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
+import {
+  isTerminalState,
+  type JobHandle,
+  type JobStatus,
+  type LogLine,
+  type LogOptions,
+  type Provider,
+  type SubmitContext,
+} from '../types.ts';
+import { dockerEngineAnswers } from './docker.ts';
+import { LineFollower } from './log-files.ts';
+import { allocatePorts, LOOPBACK_HOST } from './ports.ts';
+import { isProcessAlive, processStartTicks, signalProcess } from './proc.ts';
+import { reconcileDeadSupervisor, type SupervisorIdentity, supervisorOf } from './reconcile.ts';
+import { DEFAULT_GRACE_MS } from './replica-group.ts';
+import {
+  findLocalState,
+  initialLocalState,
+  jobFiles,
+  type LaunchSpec,
+  toJobStatus,
+  writeLocalState,
+} from './state.ts';
+import { supervisorNodeArgs } from './supervisor-launch.ts';
+
+export interface LocalProviderOptions {
+  /** SIGTERM → SIGKILL delay when stopping replicas. Default 10 s. */
+  graceMs?: number;
+  /** How often `logs --follow` and `cancel` look again. Default 200 ms. */
+  pollIntervalMs?: number;
+  /** Ports offered first to the cluster (tests offer a taken one). */
+  portCandidates?: readonly number[];
+  /** Start supervisors from a cached esbuild bundle (default) or from the sources under tsx. */
+  bundleSupervisor?: boolean;
+  now?(): Date;
+}
+
+interface LocalHandleData extends SupervisorIdentity {
+  jobDir: string;
+}
+
+function handleData(handle: JobHandle): LocalHandleData {
+  const data = handle.data as Partial<LocalHandleData>;
+  if (handle.provider !== 'local' || typeof data.jobDir !== 'string') {
+    throw new StratoError('E_INTERNAL', `not a local job handle: ${JSON.stringify(handle)}`);
+  }
+  return data as LocalHandleData;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createLocalProvider(options: LocalProviderOptions = {}): Provider {
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  const pollMs = options.pollIntervalMs ?? 200;
+  const now = options.now ?? (() => new Date());
+
+  function readStatus(handle: JobHandle): JobStatus {
+    const data = handleData(handle);
+    const state = reconcileDeadSupervisor(data.jobDir, data, now());
+    if (!state) {
+      throw new StratoError('E_NOT_FOUND', `local job ${handle.id} has no state in ${data.jobDir}`, {
+        hint: 'the job folder was removed; `strato list` shows the jobs that exist',
+      });
+    }
+    return toJobStatus(state);
+  }
+
+  const provider: Provider = {
+    name: 'local',
+    capabilities: PROVIDER_CAPABILITIES.local,
+
+    async planContext(_jobId, replicaCount) {
+      const ports = await allocatePorts(replicaCount, {
+        host: LOOPBACK_HOST,
+        ...(options.portCandidates ? { candidates: options.portCandidates } : {}),
+      });
+      const assigned = new Map<string, string>();
+      return {
+        addressOf(role: ReplicaRole, index: number) {
+          const key = `${role}-${index}`;
+          let address = assigned.get(key);
+          if (!address) {
+            const port = ports[assigned.size];
+            if (port === undefined) throw new StratoError('E_INTERNAL', `no port left for ${key}`);
+            address = `${LOOPBACK_HOST}:${port}`;
+            assigned.set(key, address);
+          }
+          return address;
+        },
+      };
+    },
+
+    async submit(plan: ClusterPlan, context: SubmitContext): Promise<JobHandle> {
+      if (context.docker && !dockerEngineAnswers()) {
+        throw new StratoError('E_UNSUPPORTED', '--docker: no Docker engine answers on this machine', {
+          hint: 'start Docker (docker info must work), or run without --docker',
+        });
+      }
+      const { jobDir, jobId } = context;
+      const files = jobFiles(jobDir);
+      mkdirSync(files.logs, { recursive: true });
+      for (const replica of plan.replicas)
+        if (replica.runsProgram) writeFileSync(files.replicaLog(replica.name), '');
+      const launch: LaunchSpec = {
+        jobId,
+        plan,
+        cwd: resolve(context.baseDir, plan.workingDir ?? '.'),
+        docker: context.docker ?? false,
+        graceMs,
+        stopWhenCallerExits: context.stopWhenCallerExits ?? false,
+      };
+      writeJsonAtomic(files.launch, launch);
+      writeLocalState(jobDir, initialLocalState(jobId, plan, now()));
+
+      const log = openSync(files.supervisorLog, 'a');
+      const owned = launch.stopWhenCallerExits;
+      const child = spawn(
+        process.execPath,
+        [
+          ...supervisorNodeArgs({ bundle: options.bundleSupervisor }),
+          jobDir,
+          ...(owned ? ['--owner-pipe'] : []),
+        ],
+        { cwd: jobDir, env: context.env, detached: true, stdio: [owned ? 'pipe' : 'ignore', log, log] },
+      );
+      closeSync(log);
+      if (child.pid === undefined) {
+        throw new StratoError('E_IO', `could not start the supervisor for ${jobId}`, {
+          hint: `see ${files.supervisorLog}`,
+        });
+      }
+      child.on('error', () => {});
+      child.unref();
+      // The pipe stays open as long as this process lives; it must not keep it alive.
+      child.stdin?.on('error', () => {});
+      (child.stdin as unknown as { unref?(): void } | null)?.unref?.();
+      const data: LocalHandleData = {
+        jobDir,
+        pid: child.pid,
+        ...(processStartTicks(child.pid) !== undefined ? { startTicks: processStartTicks(child.pid) } : {}),
+      };
+      return { provider: 'local', id: jobId, data: { ...data } };
+    },
+
+    async status(handle) {
+      return readStatus(handle);
+    },
+
+    logs(handle: JobHandle, logOptions: LogOptions = {}): AsyncIterable<LogLine> {
+      return followLogs(handle, logOptions, pollMs, readStatus);
+    },
+
+    async cancel(handle, reason = 'cancelled by request') {
+      const data = handleData(handle);
+      const status = readStatus(handle);
+      if (isTerminalState(status.state)) return;
+      const files = jobFiles(data.jobDir);
+      writeFileSync(files.cancelMarker, `${reason}\n`);
+      const state = findLocalState(data.jobDir);
+      const supervisor = state ? supervisorOf(state, data) : data;
+      if (supervisor.pid !== undefined && isProcessAlive(supervisor.pid, supervisor.startTicks)) {
+        signalProcess(supervisor.pid, 'SIGTERM');
+      }
+      // The supervisor stops the replicas within the grace period; give it that and a little more.
+      const deadline = Date.now() + graceMs + 10_000;
+      while (Date.now() < deadline) {
+        if (isTerminalState(readStatus(handle).state)) return;
+        await sleep(Math.min(pollMs, 50));
+      }
+      if (supervisor.pid !== undefined && isProcessAlive(supervisor.pid, supervisor.startTicks)) {
+        signalProcess(supervisor.pid, 'SIGKILL');
+      }
+      for (let i = 0; i < 100 && supervisor.pid !== undefined; i++) {
+        if (!isProcessAlive(supervisor.pid, supervisor.startTicks)) break;
+        await sleep(20);
+      }
+      readStatus(handle);
+    },
+  };
+  return provider;
+}
+
+async function* followLogs(
+  handle: JobHandle,
+  options: LogOptions,
+  pollMs: number,
+  readStatus: (handle: JobHandle) => JobStatus,
+): AsyncGenerator<LogLine> {
+  const { jobDir } = handleData(handle);
+  const status = readStatus(handle);
+  const names = status.replicas.filter((r) => r.state !== 'IDLE').map((r) => r.name);
+  if (options.replica !== undefined && !names.includes(options.replica)) {
+    throw new StratoError('E_NOT_FOUND', `job ${handle.id} has no replica "${options.replica}"`, {
+      hint: `replicas: ${names.join(', ')}`,
+    });
+  }
+  const files = jobFiles(jobDir);
+  const followers = (options.replica !== undefined ? [options.replica] : names).map(
+    (name) => [name, new LineFollower(files.replicaLog(name))] as const,
+  );
+  const interval = options.pollIntervalMs ?? pollMs;
+  for (;;) {
+    const ended = !options.follow || options.signal?.aborted || isTerminalState(readStatus(handle).state);
+    for (const [replica, follower] of followers) {
+      for (const text of follower.readNew(ended)) yield { replica, text };
+    }
+    if (ended) return;
+    await sleep(interval);
+  }
+}

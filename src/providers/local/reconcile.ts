@@ -1,0 +1,82 @@
+/**
+ * A job whose supervisor is gone (killed, crashed, machine rebooted) but
+ * whose record still says QUEUED or RUNNING: stop whatever of it still runs
+ * and end the record, so no reader ever shows it RUNNING forever. Any
+ * process that reads the status does this; doing it twice is harmless.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { isTerminalState } from '../types.ts';
+import { isProcessAlive, processesInGroup, signalGroup } from './proc.ts';
+import { findLocalState, jobFiles, type LocalJobState, writeLocalState } from './state.ts';
+
+export interface SupervisorIdentity {
+  pid?: number;
+  startTicks?: number;
+}
+
+export function supervisorOf(state: LocalJobState, fallback: SupervisorIdentity): SupervisorIdentity {
+  return state.supervisor.pid !== undefined ? state.supervisor : fallback;
+}
+
+export function isSupervisorAlive(state: LocalJobState, fallback: SupervisorIdentity): boolean {
+  const { pid, startTicks } = supervisorOf(state, fallback);
+  return pid !== undefined && isProcessAlive(pid, startTicks);
+}
+
+/** SIGKILLs what is left of the job's replica groups; returns how many groups had processes. */
+export function killLeftoverReplicas(state: LocalJobState): number {
+  let killed = 0;
+  for (const replica of state.replicas) {
+    if (replica.pgid === undefined || replica.pid === undefined) continue;
+    // The leader itself, if it is still the process we started.
+    const leaderAlive = isProcessAlive(replica.pid, replica.startTicks);
+    // Orphans of a dead leader keep its group id; the id cannot be reused while they live.
+    const orphans = leaderAlive ? [] : processesInGroup(replica.pgid);
+    if (leaderAlive || orphans.length > 0) {
+      signalGroup(replica.pgid, 'SIGKILL');
+      killed++;
+    }
+  }
+  return killed;
+}
+
+/**
+ * Ends the record of a job whose supervisor died. Returns the state as it is
+ * now (unchanged when the job already ended or its supervisor lives).
+ */
+export function reconcileDeadSupervisor(
+  jobDir: string,
+  fallback: SupervisorIdentity,
+  now: Date = new Date(),
+): LocalJobState | undefined {
+  const state = findLocalState(jobDir);
+  if (!state || isTerminalState(state.state) || isSupervisorAlive(state, fallback)) return state;
+  // It may have written its final state between our read and the liveness check.
+  const latest = findLocalState(jobDir);
+  if (!latest || isTerminalState(latest.state)) return latest;
+  const killed = killLeftoverReplicas(latest);
+  const { pid } = supervisorOf(latest, fallback);
+  const files = jobFiles(jobDir);
+  const cancelled = existsSync(files.cancelMarker);
+  const stopped = killed > 0 ? `; ${killed} replica group(s) it left were killed` : '';
+  const message = cancelled
+    ? `cancelled: ${readFileSync(files.cancelMarker, 'utf8').trim() || 'cancel requested'} (the supervisor had already gone${stopped})`
+    : `the job's supervisor (pid ${pid ?? 'unknown'}) died before the job ended${stopped}; see ${files.supervisorLog}`;
+  for (const replica of latest.replicas) {
+    if (replica.state === 'RUNNING' || replica.state === 'PENDING') {
+      replica.state = 'STOPPED';
+      replica.endedAt ??= now.toISOString();
+    }
+  }
+  const ended: LocalJobState = {
+    ...latest,
+    state: cancelled ? 'CANCELLED' : 'FAILED',
+    message,
+    error: { message },
+    endedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  writeLocalState(jobDir, ended);
+  return ended;
+}

@@ -1,0 +1,42 @@
+/**
+ * Provider name → the provider, loaded lazily: `strato explain` or a local
+ * run must not load a cloud SDK. Capabilities stay in `capabilities.ts`, so
+ * the central fit check runs without loading anything.
+ */
+
+import { StratoError } from '../errors.ts';
+import type { ProviderName } from '../spec/schema.ts';
+import type { LocalProviderOptions } from './local/index.ts';
+import type { Provider } from './types.ts';
+import type { VertexProviderOptions } from './vertex/index.ts';
+
+/** Options for whichever provider is loaded; each reads its own key. */
+export interface ProviderOptions {
+  local?: LocalProviderOptions;
+  /** Provider-specific options of other providers (endpoints, credentials). */
+  [provider: string]: unknown;
+}
+
+export type ProviderLoader = (options: ProviderOptions) => Promise<Provider>;
+
+export const PROVIDER_LOADERS: Readonly<Record<ProviderName, ProviderLoader | undefined>> = {
+  local: async (options) => (await import('./local/index.ts')).createLocalProvider(options.local),
+  vertex: async (options) =>
+    (await import('./vertex/index.ts')).createVertexProvider(
+      options.vertex as VertexProviderOptions | undefined,
+    ),
+  'tpu-vm': undefined,
+};
+
+export async function loadProvider(name: ProviderName, options: ProviderOptions = {}): Promise<Provider> {
+  const loader = PROVIDER_LOADERS[name];
+  if (!loader) {
+    const available = Object.entries(PROVIDER_LOADERS)
+      .filter(([, l]) => l)
+      .map(([n]) => n);
+    throw new StratoError('E_UNSUPPORTED', `provider "${name}" cannot submit jobs in this version`, {
+      hint: `providers that can: ${available.join(', ')}; \`strato explain\` still shows the plan`,
+    });
+  }
+  return loader(options);
+}

@@ -1,0 +1,79 @@
+/** Helpers for tests of the local provider: temp homes, waiting, and asking the OS what survived. */
+
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isProcessAlive, readProcStat } from '../../src/providers/local/proc.ts';
+import { findLocalState } from '../../src/providers/local/state.ts';
+import type { JobSpecInput } from '../../src/spec/schema.ts';
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Every process of a local job that still lives, as the OS sees it: the
+ * supervisor, the watchdog, each replica, and anything in a replica's
+ * process group (its children).
+ */
+export function survivingProcesses(jobDir: string): number[] {
+  const state = findLocalState(jobDir);
+  if (!state) return [];
+  const pids = new Set<number>();
+  const { pid, startTicks, watchdogPid } = state.supervisor;
+  if (pid !== undefined && isProcessAlive(pid, startTicks)) pids.add(pid);
+  if (watchdogPid !== undefined && isProcessAlive(watchdogPid)) pids.add(watchdogPid);
+  const groups = new Set(state.replicas.flatMap((r) => (r.pgid === undefined ? [] : [r.pgid])));
+  for (const replica of state.replicas) {
+    if (replica.pid !== undefined && isProcessAlive(replica.pid, replica.startTicks)) pids.add(replica.pid);
+  }
+  if (existsSync('/proc')) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readProcStat(Number(entry));
+      if (stat && groups.has(stat.pgid) && stat.state !== 'Z') pids.add(Number(entry));
+    }
+  }
+  return [...pids];
+}
+
+/** Waits until nothing of the job runs; fails naming what is left. */
+export async function expectNothingSurvives(jobDir: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    () => survivingProcesses(jobDir).length === 0,
+    `no process of ${jobDir} left`,
+    timeoutMs,
+  ).catch(() => {
+    throw new Error(`processes of the job still alive: ${survivingProcesses(jobDir).join(', ')}`);
+  });
+}
+
+/** A local job spec running `sh -c SCRIPT` on every replica. */
+export function shellSpec(script: string, overrides: Partial<JobSpecInput> = {}): JobSpecInput {
+  return {
+    apiVersion: 'strato.dev/v1',
+    kind: 'Job',
+    name: 'shell-job',
+    strategy: 'multi-worker-mirrored',
+    container: { command: ['sh', '-c', script] },
+    resources: { workers: { replicas: 2 } },
+    ...overrides,
+  };
+}
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
