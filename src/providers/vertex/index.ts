@@ -1,0 +1,249 @@
+/**
+ * The `vertex` provider: a cluster plan becomes a Vertex AI CustomJob
+ * (`custom-job.ts`), submitted idempotently (`submit.ts`), followed over its
+ * attempts with resubmission after preemption (`jobs.ts`), many jobs per
+ * ListCustomJobs (`watch.ts`). `@google-cloud/aiplatform` loads only when a
+ * method here first talks to Vertex.
+ *
+ * Endpoint: the regional `${region}-aiplatform.googleapis.com:443`, or
+ * `endpoint` in the options, or `STRATO_VERTEX_ENDPOINT` in the environment
+ * (`http://HOST:PORT` is plaintext gRPC, as the fake Vertex speaks;
+ * `https://HOST:PORT` or `HOST:PORT` is TLS). A job remembers the endpoint it
+ * was submitted to, so later processes find it there.
+ */
+
+import { StratoError } from '../../errors.ts';
+import type { ClusterPlan } from '../../strategies/plan.ts';
+import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
+import type { JobHandle, JobStatus, LogLine, LogOptions, Provider, SubmitContext } from '../types.ts';
+import { createVertexApi, type VertexApi, type VertexEndpointOptions } from './api.ts';
+import { nextPollDelayMs } from './job-state.ts';
+import { toJobStatus } from './job-status.ts';
+import { cancelVertexJob, refreshVertexJob, submitVertexJob } from './jobs.ts';
+import { currentAttempt, type VertexJobRecord } from './record.ts';
+import type { RetryPolicy } from './retry.ts';
+import { pollVertexJobs } from './watch.ts';
+
+export interface VertexProviderOptions {
+  /** Where the JobService is; default from `STRATO_VERTEX_ENDPOINT`, else the regional endpoint. */
+  endpoint?: VertexEndpointOptions;
+  /** Environment read for `STRATO_VERTEX_ENDPOINT`; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  retry?: RetryPolicy;
+  /**
+   * Pacing of `status`: callers may ask as often as they like (the job
+   * lifecycle asks every 250 ms); Vertex is asked again only after
+   * `nextPollDelayMs` of the job's state, times `scale` (tests use a small
+   * one; 0 asks every time). Default 1.
+   */
+  pollScale?: number;
+  /** Queue for capacity with FLEX_START (Dynamic Workload Scheduler), waiting at most `maxWaitSec`. */
+  flexStart?: { maxWaitSec?: number };
+  now?(): Date;
+}
+
+/** Handle data: the job record plus the endpoint it lives behind (when not the regional default). */
+interface VertexHandleData extends VertexJobRecord {
+  endpointUrl?: string;
+}
+
+export const VERTEX_ENDPOINT_ENV = 'STRATO_VERTEX_ENDPOINT';
+
+/** `http://h:p` → plaintext gRPC to h:p; `https://h:p` or `h:p` → TLS. */
+export async function parseEndpointUrl(url: string): Promise<VertexEndpointOptions> {
+  const match = /^(?:(https?):\/\/)?([^/:]+)(?::(\d+))?\/?$/.exec(url.trim());
+  if (!match) {
+    throw new StratoError(
+      'E_USAGE',
+      `${VERTEX_ENDPOINT_ENV}="${url}" is not HOST:PORT or http(s)://HOST:PORT`,
+      {
+        hint: 'e.g. http://127.0.0.1:8085 for the fake Vertex of `strato fake-cloud`',
+      },
+    );
+  }
+  const [, scheme, host, port] = match;
+  const out: VertexEndpointOptions = { apiEndpoint: host!, port: port ? Number(port) : 443 };
+  if (scheme === 'http') {
+    const grpc = await import('@grpc/grpc-js');
+    out.sslCreds = grpc.credentials.createInsecure();
+  }
+  return out;
+}
+
+function recordOf(handle: JobHandle): VertexHandleData {
+  const data = handle.data as Partial<VertexHandleData>;
+  if (handle.provider !== 'vertex' || data.provider !== 'vertex' || !Array.isArray(data.attempts)) {
+    throw new StratoError('E_NOT_FOUND', `no Vertex job behind handle ${handle.id}`, {
+      hint: 'the job record is not a Vertex one; `strato list` shows the jobs that exist',
+    });
+  }
+  if (data.attempts.length === 0) {
+    throw new StratoError('E_NOT_FOUND', `Vertex job ${handle.id} was never submitted`);
+  }
+  return data as VertexHandleData;
+}
+
+export function createVertexProvider(options: VertexProviderOptions = {}): Provider & {
+  /** Statuses of many jobs with one ListCustomJobs per project and region. */
+  statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]>;
+} {
+  const now = options.now ?? (() => new Date());
+  const env = options.env ?? process.env;
+  const pollScale = options.pollScale ?? 1;
+  /** Last status per job id, and when Vertex may be asked again. */
+  const paced = new Map<string, { status: JobStatus; vertexState: string; since: number; nextAt: number }>();
+
+  function remember(jobId: string, status: JobStatus, vertexState: string): void {
+    const at = now().getTime();
+    const previous = paced.get(jobId);
+    const since = previous && previous.vertexState === vertexState ? previous.since : at;
+    const delay = nextPollDelayMs(vertexState, at - since, pollScale);
+    if (delay === undefined || delay <= 0) paced.delete(jobId);
+    else paced.set(jobId, { status, vertexState, since, nextAt: at + delay });
+  }
+
+  async function endpointFor(
+    record?: VertexHandleData,
+  ): Promise<{ options: VertexEndpointOptions; url?: string }> {
+    const url = record ? record.endpointUrl : env[VERTEX_ENDPOINT_ENV];
+    if (url) return { options: { ...(await parseEndpointUrl(url)), ...options.endpoint }, url };
+    return { options: options.endpoint ?? {} };
+  }
+
+  async function withApi<T>(
+    project: string,
+    region: string,
+    record: VertexHandleData | undefined,
+    use: (api: VertexApi) => Promise<T>,
+  ): Promise<T> {
+    const { options: endpoint } = await endpointFor(record);
+    const api = await createVertexApi(project, region, {
+      ...endpoint,
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
+    try {
+      return await use(api);
+    } finally {
+      await api.close();
+    }
+  }
+
+  async function statusOf(handle: JobHandle): Promise<JobStatus> {
+    const record = recordOf(handle);
+    const cached = paced.get(handle.id);
+    if (cached && now().getTime() < cached.nextAt) return cached.status;
+    return withApi(record.project, record.region, record, async (api) => {
+      try {
+        const vertex = await refreshVertexJob(api, record, now(), options.retry);
+        const status = toJobStatus(record, vertex);
+        remember(handle.id, status, vertex.vertexState);
+        return status;
+      } catch (error) {
+        if (!(error instanceof StratoError) || error.code !== 'E_NOT_FOUND') throw error;
+        // The CustomJob was deleted behind our back: the job has vanished, it is not running.
+        return {
+          state: 'FAILED',
+          replicas: [],
+          attempt: currentAttempt(record).attempt,
+          restarts: [],
+          error: { message: `CustomJob ${currentAttempt(record).customJob} no longer exists (deleted?)` },
+          message: 'vanished from Vertex AI',
+        };
+      }
+    });
+  }
+
+  return {
+    name: 'vertex',
+    capabilities: PROVIDER_CAPABILITIES.vertex,
+
+    async submit(plan: ClusterPlan, context: SubmitContext): Promise<JobHandle> {
+      if (plan.provider.name !== 'vertex') {
+        throw new StratoError('E_INTERNAL', `a ${plan.provider.name} plan was given to the vertex provider`);
+      }
+      const { project, region } = plan.provider;
+      const { url } = await endpointFor(undefined);
+      const record = await withApi(project, region, undefined, (api) =>
+        submitVertexJob(api, plan, {
+          jobId: context.jobId,
+          now,
+          ...(options.retry ? { retry: options.retry } : {}),
+          ...(options.flexStart ? { flexStart: options.flexStart } : {}),
+        }),
+      );
+      const data: VertexHandleData = { ...record, ...(url ? { endpointUrl: url } : {}) };
+      return { provider: 'vertex', id: context.jobId, data: data as unknown as Record<string, unknown> };
+    },
+
+    status: statusOf,
+
+    async statusMany(handles) {
+      const records = handles.map(recordOf);
+      const apis = new Map<string, Promise<VertexApi>>();
+      const apiFor = (project: string, region: string) => {
+        const key = `${project}/${region}`;
+        if (!apis.has(key)) {
+          const record = records.find((r) => r.project === project && r.region === region);
+          apis.set(
+            key,
+            endpointFor(record).then(({ options: endpoint }) =>
+              createVertexApi(project, region, {
+                ...endpoint,
+                ...(options.retry ? { retry: options.retry } : {}),
+              }),
+            ),
+          );
+        }
+        return apis.get(key)!;
+      };
+      try {
+        const statuses = await pollVertexJobs(apiFor, records, now);
+        return statuses.map((vertex, i) => {
+          const status = toJobStatus(records[i]!, vertex);
+          remember(handles[i]!.id, status, vertex.vertexState);
+          return status;
+        });
+      } finally {
+        await Promise.all([...apis.values()].map(async (api) => (await api).close()));
+      }
+    },
+
+    logs(handle: JobHandle, logOptions: LogOptions = {}): AsyncIterable<LogLine> {
+      return vertexLogs(handle, logOptions, statusOf);
+    },
+
+    async cancel(handle) {
+      const record = recordOf(handle);
+      paced.delete(handle.id);
+      await withApi(record.project, record.region, record, (api) => cancelVertexJob(api, record));
+    },
+  };
+}
+
+/**
+ * Replica output of Vertex jobs goes to Cloud Logging, which Strato does not
+ * read yet: one line says where to find it; with `follow`, the iterator then
+ * waits for the job to end, as the contract asks.
+ */
+async function* vertexLogs(
+  handle: JobHandle,
+  options: LogOptions,
+  status: (handle: JobHandle) => Promise<JobStatus>,
+): AsyncGenerator<LogLine> {
+  const record = recordOf(handle);
+  const id = currentAttempt(record).customJob.split('/').at(-1);
+  yield {
+    replica: 'vertex',
+    text: `replica logs are in Cloud Logging: gcloud ai custom-jobs stream-logs ${id} --region=${record.region} --project=${record.project}`,
+  };
+  if (!options.follow) return;
+  const pollMs = options.pollIntervalMs ?? 10_000;
+  while (!options.signal?.aborted) {
+    const { state } = await status(handle);
+    if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** The registry's entry point. */
+export const createProvider = createVertexProvider;

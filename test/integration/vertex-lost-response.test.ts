@@ -1,0 +1,36 @@
+/**
+ * GIVEN the fake cloud WHEN the response to the create call is lost THEN the
+ * submit still ends with exactly one CustomJob, which runs to SUCCEEDED.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submit } from '../../src/jobs/submit.ts';
+import { startVertexCloud, trainerJob, type VertexCloud } from './vertex-support.ts';
+
+let env: VertexCloud;
+
+beforeAll(async () => {
+  env = await startVertexCloud();
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('Vertex lost create response end to end', () => {
+  it('ends with exactly one job when the create response is lost', async () => {
+    env.cloud.vertex!.faults.add({ method: 'CreateCustomJob', fault: 'lose-response' });
+    const job = await submit(trainerJob('e2e-lost-response', ['--epochs=1', '--train-examples=256']), {
+      provider: env.provider,
+      home: env.home,
+    });
+    const status = await job.wait({ pollIntervalMs: 50 });
+    expect(status.state, JSON.stringify(status.error)).toBe('SUCCEEDED');
+    const jobs = env.cloud.vertex!.service.list({
+      parent: 'projects/my-project/locations/us-central1',
+      filter: `labels.strato-job-id="${job.id}"`,
+    }).customJobs;
+    expect(jobs).toHaveLength(1);
+    expect(env.cloud.vertex!.faults.counts.injected).toBeGreaterThanOrEqual(1);
+  });
+});
