@@ -267,7 +267,7 @@ export type RoleResources = z.output<typeof RoleResourcesSchema>;
 export type ReplicatedRoleResources = z.output<typeof ReplicatedRoleResourcesSchema>;
 export type TpuResource = z.output<typeof TpuResourceSchema>;
 export type GpuAccelerator = z.output<typeof GpuAcceleratorSchema>;
-export type Provider = z.output<typeof ProviderSchema>;
+export type ProviderSpec = z.output<typeof ProviderSchema>;
 export type Mesh = z.output<typeof MeshSchema>;
 
 export const ROLE_NAMES = ['chief', 'workers', 'ps', 'evaluator'] as const;

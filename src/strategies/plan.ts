@@ -5,7 +5,7 @@
  */
 
 import type { SpecIssue } from '../errors.ts';
-import type { GpuAccelerator, JobSpec, Mesh, Provider, Strategy } from '../spec/schema.ts';
+import type { GpuAccelerator, JobSpec, Mesh, ProviderSpec, Strategy } from '../spec/schema.ts';
 
 /** `tpu-host` is one host of a TPU slice; the others are TF_CONFIG task types. */
 export type ReplicaRole = 'chief' | 'worker' | 'ps' | 'evaluator' | 'tpu-host';
@@ -70,7 +70,7 @@ export interface ClusterPlan {
   jobName: string;
   strategy: Strategy;
   mesh: Mesh | undefined;
-  provider: Provider;
+  provider: ProviderSpec;
   image: string | undefined;
   command: string[] | undefined;
   args: string[];

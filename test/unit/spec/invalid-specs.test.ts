@@ -445,6 +445,16 @@ const cases: Case[] = [
     path: 'provider.serviceAccount',
     message: /email/i,
   },
+  {
+    name: 'Vertex region that does not exist',
+    spec: withField(
+      vertexSpec({ resources: { workers: { machineType: 'n1-standard-8' } } }),
+      'provider.region',
+      'us-moon1',
+    ),
+    path: 'provider.region',
+    message: /Vertex AI/,
+  },
   { name: 'empty document', spec: null, path: '', message: /is empty/ },
 ];
 
