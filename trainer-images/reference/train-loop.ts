@@ -103,8 +103,8 @@ export async function train(
 ): Promise<TrainResult> {
   const { log, stop } = options;
   const chief = role.rank === 0;
-  const trainData = loadIdxSplit(config.dataDir, 'train', config.trainExamples);
-  const testData = chief ? loadIdxSplit(config.dataDir, 't10k') : undefined;
+  const trainData = await loadIdxSplit(config.dataDir, 'train', config.trainExamples);
+  const testData = chief ? await loadIdxSplit(config.dataDir, 't10k') : undefined;
   const shape: ModelShape = {
     features: trainData.features,
     hidden: config.hidden,

@@ -70,7 +70,7 @@ export async function runFakeCloud(
 
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
-  summary: 'Run the fake cloud (Cloud Storage, …) on loopback until interrupted.',
+  summary: 'Run the fake cloud (Cloud Storage, Vertex AI) on loopback until interrupted.',
   usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]...',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,
