@@ -54,16 +54,28 @@ function modelValidation(runDir: string): { loss: number; accuracy: number } {
 let uninterrupted: { loss: number; accuracy: number } | undefined;
 let plainJob: Job;
 let interruptedJob: Job;
+/** Resolves once worker-1 of the interrupted job has been SIGKILLed, mid-way through training. */
+let interruption: Promise<void>;
 
 describe('reference trainer on two local workers', () => {
   // Both runs at once: the same training, one of them interrupted, compared at the end.
   beforeAll(async () => {
     plainJob = await submit(trainerSpec([]), { provider, home: home.path, baseDir: REPO_ROOT });
-    interruptedJob = await submit(trainerSpec(['--step-delay-ms=10']), {
+    interruptedJob = await submit(trainerSpec(['--step-delay-ms=25']), {
       provider,
       home: home.path,
       baseDir: REPO_ROOT,
     });
+    // Watched from here, not from its test: by the time the first test is done this job
+    // could be over. After the first epoch's checkpoint, kill worker-1 the hard way.
+    interruption = (async () => {
+      const job = interruptedJob;
+      const checkpointIndex = join(defaultTrainerPath(`${job.runDir}/checkpoints/`), 'checkpoint');
+      await waitFor(() => existsSync(checkpointIndex), 'the first checkpoint', 40_000);
+      const worker1 = (await job.status()).replicas.find((r) => r.name === 'worker-1')!;
+      process.kill(worker1.pid!, 'SIGKILL');
+    })();
+    interruption.catch(() => {}); // awaited (and reported) by its test
   });
 
   it('trains: the loss falls and the validation accuracy passes the stated bar', async () => {
@@ -89,11 +101,7 @@ describe('reference trainer on two local workers', () => {
 
   it('a worker killed mid-way restarts the job from checkpoints/ and ends at the same quality', async () => {
     const job = interruptedJob;
-    const checkpointIndex = join(defaultTrainerPath(`${job.runDir}/checkpoints/`), 'checkpoint');
-    // After the first epoch's checkpoint, kill worker-1 the hard way (no chance to save).
-    await waitFor(() => existsSync(checkpointIndex), 'the first checkpoint', 40_000);
-    const worker1 = (await job.status()).replicas.find((r) => r.name === 'worker-1')!;
-    process.kill(worker1.pid!, 'SIGKILL');
+    await interruption;
     const status = await job.wait({ pollIntervalMs: 100 });
     expect(status.state, JSON.stringify(status.error)).toBe('SUCCEEDED');
     expect(uninterrupted, 'needs the uninterrupted run above').toBeDefined();
