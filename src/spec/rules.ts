@@ -10,7 +10,6 @@ import {
   FIXED_GPU_FAMILIES,
   FIXED_GPU_MACHINES,
   findFixedGpuMachine,
-  GPU_MACHINE_TYPES,
   N1_GPU_LIMITS,
   N1_MACHINE_TYPES,
   n1Vcpus,
@@ -37,6 +36,17 @@ const RESERVED_ENV = [/^TF_CONFIG$/, /^CLUSTER_SPEC$/, /^TPU_NAME$/, /^AIP_/, /^
 
 function familyOf(machineType: string): string {
   return machineType.split('-')[0] ?? machineType;
+}
+
+function unknownN1(path: string, machineType: string): SpecIssue {
+  const near = closest(machineType, N1_MACHINE_TYPES, 1);
+  return {
+    path: `${path}.machineType`,
+    message: 'is not a predefined N1 machine type',
+    received: machineType,
+    allowed: N1_MACHINE_TYPES,
+    ...(near.length > 0 ? { fix: `did you mean "${near[0]}"?` } : {}),
+  };
 }
 
 function checkGpuMachine(path: string, role: RoleResources, out: Findings): void {
@@ -88,14 +98,7 @@ function checkGpuMachine(path: string, role: RoleResources, out: Findings): void
 
   const vcpus = n1Vcpus(machineType);
   if (vcpus === undefined) {
-    const near = closest(machineType, N1_MACHINE_TYPES, 1);
-    out.errors.push({
-      path: `${path}.machineType`,
-      message: 'is not a predefined N1 machine type',
-      received: machineType,
-      allowed: N1_MACHINE_TYPES,
-      ...(near.length > 0 ? { fix: `did you mean "${near[0]}"?` } : {}),
-    });
+    out.errors.push(unknownN1(path, machineType));
     return;
   }
   const limits = N1_GPU_LIMITS[accelerator.type];
@@ -193,14 +196,7 @@ function checkMachineTypeKnown(path: string, role: RoleResources, out: Findings)
   const { machineType } = role;
   if (!machineType || role.accelerator || role.tpu) return;
   if (familyOf(machineType) === 'n1' && n1Vcpus(machineType) === undefined) {
-    const near = closest(machineType, N1_MACHINE_TYPES, 1);
-    out.errors.push({
-      path: `${path}.machineType`,
-      message: 'is not a predefined N1 machine type',
-      received: machineType,
-      allowed: N1_MACHINE_TYPES,
-      ...(near.length > 0 ? { fix: `did you mean "${near[0]}"?` } : {}),
-    });
+    out.errors.push(unknownN1(path, machineType));
   }
 }
 
@@ -268,6 +264,3 @@ export function effectiveAccelerator(role: RoleResources | undefined): RoleResou
   const fixed = role.machineType ? findFixedGpuMachine(role.machineType) : undefined;
   return fixed ? { type: fixed.gpu, count: fixed.count } : undefined;
 }
-
-/** Every machine type that can carry GPUs; exported for help texts. */
-export const KNOWN_GPU_MACHINE_TYPES = GPU_MACHINE_TYPES;

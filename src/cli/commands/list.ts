@@ -1,9 +1,9 @@
-import { formatDuration } from '../../jobs/render.ts';
 import type { JobRecord } from '../../jobs/store.ts';
 import { getJob, listJobs } from '../../jobs/submit.ts';
 import { isTerminalState } from '../../providers/types.ts';
 import type { Command } from '../command.ts';
 import { table } from '../format.ts';
+import { formatDuration } from '../render-job.ts';
 
 function age(record: JobRecord, now: Date): string {
   return formatDuration(now.getTime() - Date.parse(record.createdAt));

@@ -1,5 +1,11 @@
 import type { JobEvent } from '../../jobs/events.ts';
 import type { Job } from '../../jobs/job.ts';
+import { submit } from '../../jobs/submit.ts';
+import { summarizeMetrics } from '../../metrics/summary.ts';
+import type { MetricEvent } from '../../metrics/types.ts';
+import type { JobStatus } from '../../providers/types.ts';
+import { type Command, requirePositionals } from '../command.ts';
+import type { CliIo } from '../io.ts';
 import {
   EpochLineBuilder,
   formatMetric,
@@ -7,13 +13,7 @@ import {
   renderJobError,
   renderMetricsSummary,
   runningTime,
-} from '../../jobs/render.ts';
-import { submit } from '../../jobs/submit.ts';
-import { summarizeMetrics } from '../../metrics/summary.ts';
-import type { MetricEvent } from '../../metrics/types.ts';
-import type { JobStatus } from '../../providers/types.ts';
-import { type Command, requirePositionals } from '../command.ts';
-import type { CliIo } from '../io.ts';
+} from '../render-job.ts';
 
 /** Live `batch_loss` lines at most this often, so a fast trainer does not flood the terminal. */
 const BATCH_LINE_INTERVAL_MS = 2000;

@@ -1,9 +1,9 @@
 import { StratoError } from '../../errors.ts';
-import { renderMetricsSummary, renderStatus } from '../../jobs/render.ts';
 import { getJob } from '../../jobs/submit.ts';
 import { followRunMetrics } from '../../metrics/stream.ts';
 import { MetricsSummarizer, type MetricsSummary } from '../../metrics/summary.ts';
 import { type Command, requirePositionals } from '../command.ts';
+import { renderMetricsSummary, renderStatus } from '../render-job.ts';
 
 /** The run's metrics so far; undefined when it has written none (or its store cannot be read). */
 export async function readMetricsSummary(runDir: string): Promise<MetricsSummary | undefined> {

@@ -3,13 +3,13 @@
  * failure details, metric lines and the final summary of `strato run`.
  */
 
-import { table } from '../cli/format.ts';
+import type { JobRecord } from '../jobs/store.ts';
 import { renderTerminalChart } from '../metrics/charts/terminal.ts';
 import { groupSeries } from '../metrics/series.ts';
 import type { MetricsSummary } from '../metrics/summary.ts';
 import type { MetricEvent } from '../metrics/types.ts';
 import type { JobError, JobStatus, ReplicaStatus } from '../providers/types.ts';
-import type { JobRecord } from './store.ts';
+import { table } from './format.ts';
 
 export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
