@@ -3,52 +3,17 @@
  * what survives is checked with the OS.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJobStore } from '../../src/jobs/store.ts';
-import { expectNothingSurvives, REPO_ROOT, shellSpec, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, startCliRun, tempDir, waitFor } from './local-support.ts';
 
 const home = tempDir('strato-run-kill-');
 afterAll(() => home.remove());
-const env = { ...process.env, STRATO_HOME: home.path };
 const store = createJobStore(home.path);
-
-interface RunningCli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  jobId(): Promise<string>;
-}
-
-function startRun(name: string, script: string, ...flags: string[]): RunningCli {
-  const file = join(home.path, `${name}.yaml`);
-  writeFileSync(file, JSON.stringify(shellSpec(script, { name })));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file, ...flags], {
-    env,
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    jobId: () => waitFor(() => /submitted\s+(\S+)/.exec(output)?.[1], 'the job id in the output'),
-  };
-}
 
 describe('strato run, ended from outside', () => {
   it('SIGKILL of strato run leaves no replica running, and the record says what happened', async () => {
-    const run = startRun('run-kill', 'sleep 30');
+    const run = startCliRun(home.path, 'run-kill', 'sleep 30');
     const id = await run.jobId();
     await waitFor(() => run.output().includes('job        RUNNING'), 'RUNNING');
     run.child.kill('SIGKILL');
@@ -66,7 +31,7 @@ describe('strato run, ended from outside', () => {
   });
 
   it('--detach: Ctrl-C only stops following; the job goes on', async () => {
-    const run = startRun('run-detach', 'sleep 30', '--detach');
+    const run = startCliRun(home.path, 'run-detach', 'sleep 30', '--detach');
     const id = await run.jobId();
     await waitFor(() => run.output().includes('job        RUNNING'), 'RUNNING');
     run.child.kill('SIGINT');

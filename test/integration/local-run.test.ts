@@ -4,52 +4,17 @@
  * the OS confirms no process of the job survives (except when detached).
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJobStore } from '../../src/jobs/store.ts';
-import { expectNothingSurvives, REPO_ROOT, shellSpec, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, startCliRun, tempDir, waitFor } from './local-support.ts';
 
 const home = tempDir('strato-run-');
 afterAll(() => home.remove());
-const env = { ...process.env, STRATO_HOME: home.path };
 const store = createJobStore(home.path);
-
-interface RunningCli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  jobId(): Promise<string>;
-}
-
-function startRun(name: string, script: string, ...flags: string[]): RunningCli {
-  const file = join(home.path, `${name}.yaml`);
-  writeFileSync(file, JSON.stringify(shellSpec(script, { name })));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file, ...flags], {
-    env,
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    jobId: () => waitFor(() => /submitted\s+(\S+)/.exec(output)?.[1], 'the job id in the output'),
-  };
-}
 
 describe('strato run', () => {
   it('follows a job to SUCCEEDED and exits 0', async () => {
-    const run = startRun('run-ok', 'echo step; sleep 0.3');
+    const run = startCliRun(home.path, 'run-ok', 'echo step; sleep 0.3');
     expect(await run.exited).toBe(0);
     expect(run.output()).toMatch(/worker-0\s+RUNNING \(pid \d+\)/);
     expect(run.output()).toMatch(/worker-1\s+SUCCEEDED \(exit 0\)/);
@@ -58,7 +23,8 @@ describe('strato run', () => {
   });
 
   it('exits 1 when the job fails, showing the error and the last lines', async () => {
-    const run = startRun(
+    const run = startCliRun(
+      home.path,
       'run-fail',
       'if [ "$STRATO_REPLICA_INDEX" = 1 ]; then echo "bad data" >&2; exit 3; fi; sleep 30',
     );
@@ -69,7 +35,7 @@ describe('strato run', () => {
   });
 
   it('Ctrl-C cancels the job cleanly and exits 1', async () => {
-    const run = startRun('run-int', 'sleep 30');
+    const run = startCliRun(home.path, 'run-int', 'sleep 30');
     const id = await run.jobId();
     await waitFor(() => run.output().includes('job        RUNNING'), 'RUNNING');
     run.child.kill('SIGINT');

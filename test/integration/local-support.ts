@@ -1,6 +1,7 @@
 /** Helpers for tests of the local provider: temp homes, waiting, and asking the OS what survived. */
 
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive, readProcStat } from '../../src/providers/local/proc.ts';
@@ -77,3 +78,35 @@ export function shellSpec(script: string, overrides: Partial<JobSpecInput> = {})
 }
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+export interface RunningCli {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  jobId(): Promise<string>;
+}
+
+/** `strato run` of a one-line shell job, as a separate process, with STRATO_HOME set to `home`. */
+export function startCliRun(home: string, name: string, script: string, ...flags: string[]): RunningCli {
+  const file = join(home, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify(shellSpec(script, { name })));
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file, ...flags], {
+    env: { ...process.env, STRATO_HOME: home },
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    jobId: () => waitFor(() => /submitted\s+(\S+)/.exec(output)?.[1], 'the job id in the output'),
+  };
+}
