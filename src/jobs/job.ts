@@ -55,7 +55,7 @@ export class Job {
   /** Asks the provider, stores the answer and returns it. */
   async status(): Promise<JobStatus> {
     const status = await this.#provider.status(this.#record.handle);
-    this.#record = this.#store.saveStatus(this.#record.id, status);
+    this.#record = this.#store.saveStatus(this.#record.id, status, undefined, this.#record.handle);
     return status;
   }
 

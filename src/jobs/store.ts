@@ -52,7 +52,12 @@ export interface JobStore {
   /** Every record, newest first. */
   list(): JobRecord[];
   /** Stores a status just read from the provider; a terminal state on disk is never overwritten by a stale one. */
-  saveStatus(id: string, status: JobStatus, now?: Date): JobRecord;
+  /**
+   * Records a status (a terminal state is never overwritten by a live one).
+   * `handle`, when given, replaces the stored one: providers may note things
+   * in it, such as the attempts of a restarted Vertex job.
+   */
+  saveStatus(id: string, status: JobStatus, now?: Date, handle?: JobHandle): JobRecord;
 }
 
 const RECORD_FILE = 'job.json';
@@ -100,11 +105,12 @@ export function createJobStore(home: string = stratoHome()): JobStore {
       }
       return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
     },
-    saveStatus(id, status, now = new Date()) {
+    saveStatus(id, status, now = new Date(), handle) {
       const record = store.getJob(id);
       if (isTerminalState(record.state) && !isTerminalState(status.state)) return record;
       const updated: JobRecord = {
         ...record,
+        ...(handle ? { handle } : {}),
         state: status.state,
         status,
         updatedAt: now.toISOString(),

@@ -46,13 +46,16 @@ interface Context {
   store: JobStore;
 }
 
-function contextOf(options: JobsOptions): Context {
+export function contextOf(options: JobsOptions): Context {
   const env = options.env ?? process.env;
   const home = options.home ?? stratoHome(env);
   return { home, env, store: createJobStore(home) };
 }
 
-async function providerFor(record: Pick<JobRecord, 'provider'>, options: JobsOptions): Promise<Provider> {
+export async function providerFor(
+  record: Pick<JobRecord, 'provider'>,
+  options: JobsOptions,
+): Promise<Provider> {
   return options.provider ?? loadProvider(record.provider, options.providerOptions);
 }
 

@@ -144,6 +144,14 @@ export interface Provider {
   /** Starts the job; returns before it runs. */
   submit(plan: ClusterPlan, context: SubmitContext): Promise<JobHandle>;
   status(handle: JobHandle): Promise<JobStatus>;
+  /**
+   * Statuses of many jobs at once, in the order of `handles`, with as few
+   * service calls as the provider can make (Vertex: one ListCustomJobs per
+   * project and region, not one GetCustomJob per job). Optional: without it,
+   * callers ask `status` job by job. A provider may update `handle.data`
+   * (e.g. a restart's new attempt); callers store the handle back.
+   */
+  statusMany?(handles: readonly JobHandle[]): Promise<JobStatus[]>;
   logs(handle: JobHandle, options?: LogOptions): AsyncIterable<LogLine>;
   /** Ends the job; a no-op when it has already ended or vanished. */
   cancel(handle: JobHandle, reason?: string): Promise<void>;

@@ -10,6 +10,7 @@ import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 import { submitCommand } from './submit.ts';
 import { validateCommand } from './validate.ts';
+import { watchCommand } from './watch.ts';
 
 /** Every command, in the order `strato --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -19,9 +20,10 @@ export const COMMANDS: readonly Command[] = [
   submitCommand,
   statusCommand,
   logsCommand,
+  metricsCommand,
   cancelCommand,
   listCommand,
+  watchCommand,
   dataCommand,
   fakeCloudCommand,
-  metricsCommand,
 ];

@@ -1,6 +1,6 @@
+import { refreshJobs } from '../../jobs/refresh.ts';
 import type { JobRecord } from '../../jobs/store.ts';
-import { getJob, listJobs } from '../../jobs/submit.ts';
-import { isTerminalState } from '../../providers/types.ts';
+import { listJobs } from '../../jobs/submit.ts';
 import type { Command } from '../command.ts';
 import { table } from '../format.ts';
 import { formatDuration } from '../render-job.ts';
@@ -14,24 +14,17 @@ export const listCommand: Command = {
   summary: 'List jobs, newest first, with their state.',
   usage: '[--json]',
   description: `
-Jobs that have not ended are asked for their state again, so a job whose runner died shows as FAILED.`,
+Jobs that have not ended are asked for their state again (one batched call per provider where it
+can: a single ListCustomJobs for all Vertex jobs), so a job whose runner died shows as FAILED.`,
   options: {
     json: { type: 'boolean', description: 'Print one JSON record per line.' },
   },
   async run(args, io) {
-    const records: JobRecord[] = [];
-    for (const record of listJobs({ env: io.env })) {
-      if (isTerminalState(record.state)) {
-        records.push(record);
-        continue;
-      }
-      try {
-        const job = await getJob(record.id, { env: io.env });
-        await job.status();
-        records.push(job.record);
-      } catch {
-        records.push(record);
-      }
+    // One batched status call per provider for the jobs that have not ended (see refreshJobs).
+    const refreshed = await refreshJobs(listJobs({ env: io.env }), { env: io.env });
+    const records = refreshed.map((r) => r.record);
+    for (const { record, problem } of refreshed) {
+      if (problem) io.err(`warning: ${record.id}: state not refreshed (${problem})`);
     }
     if (args.values.json) {
       for (const record of records) io.out(JSON.stringify(record));

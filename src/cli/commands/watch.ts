@@ -1,0 +1,98 @@
+import { StratoError } from '../../errors.ts';
+import { refreshJobs } from '../../jobs/refresh.ts';
+import type { JobRecord } from '../../jobs/store.ts';
+import { getJob, listJobs } from '../../jobs/submit.ts';
+import { isTerminalState } from '../../providers/types.ts';
+import type { Command } from '../command.ts';
+
+const DEFAULT_INTERVAL_SEC = 5;
+
+function clock(now: Date): string {
+  return now.toTimeString().slice(0, 8);
+}
+
+/** What changed for a job since the last tick, as one line; undefined when nothing did. */
+function change(previous: JobRecord | undefined, record: JobRecord): string | undefined {
+  const message = record.status?.message ?? '';
+  if (previous && previous.state === record.state && (previous.status?.message ?? '') === message)
+    return undefined;
+  const attempt = record.status && record.status.attempt > 1 ? ` (attempt ${record.status.attempt})` : '';
+  const error =
+    isTerminalState(record.state) && record.status?.error
+      ? `: ${record.status.error.message.split('\n')[0]}`
+      : '';
+  return `${record.id}  ${record.state}${attempt}${message ? `: ${message}` : ''}${error}`;
+}
+
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'Follow many jobs until they end: one line per state change, one batched status call per tick.',
+  usage: '[ID...] [--interval SEC]',
+  description: `
+Without IDs, watches every job that has not ended. Each tick asks each provider once for all its
+jobs (Vertex AI: one ListCustomJobs, however many jobs), and prints a line whenever a job's state
+or its "why isn't it running" reason changes. Exits when every watched job has ended: 0 when all
+SUCCEEDED, 1 otherwise. Ctrl-C stops watching; the jobs keep running.`,
+  options: {
+    interval: {
+      type: 'string',
+      valueName: 'SEC',
+      description: `Seconds between ticks (default ${DEFAULT_INTERVAL_SEC}).`,
+    },
+  },
+  async run(args, io) {
+    const intervalSec =
+      args.values.interval === undefined ? DEFAULT_INTERVAL_SEC : Number(args.values.interval);
+    if (!Number.isFinite(intervalSec) || intervalSec <= 0) {
+      throw new StratoError(
+        'E_USAGE',
+        `--interval must be a positive number of seconds, not "${args.values.interval}"`,
+        {
+          hint: 'e.g. --interval 10',
+        },
+      );
+    }
+    let records =
+      args.positionals.length > 0
+        ? await Promise.all(args.positionals.map(async (id) => (await getJob(id, { env: io.env })).record))
+        : listJobs({ env: io.env }).filter((r) => !isTerminalState(r.state));
+    if (records.length === 0) {
+      io.out('no jobs to watch: every job has ended (strato list shows them)');
+      return 0;
+    }
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      const last = new Map<string, JobRecord>();
+      for (;;) {
+        const refreshed = await refreshJobs(records, { env: io.env });
+        records = refreshed.map((r) => r.record);
+        const now = new Date();
+        for (const { record, problem } of refreshed) {
+          const line = change(last.get(record.id), record);
+          if (line) io.out(`${clock(now)}  ${line}`);
+          if (problem && !last.has(record.id))
+            io.err(`warning: ${record.id}: state not refreshed (${problem})`);
+          last.set(record.id, record);
+        }
+        if (records.every((r) => isTerminalState(r.state))) {
+          return records.every((r) => r.state === 'SUCCEEDED') ? 0 : 1;
+        }
+        const waited = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), intervalSec * 1000);
+          stop.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve(false);
+          });
+        });
+        if (!waited) {
+          io.out('stopped watching; the jobs keep running');
+          return 0;
+        }
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  },
+};
