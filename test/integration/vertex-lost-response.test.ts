@@ -3,19 +3,11 @@
  * submit still ends with exactly one CustomJob, which runs to SUCCEEDED.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
-import { startVertexCloud, trainerJob, type VertexCloud } from './vertex-support.ts';
+import { trainerJob, useVertexCloud } from './vertex-support.ts';
 
-let env: VertexCloud;
-
-beforeAll(async () => {
-  env = await startVertexCloud();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useVertexCloud();
 
 describe('Vertex lost create response end to end', () => {
   it('ends with exactly one job when the create response is lost', async () => {

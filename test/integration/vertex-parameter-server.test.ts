@@ -5,26 +5,17 @@
  * on gs://.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   currentCustomJob,
   readMetrics,
   runToEnd,
   series,
-  startVertexCloud,
   trainerJob,
-  type VertexCloud,
+  useVertexCloud,
 } from './vertex-support.ts';
 
-let env: VertexCloud;
-
-beforeAll(async () => {
-  env = await startVertexCloud();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useVertexCloud();
 
 describe('Vertex end to end', () => {
   it('runs a parameter-server job (chief, workers, ps, evaluator) to SUCCEEDED', async () => {

@@ -4,19 +4,11 @@
  * and ends SUCCEEDED with continuous metrics.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
-import { readMetrics, series, startVertexCloud, trainerJob, type VertexCloud } from './vertex-support.ts';
+import { readMetrics, series, trainerJob, useVertexCloud } from './vertex-support.ts';
 
-let env: VertexCloud;
-
-beforeAll(async () => {
-  env = await startVertexCloud();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useVertexCloud();
 
 const EPOCHS = 3;
 /** 1024 examples in batches of 32: 32 steps per epoch. */

@@ -5,27 +5,18 @@
  * injects, and the trainer's metrics are read back from gs://.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BUCKET,
   currentCustomJob,
   readMetrics,
   runToEnd,
   series,
-  startVertexCloud,
   trainerJob,
-  type VertexCloud,
+  useVertexCloud,
 } from './vertex-support.ts';
 
-let env: VertexCloud;
-
-beforeAll(async () => {
-  env = await startVertexCloud();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useVertexCloud();
 
 describe('Vertex end to end', () => {
   it('runs a quickstart-like multi-worker job to SUCCEEDED with metrics on gs://', async () => {

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
 import { followRunMetrics } from '../../src/metrics/stream.ts';
 import type { MetricEvent } from '../../src/metrics/types.ts';
@@ -109,4 +110,25 @@ export async function runToEnd(env: VertexCloud, spec: JobSpecInput) {
 /** The CustomJob of the job's current attempt. */
 export function currentCustomJob(handle: { data: Record<string, unknown> }): string {
   return (handle.data.attempts as { customJob: string }[]).at(-1)!.customJob;
+}
+
+/**
+ * The fake cloud for one test file: started before its tests, closed after.
+ * The returned object forwards to the running cloud, so tests read it as a
+ * plain constant (`env.provider`, `env.cloud`).
+ */
+export function useVertexCloud(): VertexCloud {
+  let running: VertexCloud | undefined;
+  beforeAll(async () => {
+    running = await startVertexCloud();
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return new Proxy({} as VertexCloud, {
+    get(_target, key) {
+      if (!running) throw new Error('the fake cloud is used before beforeAll started it');
+      return running[key as keyof VertexCloud];
+    },
+  });
 }

@@ -5,26 +5,17 @@
  * metrics on gs://.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   currentCustomJob,
   readMetrics,
   runToEnd,
   series,
-  startVertexCloud,
   trainerJob,
-  type VertexCloud,
+  useVertexCloud,
 } from './vertex-support.ts';
 
-let env: VertexCloud;
-
-beforeAll(async () => {
-  env = await startVertexCloud();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useVertexCloud();
 
 describe('Vertex end to end', () => {
   it('runs a TPU job: the slice as CPU processes with the TPU environment', async () => {

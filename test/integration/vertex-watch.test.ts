@@ -5,22 +5,14 @@
  * when every job has SUCCEEDED.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
-import { BUCKET, startVertexCloud, type VertexCloud } from './vertex-support.ts';
+import { BUCKET, useVertexCloud } from './vertex-support.ts';
 
-let env: VertexCloud;
-
-beforeAll(async () => {
-  env = await startVertexCloud();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useVertexCloud();
 
 function shortJob(name: string): JobSpecInput {
   return {
