@@ -2,7 +2,9 @@
  * Event-file parsing benchmark: throughput (MB/s, events/s) and peak memory
  * for 10 MB and 100 MB files in the Keras layout (one scalar per event, as
  * the TensorBoard callback writes them), and the cost of one incremental poll
- * after 1 MB is appended to the 100 MB file.
+ * after 1 MB is appended to the 100 MB file. The reader runs on one thread
+ * and with its decode workers (as `strato metrics` and `job.metrics()` run
+ * it: workers for files with 16 MiB or more to read).
  *
  *     npx tsx bench/metrics/parse.ts [--runs N]
  *
@@ -14,10 +16,11 @@
 
 import { spawnSync } from 'node:child_process';
 import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table } from '../../src/cli/format.ts';
+import { DecodePool } from '../../src/metrics/decode-pool.ts';
 import { EventFileTail } from '../../src/metrics/event-file-tail.ts';
 import { scanRecords } from '../../src/metrics/record-scanner.ts';
 import { followRunMetrics } from '../../src/metrics/stream.ts';
@@ -58,15 +61,18 @@ async function generate(dir: string, bytes: number): Promise<string> {
 }
 
 /** One pass over `path` by `mode`; returns the events read. */
-async function parsePass(path: string, size: number, mode: string): Promise<number> {
+async function parsePass(path: string, size: number, mode: string, pool?: DecodePool): Promise<number> {
   const store = new FileObjectStore();
   let events = 0;
-  if (mode === 'reader') {
+  if (mode === 'reader' || mode === 'reader-1') {
     // The reader: ranged reads, framing and CRC32C, protobuf decoding, scalar extraction.
-    const tail = new EventFileTail(store, fileKey(path), path, '');
+    // With a pool, its workers decode whatever the file's size (the stream uses them from 16 MiB).
+    const options = pool ? { decodePool: pool, parallelMinBytes: 0 } : {};
+    const tail = new EventFileTail(store, fileKey(path), path, '', options);
     for await (const batch of tail.read(size)) events += batch.length;
   } else if (mode === 'stream') {
-    // The public stream: the same, handed out one event at a time through an async iterator.
+    // The public stream: the same (with the process's shared decode workers,
+    // from 16 MiB), handed out one event at a time through an async iterator.
     for await (const _ of followRunMetrics(path)) events++;
   } else {
     // Framing and CRC32C alone (ranged reads included), for where the time goes.
@@ -89,17 +95,20 @@ async function parsePass(path: string, size: number, mode: string): Promise<numb
 async function parseOnce(path: string, mode: string): Promise<void> {
   const size = (await stat(path)).size;
   const gc = (globalThis as { gc?: () => void }).gc;
+  // One pool for the child's passes; the cold pass includes starting its threads.
+  const pool = mode === 'reader' ? new DecodePool() : undefined;
   let started = performance.now();
-  await parsePass(path, size, mode);
+  await parsePass(path, size, mode, pool);
   const coldMs = performance.now() - started;
   let ms = Number.POSITIVE_INFINITY;
   let events = 0;
   for (let pass = 0; pass < 2; pass++) {
     gc?.(); // Each measured pass starts from a clean heap, not from the previous pass's garbage.
     started = performance.now();
-    events = await parsePass(path, size, mode);
+    events = await parsePass(path, size, mode, pool);
     ms = Math.min(ms, performance.now() - started);
   }
+  await pool?.close();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
     JSON.stringify({ mode, bytes: size, events, coldMs, ms, peakRssMb } satisfies ParseResult),
@@ -187,7 +196,7 @@ async function main(): Promise<void> {
         `generated ${(size / MB).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
       if (targetMb === 100) big = path;
-      for (const mode of ['framing', 'reader', 'stream']) {
+      for (const mode of ['framing', 'reader-1', 'reader', 'stream']) {
         const results = Array.from({ length: runs }, () => parseInChild(path, mode));
         const [bestMs, medianMs] = bestAndMedian(
           results.map((r) => r.ms),
@@ -200,7 +209,12 @@ async function main(): Promise<void> {
         const mbps = (ms: number) => (size / MB / (ms / 1000)).toFixed(0);
         rows.push([
           `${(size / MB).toFixed(0)} MB`,
-          { framing: 'framing + CRC32C only', reader: 'reader (batches)', stream: 'followRunMetrics' }[mode]!,
+          {
+            framing: 'framing + CRC32C only',
+            'reader-1': 'reader, one thread',
+            reader: `reader + ${availableParallelism()} decode workers`,
+            stream: 'followRunMetrics',
+          }[mode]!,
           String(results[0]!.events),
           `${mbps(bestMs)} (${mbps(medianMs)})`,
           `${(((results[0]!.events / bestMs) * 1000) / 1e6).toFixed(2)} M`,
@@ -211,7 +225,7 @@ async function main(): Promise<void> {
     }
     console.log(table(rows));
     console.log(
-      `(peak RSS of a child that parses nothing: ${baseline.peakRssMb.toFixed(0)} MB; load average ${loadavg()[0]!.toFixed(1)})`,
+      `(peak RSS of a child that parses nothing: ${baseline.peakRssMb.toFixed(0)} MB, and each decode worker adds its own heap; load average ${loadavg()[0]!.toFixed(1)})`,
     );
     const poll = await incrementalPoll(big);
     console.log('');

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StratoError } from '../errors.ts';
 import type { StoreOptions } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/types.ts';
+import { type DecodePool, sharedDecodePool } from './decode-pool.ts';
 import { RunMetricsWatcher } from './run-watcher.ts';
 import { openMetricsSource } from './target.ts';
 import type { MetricEvent, MetricsWarning } from './types.ts';
@@ -36,6 +37,13 @@ export interface FollowRunMetricsOptions {
   onWarning?: (warning: MetricsWarning) => void;
   /** Largest record accepted, in bytes (default 64 MiB). */
   maxRecordBytes?: number;
+  /**
+   * Worker threads that decode large backlogs (a file with 16 MiB or more
+   * unread). Default: the process's shared pool (one thread per core, at
+   * most 4, started on first need, stopped after 30 s idle); `false`
+   * decodes everything on the calling thread.
+   */
+  decodePool?: DecodePool | false;
 }
 
 /**
@@ -60,10 +68,12 @@ export async function* followRunMetricBatches(
   options: FollowRunMetricsOptions = {},
 ): AsyncGenerator<MetricEvent[]> {
   const source = await openMetricsSource(target, options);
+  const decodePool = options.decodePool === false ? undefined : (options.decodePool ?? sharedDecodePool());
   const watcher = new RunMetricsWatcher(source, {
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}),
+    ...(decodePool ? { decodePool } : {}),
   });
   try {
     if (!options.follow && source.store.scheme === 'file' && !(await localPathExists(`/${source.key}`))) {

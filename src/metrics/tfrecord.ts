@@ -13,13 +13,9 @@
  */
 
 import { maskedCrc32c } from './crc.ts';
+import { RECORD_FOOTER_BYTES, RECORD_HEADER_BYTES, RECORD_OVERHEAD_BYTES } from './tfrecord-layout.ts';
 
-/** u64 length + u32 masked CRC of the length. */
-export const RECORD_HEADER_BYTES = 12;
-/** u32 masked CRC of the data. */
-export const RECORD_FOOTER_BYTES = 4;
-/** Bytes of framing around the data of every record. */
-export const RECORD_OVERHEAD_BYTES = RECORD_HEADER_BYTES + RECORD_FOOTER_BYTES;
+export { RECORD_FOOTER_BYTES, RECORD_HEADER_BYTES, RECORD_OVERHEAD_BYTES };
 /**
  * Largest record a reader accepts. Scalar events are under 100 bytes; the
  * largest legitimate events (a GraphDef, an image batch) are a few MB. A

@@ -1,6 +1,5 @@
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { maskedCrc32c } from '../../../src/metrics/crc.ts';
 import { encodeMetadata } from '../../../src/metrics/event-codec.ts';
@@ -16,12 +15,13 @@ import type { ObjectStore } from '../../../src/storage/types.ts';
 import {
   collectWarnings,
   countingStore,
-  eventBytes,
   FIXTURE,
   record,
   seededBytes,
   simpleScalarRecord,
+  stringScalarRecord,
   tensorScalarRecord,
+  unknownFieldRecord,
   versionRecord,
   withTempDir,
 } from './helpers.ts';
@@ -236,17 +236,7 @@ describe('EventFileTail on bad input', () => {
   it('reads a record with an unknown protobuf field and warns once, naming the field', async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'events.out.tfevents.unknown');
-      const field99 = protobuf.Writer.create()
-        .uint32((99 << 3) | 0)
-        .uint32(1)
-        .finish();
-      const withUnknown = (step: number) =>
-        encodeRecord(
-          Buffer.concat([
-            eventBytes({ wallTime: 1, step, summary: { value: [{ tag: 'loss', simpleValue: step }] } }),
-            field99,
-          ]),
-        );
+      const withUnknown = (step: number) => unknownFieldRecord('loss', step);
       const head = versionRecord();
       await writeFile(path, Buffer.concat([head, withUnknown(1), withUnknown(2)]));
       const { events, warnings } = await readOnce(path);
@@ -265,20 +255,7 @@ describe('EventFileTail on bad input', () => {
   it('skips a scalar whose tensor holds a string, with one warning naming the tag and dtype, and reads the rest', async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'events.out.tfevents.string');
-      const stringScalar = (step: number) =>
-        record({
-          wallTime: 1,
-          step,
-          summary: {
-            value: [
-              {
-                tag: 'status',
-                metadata: encodeMetadata({ pluginData: { pluginName: 'scalars' } }),
-                tensor: { dtype: 7, tensorShape: {}, stringVal: [Buffer.from('fine')] },
-              },
-            ],
-          },
-        });
+      const stringScalar = (step: number) => stringScalarRecord('status', step);
       const head = Buffer.concat([versionRecord(), tensorScalarRecord('loss', 1, 1)]);
       await writeFile(
         path,

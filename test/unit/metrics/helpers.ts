@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import protobuf from 'protobufjs';
 import { createEventCodec, type EventInit, encodeMetadata } from '../../../src/metrics/event-codec.ts';
 import { encodeRecord } from '../../../src/metrics/tfrecord.ts';
 import type { MetricsWarning } from '../../../src/metrics/types.ts';
@@ -54,6 +55,37 @@ export function simpleScalarRecord(
   wallTime = 1_700_000_000 + step,
 ): Buffer {
   return record({ wallTime, step, summary: { value: [{ tag, simpleValue: value }] } });
+}
+
+/** A TF1 simple_value event followed by field 99, which no Event has: an unknown field to report. */
+export function unknownFieldRecord(tag: string, step: number): Buffer {
+  const field99 = protobuf.Writer.create()
+    .uint32((99 << 3) | 0)
+    .uint32(1)
+    .finish();
+  return encodeRecord(
+    Buffer.concat([
+      eventBytes({ wallTime: 1, step, summary: { value: [{ tag, simpleValue: step }] } }),
+      field99,
+    ]),
+  );
+}
+
+/** A scalar-plugin value whose tensor holds a string: not a number. */
+export function stringScalarRecord(tag: string, step: number): Buffer {
+  return record({
+    wallTime: 1,
+    step,
+    summary: {
+      value: [
+        {
+          tag,
+          metadata: encodeMetadata({ pluginData: { pluginName: 'scalars' } }),
+          tensor: { dtype: 7, tensorShape: {}, stringVal: [Buffer.from('fine')] },
+        },
+      ],
+    },
+  });
 }
 
 /** Makes a temporary folder and removes it after the test. */

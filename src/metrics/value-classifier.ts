@@ -1,10 +1,11 @@
 /**
- * Turns decoded Events of one file into metric events: TF1 `simple_value`s,
- * and TF2 tensors whose tag belongs to the `scalars` plugin. Metadata naming
- * the plugin may come only with a tag's first value (TF1's FileWriter strips
- * it from later ones, see summary.proto), so what it says is remembered per
- * tag; Keras repeats it on every value, so it is decoded only when its bytes
- * change.
+ * The first step of turning decoded Events into scalars: each `Summary.Value`
+ * that may be a scalar (a TF1 `simple_value`, or a tensor) goes into the
+ * columns with its number and what its own metadata says of its tag. Which
+ * tags are scalars in the end depends on earlier records (`ScalarResolver`,
+ * the second step), so this step holds no state across chunks and can run in
+ * a decode worker. Keras repeats a tag's metadata on every value, so it is
+ * decoded only when its bytes change.
  */
 
 import {
@@ -14,8 +15,9 @@ import {
   type TensorMessage,
   unknownFieldNumber,
 } from './event-codec.ts';
+import { ScalarColumnsBuilder, ValueKind } from './scalar-columns.ts';
 import { DT_FLOAT, tensorScalar } from './tensor-scalar.ts';
-import type { MetricEvent, MetricsWarningKind } from './types.ts';
+import type { MetricsWarningKind } from './types.ts';
 
 /** `plugin_name` of scalar summaries (tensorboard/plugins/scalar/metadata.py). */
 const SCALARS_PLUGIN = 'scalars';
@@ -24,9 +26,9 @@ const DATA_CLASS_SCALAR = 1;
 
 export type WarnFn = (kind: MetricsWarningKind, offset: number, detail: string) => void;
 
-interface TagInfo {
+interface TagMetadata {
   tag: string;
-  /** The metadata bytes last seen for the tag. */
+  /** The metadata bytes last seen for the tag (a view into the chunk being decoded). */
   metadata: Uint8Array;
   isScalar: boolean;
 }
@@ -37,23 +39,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export class ScalarExtractor {
-  private readonly tags = new Map<string, TagInfo>();
-  /** Consecutive values mostly share a tag: then the map (and hashing a fresh string) is skipped. */
-  private lastTag: TagInfo | undefined;
+/** Classifies the values of one chunk's Events; one instance per chunk. */
+export class ValueClassifier {
+  readonly columns = new ScalarColumnsBuilder();
+  private readonly metadataByTag = new Map<string, TagMetadata>();
+  private lastTag: TagMetadata | undefined;
   /** Scratch for reading a float32 from bytes at any alignment without allocating. */
   private readonly scratch = new DataView(new ArrayBuffer(4));
   private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
   constructor(
     private readonly codec: EventCodec,
-    private readonly file: string,
-    private readonly run: string,
     private readonly warn: WarnFn,
   ) {}
 
-  /** Appends the scalars of `event` (read from the record at `offset`) to `out`. */
-  extract(event: EventMessage, offset: number, out: MetricEvent[]): void {
+  /** Adds the candidate scalars of `event`, read from the record at [offset, end). */
+  classify(event: EventMessage, offset: number, end: number): void {
     if (event.$unknowns) this.warnUnknown('Event', event.$unknowns, offset);
     const summary = event.summary;
     if (!summary) return;
@@ -61,28 +62,34 @@ export class ScalarExtractor {
     const step = int64ToNumber(event.step);
     for (const value of summary.value) {
       if (value.$unknowns) this.warnUnknown('Summary.Value', value.$unknowns, offset);
-      let number: number;
       if (value.simpleValue !== undefined) {
-        number = value.simpleValue;
-      } else if (value.tensor && this.isScalarTag(value.tag, value.metadata, offset)) {
-        const fromTensor = this.tensorValue(value.tag, value.tensor, step, offset);
-        if (fromTensor === undefined) continue;
-        number = fromTensor;
-      } else {
-        continue; // Images, histograms, text, graphs: not scalars.
+        this.columns.add(value.tag, ValueKind.Simple, step, value.simpleValue, event.wallTime, offset, end);
+        continue;
       }
-      out.push({
-        run: this.run,
-        tag: value.tag,
-        step,
-        value: number,
-        wallTime: event.wallTime,
-        file: this.file,
-      });
+      const tensor = value.tensor;
+      if (!tensor) continue; // Images, histograms, audio of TF1: not scalars.
+      let kind: ValueKind = ValueKind.InheritTensor;
+      if (value.metadata) {
+        kind = this.isScalarTag(value.tag, value.metadata, offset)
+          ? ValueKind.ScalarTensor
+          : ValueKind.OtherTensor;
+      }
+      if (kind === ValueKind.OtherTensor) {
+        this.columns.add(value.tag, kind, step, Number.NaN, event.wallTime, offset, end);
+        continue;
+      }
+      const number = this.tensorNumber(tensor, offset);
+      if (typeof number === 'number') {
+        this.columns.add(value.tag, kind, step, number, event.wallTime, offset, end);
+      } else {
+        const index = this.columns.add(value.tag, kind, step, Number.NaN, event.wallTime, offset, end);
+        this.columns.problem(index, number.problem);
+      }
     }
   }
 
-  private tensorValue(tag: string, tensor: TensorMessage, step: number, offset: number): number | undefined {
+  /** The tensor's number, or why it holds none. */
+  private tensorNumber(tensor: TensorMessage, offset: number): number | { problem: string } {
     if (tensor.$unknowns) this.warnUnknown('TensorProto', tensor.$unknowns, offset);
     const content = tensor.tensorContent;
     if (tensor.dtype === DT_FLOAT && content.length === 4 && (tensor.tensorShape?.dim.length ?? 0) === 0) {
@@ -96,17 +103,15 @@ export class ScalarExtractor {
       return this.scratch.getFloat32(0, true);
     }
     const scalar = tensorScalar(tensor);
-    if (scalar.ok) return scalar.value;
-    this.warn('not-a-number', offset, `scalar "${tag}" at step ${step} skipped: ${scalar.problem}`);
-    return undefined;
+    return scalar.ok ? scalar.value : scalar;
   }
 
-  /** Whether the tag's values are scalars, from this value's metadata or the tag's earlier one. */
-  private isScalarTag(tag: string, metadata: Uint8Array | null, offset: number): boolean {
-    const known = this.lastTag?.tag === tag ? this.lastTag : this.tags.get(tag);
-    if (!metadata || (known && sameBytes(known.metadata, metadata))) {
-      if (known) this.lastTag = known;
-      return known?.isScalar ?? false;
+  /** Whether this value's metadata makes its tag a scalar one. */
+  private isScalarTag(tag: string, metadata: Uint8Array, offset: number): boolean {
+    const known = this.lastTag?.tag === tag ? this.lastTag : this.metadataByTag.get(tag);
+    if (known && sameBytes(known.metadata, metadata)) {
+      this.lastTag = known;
+      return known.isScalar;
     }
     let isScalar = false;
     try {
@@ -120,9 +125,8 @@ export class ScalarExtractor {
         `metadata of "${tag}" is not a SummaryMetadata (${(error as Error).message}); its values are skipped`,
       );
     }
-    // A copy: `metadata` is a view into the whole chunk read from the store.
-    const info = { tag, metadata: new Uint8Array(metadata), isScalar };
-    this.tags.set(tag, info);
+    const info = { tag, metadata, isScalar };
+    this.metadataByTag.set(tag, info);
     this.lastTag = info;
     return isScalar;
   }
