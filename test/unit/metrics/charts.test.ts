@@ -109,4 +109,15 @@ describe('text formats', () => {
       'train,"loss, ""smoothed""",1,NaN,1001,/runs/a/logs/train/events.out.tfevents.1',
     );
   });
+
+  it('writes the same NDJSON as JSON.stringify of the event, byte for byte', () => {
+    const events = [
+      event('train', 'epoch_loss', 1_386_999, 0.03529264703392983),
+      event('validation', 'acc/\u00e9t\u00e9 "top-1"\n', 0, -1e-7),
+      event('', 'tab\there', 2 ** 53 - 1, 1e21),
+    ];
+    for (const e of events) expect(metricJson(e)).toBe(JSON.stringify(e));
+    const infinite = event('train', 'loss', 1, Number.POSITIVE_INFINITY);
+    expect(metricJson(infinite)).toBe(JSON.stringify({ ...infinite, value: null }));
+  });
 });
