@@ -27,6 +27,8 @@ describe('the quickstart', () => {
       /epoch \d+ {2}loss [\d.]+ {2}accuracy [\d.]+ {2}val_loss [\d.]+ {2}val_accuracy [\d.]+/g,
     );
     expect(epochs).toHaveLength(6);
+    // The job's end comes after its last epoch's line, even when that epoch was read after the end.
+    expect(io.stdout.indexOf('job        SUCCEEDED')).toBeGreaterThan(io.stdout.lastIndexOf('epoch 6  loss'));
     expect(io.stdout).toMatch(/quickstart-\w+ SUCCEEDED in [\d.]+ s/);
     expect(io.stdout).toContain('epoch_accuracy\n');
     expect(io.stdout).toContain('* train   o validation');

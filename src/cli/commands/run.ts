@@ -3,7 +3,7 @@ import type { Job } from '../../jobs/job.ts';
 import { submit } from '../../jobs/submit.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
 import type { MetricEvent } from '../../metrics/types.ts';
-import type { JobStatus } from '../../providers/types.ts';
+import { isTerminalState, type JobStatus } from '../../providers/types.ts';
 import { type Command, requirePositionals } from '../command.ts';
 import type { CliIo } from '../io.ts';
 import {
@@ -139,18 +139,24 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
       io.err(`metrics: ${(error as Error).message}`);
     });
     let final: JobStatus | undefined;
+    // The job's last state, printed after the last epochs' lines, which the final read of the metrics may still add.
+    let endedLine: string | undefined;
     try {
       for await (const event of job.events({ signal: stopFollowing.signal })) {
         const line = eventLine(event);
-        if (line) io.out(line);
         if (event.type === 'ended') final = event.status;
+        if (event.type === 'state' && isTerminalState(event.state)) endedLine = line;
+        else if (line) io.out(line);
       }
     } finally {
       process.removeListener('SIGINT', onInterrupt);
       metricsStop.abort();
       await metricsShown;
     }
-    if (!final) return 0;
+    if (!final) {
+      if (endedLine) io.out(endedLine);
+      return 0;
+    }
     // Everything, for the summary; epochs the live view had not shown yet are printed first.
     const all: MetricEvent[] = [];
     try {
@@ -161,6 +167,7 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
     } catch {
       // No metrics written (e.g. the job failed before its first epoch): the summary says so.
     }
+    if (endedLine) io.out(endedLine);
     io.out(renderSummary(job, final, all));
     return final.state === 'SUCCEEDED' ? 0 : 1;
   },
