@@ -24,7 +24,8 @@ function writeSources(greeting: string): string {
   return join(src, 'main.ts');
 }
 
-const run = (bundle: string) => execFileSync(process.execPath, [bundle], { encoding: 'utf8', stdio: 'pipe' }).trim();
+const run = (bundle: string) =>
+  execFileSync(process.execPath, [bundle], { encoding: 'utf8', stdio: 'pipe' }).trim();
 
 describe('bundledModule', () => {
   it('bundles an entry with its imports into one .mjs that runs from the cache, and reuses it', () => {
