@@ -6,9 +6,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { createStagedFile, StagingSlots } from './staged-file.ts';
 
 export type Blob =
   | { kind: 'memory'; size: number; data: Buffer }
@@ -17,7 +18,14 @@ export type Blob =
 /** Bytes appended in order, then committed as one blob or abandoned. */
 export interface BlobWriter {
   readonly size: number;
-  append(data: Buffer): Promise<void>;
+  /**
+   * True when the writer keeps the very buffers it is given (in memory);
+   * false when it has copied them by the time `append` resolves (to disk),
+   * so the caller may hand them on.
+   */
+  readonly keepsBuffers: boolean;
+  /** Takes `data`; a promise when the caller must wait before giving more (a write to finish). */
+  append(data: Buffer): Promise<void> | undefined;
   commit(): Promise<Blob>;
   abort(): Promise<void>;
 }
@@ -43,9 +51,11 @@ export function memoryBlobStore(): BlobStore {
         get size() {
           return size;
         },
-        async append(data) {
+        keepsBuffers: true,
+        append(data) {
           parts.push(data);
           size += data.length;
+          return undefined;
         },
         async commit() {
           return { kind: 'memory', size, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size) };
@@ -67,9 +77,11 @@ export function memoryBlobStore(): BlobStore {
   };
 }
 
-const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
-
-/** Blobs as files `<dir>/blobs/<random id>`; a writer appends to its file directly, so nothing large sits in memory. */
+/**
+ * Blobs as files `<dir>/blobs/<random id>`. A writer copies what it is given
+ * into staging slots written straight to the file (staged-file.ts), so
+ * nothing large sits in memory.
+ */
 export function diskBlobStore(dir: string): BlobStore {
   const blobDir = join(dir, 'blobs');
   let ready: Promise<unknown> | undefined;
@@ -78,6 +90,7 @@ export function diskBlobStore(dir: string): BlobStore {
     return ready;
   };
   const newPath = () => join(blobDir, randomBytes(12).toString('hex'));
+  const slots = new StagingSlots();
   return {
     async fromBuffer(data) {
       await ensureDir();
@@ -88,53 +101,23 @@ export function diskBlobStore(dir: string): BlobStore {
     async createWriter() {
       await ensureDir();
       const path = newPath();
-      const handle: FileHandle = await open(path, 'w');
+      const file = await createStagedFile(path, slots);
       let size = 0;
-      let closed = false;
-      // Socket reads arrive in 64 KiB pieces; gathering a few MiB per write saves thousands of
-      // syscalls per GiB. One write is in flight while the next batch gathers.
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      let writing: Promise<void> = Promise.resolve();
-      const writeAll = async (buffers: Buffer[], bytes: number) => {
-        const { bytesWritten } = await handle.writev(buffers);
-        // A short write to a regular file is rare; finish it byte-exact.
-        if (bytesWritten < bytes) await handle.write(Buffer.concat(buffers).subarray(bytesWritten));
-      };
-      const flush = async () => {
-        await writing;
-        if (pendingBytes === 0) return;
-        writing = writeAll(pending, pendingBytes);
-        writing.catch(() => {}); // reported by the next append or the commit, which await it
-        pending = [];
-        pendingBytes = 0;
-      };
-      const close = async () => {
-        if (!closed) {
-          closed = true;
-          await writing.catch(() => {});
-          await handle.close();
-        }
-      };
       return {
         get size() {
           return size;
         },
-        async append(data) {
-          pending.push(data);
-          pendingBytes += data.length;
+        keepsBuffers: false,
+        append(data) {
           size += data.length;
-          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+          return file.append(data);
         },
         async commit() {
-          await flush();
-          await writing;
-          await close();
+          await file.finish();
           return { kind: 'disk', size, path };
         },
         async abort() {
-          pending = [];
-          await close();
+          await file.close();
           await rm(path, { force: true });
         },
       };

@@ -8,7 +8,15 @@
 import { crc32cBase64, crc32cUpdate, parseGoogHash } from '../../storage/checksum.ts';
 import type { FakeGcsContext } from './context.ts';
 import { badRequest, GcsHttpError, notFound } from './errors.ts';
-import { type Exchange, preconditionsOf, readBody, readJson, sendEmpty, sendJson } from './exchange.ts';
+import {
+  type Exchange,
+  forEachBodyPiece,
+  preconditionsOf,
+  readBody,
+  readJson,
+  sendEmpty,
+  sendJson,
+} from './exchange.ts';
 import { boundaryOf, parseMultipart } from './multipart.ts';
 import { hashesOf, storeObject, verifyDeclaredHashes } from './objects.ts';
 import { type ContentRange, parseContentRange } from './range.ts';
@@ -163,8 +171,6 @@ async function continueSession(ex: Exchange, ctx: FakeGcsContext, session: Uploa
       );
     }
     const complete = await receiveChunk(ex, ctx, session, session.committed - range.start);
-    // Let the hashing catch up before taking more: at most one chunk waits in memory.
-    await session.md5.flush();
     if (!complete) return; // the client went away; what arrived stays committed
     if (range.total !== undefined) {
       if (session.committed > range.total) throw badRequest('more bytes than the declared total');
@@ -186,28 +192,35 @@ async function receiveChunk(
   skip: number,
 ): Promise<boolean> {
   session.writer ??= await ctx.state.blobs.createWriter();
+  const writer = session.writer;
   let toSkip = skip;
+  // After the writer has the bytes: count them, and hand them to the hashing (a writer that
+  // copied them lets it take their memory; nothing here touches `data` after).
+  const taken = (data: Buffer) => {
+    session.crc = crc32cUpdate(session.crc, data);
+    session.committed += data.length;
+    return session.md5.update(data, !writer.keepsBuffers);
+  };
   try {
-    for await (const chunk of ex.req as AsyncIterable<Buffer>) {
-      ctx.counters.uploadedBytes += chunk.length;
-      let data = chunk;
+    return await forEachBodyPiece(ex.req, (piece) => {
+      ctx.counters.uploadedBytes += piece.length;
+      if (session.writer !== writer) throw new Error('the session was cancelled');
+      let data = piece;
       if (toSkip > 0) {
         if (data.length <= toSkip) {
           toSkip -= data.length;
-          continue;
+          return undefined;
         }
         data = data.subarray(toSkip);
         toSkip = 0;
       }
-      await session.writer.append(data);
-      session.crc = crc32cUpdate(session.crc, data);
-      session.md5.update(data);
-      session.committed += data.length;
-    }
-  } catch {
-    return false;
+      const appending = writer.append(data);
+      return appending ? appending.then(() => taken(data)) : taken(data);
+    });
+  } finally {
+    // Nothing waits for the next request: what arrived is hashed now.
+    session.md5.flush();
   }
-  return ex.req.complete;
 }
 
 function sendIncomplete(ex: Exchange, session: UploadSession): void {
