@@ -69,63 +69,105 @@ export async function uploadResumable(
   }
   let { committed, crc } = session;
   const { uri } = session;
+  const journal = steppedJournal(options.journal, uri, committed);
   let setbacks = 0;
-  for (;;) {
-    const chunk = await nextChunk(source, committed, crc, options.chunkSize);
-    let status: UploadStatus;
-    try {
-      status = await api.putChunk(uri, {
-        body: chunk.body,
-        start: committed,
-        ...(chunk.isLast ? { total: chunk.end, crc32c: crc32cBase64(chunk.crcAtEnd()) } : {}),
-      });
-    } catch (error) {
-      if (chunk.isLast && error instanceof GcsRequestError && error.status === 400) {
-        throw new StratoError('E_CORRUPT', `${where}: the service refused the upload: ${error.message}`, {
-          cause: error,
-          hint: 'the source changed while it was being uploaded, or bytes were damaged on the way; run again',
+  try {
+    for (;;) {
+      const chunk = await nextChunk(source, committed, crc, options.chunkSize);
+      let status: UploadStatus;
+      try {
+        status = await api.putChunk(uri, {
+          body: chunk.body,
+          start: committed,
+          ...(chunk.isLast ? { total: chunk.end, crc32c: crc32cBase64(chunk.crcAtEnd()) } : {}),
         });
+      } catch (error) {
+        if (chunk.isLast && error instanceof GcsRequestError && error.status === 400) {
+          throw new StratoError('E_CORRUPT', `${where}: the service refused the upload: ${error.message}`, {
+            cause: error,
+            hint: 'the source changed while it was being uploaded, or bytes were damaged on the way; run again',
+          });
+        }
+        if (!isTransient(error) || ++setbacks >= options.retry.maxAttempts) throw error;
+        await sleep(backoffDelay(options.retry, setbacks));
+        status = await api.queryResumable(uri, undefined);
       }
-      if (!isTransient(error) || ++setbacks >= options.retry.maxAttempts) throw error;
-      await sleep(backoffDelay(options.retry, setbacks));
-      status = await api.queryResumable(uri, undefined);
-    }
-    if (status.state === 'done') {
-      await options.journal?.clear();
-      const object = checkUploaded(status.object, { size: chunk.end, crc: chunk.crcAtEnd() }, where);
-      options.onBytes?.(chunk.end - committed);
-      return object;
-    }
-    if (status.state === 'gone') {
-      await options.journal?.clear();
-      throw new StratoError('E_TRANSIENT', `${where}: the upload session expired or was cancelled`, {
-        retryable: true,
-        hint: 'run again to start a new upload',
-      });
-    }
-    const confirmed = status.committed;
-    if (confirmed < committed || confirmed > chunk.end) {
-      await options.journal?.clear();
-      throw new StratoError(
-        'E_TRANSIENT',
-        `${where}: the service reports ${confirmed} bytes, expected ${committed}-${chunk.end}`,
-        { retryable: true, hint: 'run again to start a new upload' },
-      );
-    }
-    if (confirmed === committed) {
-      if (++setbacks >= options.retry.maxAttempts) {
-        throw new StratoError('E_TRANSIENT', `${where}: no progress after ${setbacks} attempts`, {
+      if (status.state === 'done') {
+        await journal.clear();
+        const object = checkUploaded(status.object, { size: chunk.end, crc: chunk.crcAtEnd() }, where);
+        options.onBytes?.(chunk.end - committed);
+        return object;
+      }
+      if (status.state === 'gone') {
+        await journal.clear();
+        throw new StratoError('E_TRANSIENT', `${where}: the upload session expired or was cancelled`, {
           retryable: true,
+          hint: 'run again to start a new upload',
         });
       }
-      continue;
+      const confirmed = status.committed;
+      if (confirmed < committed || confirmed > chunk.end) {
+        await journal.clear();
+        throw new StratoError(
+          'E_TRANSIENT',
+          `${where}: the service reports ${confirmed} bytes, expected ${committed}-${chunk.end}`,
+          { retryable: true, hint: 'run again to start a new upload' },
+        );
+      }
+      if (confirmed === committed) {
+        if (++setbacks >= options.retry.maxAttempts) {
+          throw new StratoError('E_TRANSIENT', `${where}: no progress after ${setbacks} attempts`, {
+            retryable: true,
+          });
+        }
+        continue;
+      }
+      crc = confirmed === chunk.end ? chunk.crcAtEnd() : await chunk.crcAt(confirmed);
+      options.onBytes?.(confirmed - committed);
+      committed = confirmed;
+      setbacks = 0;
+      await journal.progress(committed, crc);
     }
-    crc = confirmed === chunk.end ? chunk.crcAtEnd() : await chunk.crcAt(confirmed);
-    options.onBytes?.(confirmed - committed);
-    committed = confirmed;
-    setbacks = 0;
-    await options.journal?.save({ uri, committed, crc });
+  } catch (error) {
+    await journal.stopped(committed, crc);
+    throw error;
   }
+}
+
+/**
+ * Bytes between two saves of the journal while an upload goes well: a rerun
+ * after a kill re-reads at most this much of the file to bring its CRC32C up
+ * to where the service is (a fraction of a second from the page cache).
+ */
+const JOURNAL_STEP_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The session journal, kept up to date in large steps. What a rerun needs
+ * from it is the session URI (it then asks the service how far the upload
+ * got); the offset only spares re-reading the file up to there. Each save is
+ * a small write and a rename, and a disk busy with other writes can hold a
+ * rename for most of a second (measured on ext4: 0.75 s, which stalled every
+ * upload sharing the thread pool), so the offset is saved every
+ * JOURNAL_STEP_BYTES, and once more when the upload stops on an error.
+ */
+function steppedJournal(journal: SessionJournal | undefined, uri: string, from: number) {
+  let saved = from;
+  let cleared = false;
+  return {
+    async progress(committed: number, crc: number): Promise<void> {
+      if (!journal || committed - saved < JOURNAL_STEP_BYTES) return;
+      await journal.save({ uri, committed, crc });
+      saved = committed;
+    },
+    async stopped(committed: number, crc: number): Promise<void> {
+      if (!journal || cleared || committed <= saved) return;
+      await journal.save({ uri, committed, crc }).catch(() => {}); // the error being thrown matters more
+    },
+    async clear(): Promise<void> {
+      cleared = true;
+      await journal?.clear();
+    },
+  };
 }
 
 /** One request's worth of an upload. */
@@ -142,8 +184,9 @@ interface OutgoingChunk {
 
 /**
  * The chunk from `start`: streamed from disk in small pieces when the source
- * allows (its CRC32C computed on the way), else read into memory. The last
- * chunk is always in memory: its CRC32C goes in a header, before its bytes.
+ * allows (its CRC32C computed on the way, or for the last chunk, whose
+ * CRC32C goes in a header before its bytes, in a pass of its own), else
+ * read into memory.
  */
 async function nextChunk(
   source: ChunkSource,
@@ -174,6 +217,21 @@ async function nextChunk(
         },
       },
       crcAtEnd: () => running,
+      crcAt: (offset) => crcOfRange(start, offset, crc),
+    };
+  }
+  if (source.pieces && source.size !== undefined && start < source.size) {
+    // The last chunk: its CRC32C must go in a header, before its bytes. One pass over the file
+    // computes it, a second sends the bytes (from the page cache by then), instead of holding up
+    // to a whole chunk in memory, freshly allocated (measured: that cost more than the re-read).
+    const end = source.size;
+    const atEnd = await crcOfRange(start, end, crc);
+    const pieces = source.pieces.bind(source);
+    return {
+      end,
+      isLast: true,
+      body: { length: end - start, pieces: () => pieces(start, end) },
+      crcAtEnd: () => atEnd,
       crcAt: (offset) => crcOfRange(start, offset, crc),
     };
   }

@@ -76,9 +76,10 @@ export interface SyncSummary {
 export const DEFAULT_CONCURRENCY = 32;
 
 /**
- * Files above this go up in chunks, each upload holding up to two chunks
- * (32 MiB) in memory; they get their own, smaller pool so memory stays
- * bounded (8 × 32 MiB) while small files keep the other connections busy.
+ * Files above this go up in chunks, streamed from the file (an upload holds
+ * a few small pieces, not its chunks); they get their own, smaller pool so a
+ * few large files never hold every connection while small files keep the
+ * others busy.
  */
 const LARGE_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_LARGE_UPLOADS = 8;
