@@ -8,8 +8,10 @@
  * median of 5, for each tool; strato both in-process through the SDK and as a
  * new `strato data push` process), the same small files through the stock
  * @google-cloud/storage upload path (what the lean path replaces), and the
- * large files. Each run starts from the same page cache. Client CPU is
- * user + system time of the client; server CPU that of the fake.
+ * large files (an unmeasured warm-up upload by each tool, then the median of
+ * three runs each, the tools taking turns). Each run starts from the same
+ * page cache. Client CPU is user + system time of the client; server CPU
+ * that of the fake.
  *
  *   npx tsx bench/upload/run.ts [--small N] [--large N] [--large-mib M] [--skip-stock] [--keep]
  */
@@ -45,6 +47,8 @@ const { values } = parseArgs({
 const BUCKET = 'bench';
 /** Re-syncs are short: the median of several runs (after a warm-up), for each tool alike. */
 const RESYNC_RUNS = 5;
+/** Large-file uploads take a few seconds each: the median of three per tool, taking turns. */
+const LARGE_RUNS = 3;
 const shape = {
   smallFiles: Number(values.small),
   largeFiles: Number(values.large),
@@ -119,15 +123,24 @@ async function main(): Promise<void> {
       );
     }
     if (shape.largeFiles > 0) {
-      console.error('large files …');
-      await warm(data.largeDir);
-      large(
-        'strato',
-        await measureStrato(diskServer, data.largeDir, `gs://${BUCKET}/strato-large`, diskOptions),
-      );
-      await warm(data.largeDir);
-      if (withRclone)
-        large('rclone', await measureRclone(diskServer, data.largeDir, `${BUCKET}/rclone-large`));
+      // One unmeasured resumable upload per tool first, as for the re-syncs: the measured runs see
+      // a server in its steady state (code compiled, buffers allocated), not the first one to arrive.
+      console.error(`large files (a warm-up, then the median of ${LARGE_RUNS}, the tools taking turns) …`);
+      await measureStrato(diskServer, data.warmupDir, `gs://${BUCKET}/strato-warmup`, diskOptions);
+      if (withRclone) await measureRclone(diskServer, data.warmupDir, `${BUCKET}/rclone-warmup`);
+      const ours: Measurement[] = [];
+      const theirs: Measurement[] = [];
+      for (let run = 0; run < LARGE_RUNS; run++) {
+        await warm(data.largeDir);
+        ours.push(
+          await measureStrato(diskServer, data.largeDir, `gs://${BUCKET}/strato-large-${run}`, diskOptions),
+        );
+        if (!withRclone) continue;
+        await warm(data.largeDir);
+        theirs.push(await measureRclone(diskServer, data.largeDir, `${BUCKET}/rclone-large-${run}`));
+      }
+      large('strato', median(ours));
+      if (withRclone) large('rclone', median(theirs));
     }
     print(rows);
   } finally {
@@ -146,8 +159,12 @@ async function medianOf<T extends Measurement>(runs: number, measure: () => Prom
   await measure();
   const results: T[] = [];
   for (let i = 0; i < runs; i++) results.push(await measure());
+  return median(results);
+}
+
+function median<T extends Measurement>(results: T[]): T {
   console.error(`  runs: ${results.map((r) => r.seconds.toFixed(3)).join(', ')} s`);
-  return results.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs / 2)]!;
+  return [...results].sort((a, b) => a.seconds - b.seconds)[Math.floor(results.length / 2)]!;
 }
 
 function print(rows: Row[]): void {
