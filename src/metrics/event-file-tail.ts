@@ -201,10 +201,11 @@ export class EventFileTail {
         while (from < data.length) {
           const { run, next } = this.scanRun(data, from);
           yield run;
-          if (run.corrupt !== undefined || next === undefined) break;
+          // Nothing after a corrupt record is read: the rest of the file is skipped.
+          if (run.corrupt !== undefined) return;
+          if (next === undefined) break;
           from = next;
         }
-        if (this.corruptAt !== undefined) return;
       }
     } finally {
       this.readingAhead = false;

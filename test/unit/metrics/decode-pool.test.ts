@@ -118,6 +118,10 @@ describe('EventFileTail with a decode pool', () => {
       expect(serial.events.length).toBeLessThan(40_000);
       expect(parallel.events).toEqual(serial.events);
       expect(parallel.warnings).toEqual(serial.warnings);
+      // Both stop at the corrupt record, not somewhere in the chunks read after it.
+      const corrupt = serial.warnings.find((w) => w.kind === 'corrupt')!;
+      expect(serial.offset).toBe(corrupt.offset);
+      expect(parallel.offset).toBe(corrupt.offset);
     });
   });
 
