@@ -8,17 +8,13 @@
  */
 
 import { createRequire } from 'node:module';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundledModule } from '../../module-bundle.ts';
 
 export const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));
 
 /** The bundled supervisor, built if needed; undefined when it cannot be built here. */
-export function bundledSupervisor(
-  cacheDir: string = join(tmpdir(), `strato-${userInfo().uid}`, 'supervisor'),
-): string | undefined {
+export function bundledSupervisor(cacheDir?: string): string | undefined {
   return bundledModule({ entry: SUPERVISOR_MAIN, name: 'supervisor', cacheDir });
 }
 
