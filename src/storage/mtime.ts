@@ -33,3 +33,69 @@ export function sameMtime(a: bigint, b: bigint): boolean {
   const diff = a > b ? a - b : b - a;
   return diff < MTIME_WINDOW_NS;
 }
+
+/**
+ * Milliseconds since the epoch (fraction kept to about a microsecond), or
+ * undefined when the text is not an RFC 3339 time. The sync compares every
+ * listed object's time with this: the form every tool writes
+ * (`2024-01-02T03:04:05.123456789Z`) is read by character codes, with no
+ * regex match or bigint per object; other forms go through `parseMtime`.
+ */
+export function mtimeMsOf(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const fast = canonicalMtimeMs(text);
+  if (fast !== undefined) return fast;
+  const ns = parseMtime(text);
+  return ns === undefined ? undefined : Number(ns / 1000n) / 1000;
+}
+
+/** Local and recorded times this close (in ms) are the same: the window of `sameMtime`. */
+export function sameMtimeMs(a: number, b: number): boolean {
+  return Math.abs(a - b) < Number(MTIME_WINDOW_NS) / 1e6;
+}
+
+/**
+ * A stat's float milliseconds as the decimal nanoseconds that the CRC cache
+ * and upload journals are keyed by (their files predate `mtimeMs`).
+ */
+export function mtimeKey(mtimeMs: number): string {
+  return String(BigInt(Math.round(mtimeMs * 1e6)));
+}
+
+const ZERO = 48;
+
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - ZERO;
+    if (d < 0 || d > 9) return Number.NaN;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z` only; undefined for anything else. */
+function canonicalMtimeMs(text: string): number | undefined {
+  const end = text.length - 1;
+  if (end < 19 || text.charCodeAt(end) !== 90 /* Z */) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
+    return undefined;
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  let fractionMs = 0;
+  if (end > 19) {
+    if (text[19] !== '.' || end === 20) return undefined;
+    // Up to nanoseconds; further digits cannot change a millisecond comparison.
+    const count = Math.min(end - 20, 9);
+    const fraction = digits(text, 20, count);
+    if (Number.isNaN(fraction) || Number.isNaN(digits(text, 20, end - 20))) return undefined;
+    fractionMs = fraction / 10 ** (count - 3);
+  }
+  const ms = Date.UTC(digits(text, 0, 4), month - 1, day, hour, minute, second);
+  return Number.isNaN(ms) ? undefined : ms + fractionMs;
+}

@@ -27,6 +27,17 @@ export interface ListOptions {
   delimiter?: string;
   pageToken?: string;
   maxResults?: number;
+  /**
+   * Only what a comparison needs: key, size, generation, CRC32C and user
+   * metadata, without MD5 or update time. A listing of many objects is
+   * about a third smaller and quicker (gs://); stores that list everything
+   * in any case ignore it.
+   */
+  brief?: boolean;
+  /** Only keys at or after this one (stores with `listsByRange`). */
+  startOffset?: string;
+  /** Only keys before this one (stores with `listsByRange`). */
+  endOffset?: string;
 }
 
 export interface ListPage {
@@ -97,6 +108,8 @@ export interface ObjectStore {
   readonly bucket: string;
   /** One page of objects; call again with `nextPageToken` for the next. */
   list(options?: ListOptions): Promise<ListPage>;
+  /** Whether `list` honours `startOffset` and `endOffset` (gs://). */
+  readonly listsByRange?: boolean;
   /** Metadata of one object, or undefined when it does not exist. */
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** Bytes of an object (or a range of it). Throws E_NOT_FOUND when it does not exist. */

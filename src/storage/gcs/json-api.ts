@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { HttpResponse, HttpTransport, StreamBody } from '../http-transport.ts';
 import { type RetryPolicy, withRetry } from '../retry.ts';
+import type { ListOptions } from '../types.ts';
 import { errorFromNetwork, errorFromResponse, GcsRequestError, isTransient } from './errors.ts';
 
 /** The object fields Strato reads (https://cloud.google.com/storage/docs/json_api/v1/objects#resource). */
@@ -64,6 +65,7 @@ interface Call {
 /** Object fields Strato reads; asking for only these makes each answer smaller (partial responses). */
 const OBJECT_FIELDS = 'name,bucket,size,generation,metageneration,crc32c,md5Hash,updated,metadata';
 const LIST_FIELDS = 'items(name,size,generation,crc32c,md5Hash,updated,metadata),prefixes,nextPageToken';
+const BRIEF_LIST_FIELDS = 'items(name,size,generation,crc32c,metadata),prefixes,nextPageToken';
 
 const enc = encodeURIComponent;
 
@@ -131,13 +133,15 @@ export class GcsJsonApi {
 
   async listObjects(
     bucket: string,
-    options: { prefix?: string; delimiter?: string; pageToken?: string; maxResults?: number },
+    options: ListOptions,
   ): Promise<{ items: ObjectResource[]; prefixes: string[]; nextPageToken?: string }> {
-    const query = new URLSearchParams({ fields: LIST_FIELDS });
+    const query = new URLSearchParams({ fields: options.brief ? BRIEF_LIST_FIELDS : LIST_FIELDS });
     if (options.prefix) query.set('prefix', options.prefix);
     if (options.delimiter) query.set('delimiter', options.delimiter);
     if (options.pageToken) query.set('pageToken', options.pageToken);
     if (options.maxResults) query.set('maxResults', String(options.maxResults));
+    if (options.startOffset) query.set('startOffset', options.startOffset);
+    if (options.endOffset) query.set('endOffset', options.endOffset);
     const res = await this.call({
       method: 'GET',
       path: `/storage/v1/b/${enc(bucket)}/o?${query}`,

@@ -55,19 +55,22 @@ export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_RESUMABLE_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 export function toObjectInfo(resource: ObjectResource): ObjectInfo {
-  return {
+  // Assigned field by field, not spread: a listing makes one of these per object.
+  const info: ObjectInfo = {
     key: resource.name,
     size: Number(resource.size),
-    ...(resource.crc32c ? { crc32c: resource.crc32c } : {}),
-    ...(resource.md5Hash ? { md5: resource.md5Hash } : {}),
     generation: resource.generation,
-    ...(resource.updated ? { updated: new Date(resource.updated) } : {}),
-    ...(resource.metadata ? { metadata: resource.metadata } : {}),
   };
+  if (resource.crc32c) info.crc32c = resource.crc32c;
+  if (resource.md5Hash) info.md5 = resource.md5Hash;
+  if (resource.updated) info.updated = new Date(resource.updated);
+  if (resource.metadata) info.metadata = resource.metadata;
+  return info;
 }
 
 export class GcsObjectStore implements ObjectStore {
   readonly scheme = 'gs' as const;
+  readonly listsByRange = true;
   readonly api: GcsJsonApi;
   private readonly http: HttpTransport;
   private readonly retry: RetryPolicy;

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32cOfFile } from '../checksum.ts';
+import { mtimeKey } from '../mtime.ts';
 
 interface Entry {
   size: number;
@@ -58,18 +59,18 @@ export class CrcCache {
     return this.loading;
   }
 
-  set(rel: string, size: number, mtimeNs: bigint, crc: number): void {
-    const entry = { size, mtimeNs: String(mtimeNs), crc };
+  set(rel: string, size: number, mtimeMs: number, crc: number): void {
+    const entry = { size, mtimeNs: mtimeKey(mtimeMs), crc };
     this.fresh.set(rel, entry);
     this.entries?.set(rel, entry);
   }
 
   /** The file's CRC32C, from the cache or by reading it (and then remembered). */
-  async crcOf(rel: string, path: string, size: number, mtimeNs: bigint): Promise<number> {
+  async crcOf(rel: string, path: string, size: number, mtimeMs: number): Promise<number> {
     const entry = (await this.load()).get(rel);
-    if (entry && entry.size === size && entry.mtimeNs === String(mtimeNs)) return entry.crc;
+    if (entry && entry.size === size && entry.mtimeNs === mtimeKey(mtimeMs)) return entry.crc;
     const crc = await crc32cOfFile(path);
-    this.set(rel, size, mtimeNs, crc);
+    this.set(rel, size, mtimeMs, crc);
     return crc;
   }
 

@@ -17,11 +17,12 @@ export interface LocalFile {
   path: string;
   size: number;
   /**
-   * Modification time to within a microsecond (from the stat's float
-   * milliseconds, which is half the cost of a bigint stat). Exact nanoseconds
-   * are read again for the files that get uploaded, for their metadata.
+   * Modification time in milliseconds, to within a microsecond: the stat's
+   * float, which is half the cost of a bigint stat and needs no bigint per
+   * file. Exact nanoseconds are read again for the files that get uploaded,
+   * for their metadata.
    */
-  mtimeNs: bigint;
+  mtimeMs: number;
 }
 
 const isInside = (root: string, path: string) =>
@@ -38,7 +39,7 @@ export async function scanLocalTree(root: string, filter: PathFilter): Promise<L
   const addFile = (path: string, rel: string) => {
     if (!filter(rel)) return;
     const s = statSync(path, { throwIfNoEntry: false });
-    if (s) files.push({ rel, path, size: s.size, mtimeNs: BigInt(Math.round(s.mtimeMs * 1e6)) }); // else: deleted while scanning
+    if (s) files.push({ rel, path, size: s.size, mtimeMs: s.mtimeMs }); // else: deleted while scanning
   };
 
   const followLink = async (path: string, rel: string, dir: string): Promise<void> => {

@@ -7,7 +7,7 @@
  */
 
 import { crc32cBase64 } from '../checksum.ts';
-import { MTIME_METADATA_KEY, parseMtime, sameMtime } from '../mtime.ts';
+import { MTIME_METADATA_KEY, mtimeMsOf, sameMtimeMs } from '../mtime.ts';
 import type { ObjectInfo } from '../types.ts';
 import type { CrcCache } from './crc-cache.ts';
 import type { PathFilter } from './filters.ts';
@@ -65,8 +65,8 @@ export async function planSync(
     } else if (object.size !== file.size) {
       uploads.push({ file, key, ...(object.generation ? { ifGenerationMatch: object.generation } : {}) });
     } else {
-      const recorded = parseMtime(object.metadata?.[MTIME_METADATA_KEY]);
-      if (recorded !== undefined && sameMtime(recorded, file.mtimeNs)) skipped.push(file);
+      const recorded = mtimeMsOf(object.metadata?.[MTIME_METADATA_KEY]);
+      if (recorded !== undefined && sameMtimeMs(recorded, file.mtimeMs)) skipped.push(file);
       else doubtful.push({ file, object });
     }
   }
@@ -74,15 +74,15 @@ export async function planSync(
     let object = listed;
     if (!listed.metadata && !listed.crc32c && ctx.statObject) {
       object = (await ctx.statObject(ctx.prefix + file.rel).catch(() => undefined)) ?? listed;
-      const recorded = parseMtime(object.metadata?.[MTIME_METADATA_KEY]);
-      if (object.size === file.size && recorded !== undefined && sameMtime(recorded, file.mtimeNs)) {
+      const recorded = mtimeMsOf(object.metadata?.[MTIME_METADATA_KEY]);
+      if (object.size === file.size && recorded !== undefined && sameMtimeMs(recorded, file.mtimeMs)) {
         skipped.push(file);
         return;
       }
     }
     // A file that cannot be read here is planned for upload, which then reports the problem.
     const local = object.crc32c
-      ? await ctx.crcCache.crcOf(file.rel, file.path, file.size, file.mtimeNs).catch(() => undefined)
+      ? await ctx.crcCache.crcOf(file.rel, file.path, file.size, file.mtimeMs).catch(() => undefined)
       : undefined;
     const crc = local === undefined ? undefined : crc32cBase64(local);
     if (crc && crc === object.crc32c) skipped.push(file);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mtimeKey } from '../mtime.ts';
 import type { UploadSessionJournal, UploadSessionRecord } from '../types.ts';
 
 interface SavedSession extends UploadSessionRecord {
@@ -19,7 +20,7 @@ interface SavedSession extends UploadSessionRecord {
 export function sessionJournal(
   cacheDir: string,
   destination: string,
-  file: { size: number; mtimeNs: bigint },
+  file: { size: number; mtimeMs: number },
 ): UploadSessionJournal {
   const dir = join(cacheDir, 'uploads');
   // Named lazily: only large (resumable) uploads ever touch their journal.
@@ -28,7 +29,7 @@ export function sessionJournal(
     named ??= join(dir, `${createHash('sha256').update(destination).digest('hex').slice(0, 40)}.json`);
     return named;
   };
-  const mtimeNs = String(file.mtimeNs);
+  const mtimeNs = mtimeKey(file.mtimeMs);
   return {
     async load() {
       try {

@@ -262,7 +262,7 @@ async function resolveTarget(
 
 async function singleFile(path: string, key: string, prefix: string): Promise<LocalFile> {
   const s = await stat(path);
-  return { rel: key.slice(prefix.length), path, size: s.size, mtimeNs: BigInt(Math.round(s.mtimeMs * 1e6)) };
+  return { rel: key.slice(prefix.length), path, size: s.size, mtimeMs: s.mtimeMs };
 }
 
 /** Objects under the destination by their key relative to it (folder placeholders `x/` left out). */
@@ -315,7 +315,7 @@ async function uploadOne(
     });
   }
   const crc = info.crc32c ? crc32cFromBase64(info.crc32c) : undefined;
-  if (crc !== undefined) ctx.crcCache.set(file.rel, file.size, file.mtimeNs, crc);
+  if (crc !== undefined) ctx.crcCache.set(file.rel, file.size, file.mtimeMs, crc);
   ctx.progress.uploaded++;
   ctx.emit();
 }

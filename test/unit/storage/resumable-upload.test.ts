@@ -129,7 +129,7 @@ describe('resumable upload', () => {
 
   it('keeps the on-disk journal only for the same file at the same size and mtime', async () => {
     const cache = join(dir, 'cache');
-    const file = { size: 10, mtimeNs: 5n };
+    const file = { size: 10, mtimeMs: 5 };
     const journal = sessionJournal(cache, 'gs://b/k', file);
     await journal.save({ uri: 'http://x/session', committed: 4, crc: 99 });
     expect(await sessionJournal(cache, 'gs://b/k', file).load()).toEqual({
@@ -137,7 +137,7 @@ describe('resumable upload', () => {
       committed: 4,
       crc: 99,
     });
-    expect(await sessionJournal(cache, 'gs://b/k', { size: 10, mtimeNs: 6n }).load()).toBeUndefined();
+    expect(await sessionJournal(cache, 'gs://b/k', { size: 10, mtimeMs: 6 }).load()).toBeUndefined();
     expect(await sessionJournal(cache, 'gs://b/other', file).load()).toBeUndefined();
     await journal.clear();
     expect(await journal.load()).toBeUndefined();
