@@ -25,11 +25,15 @@ interface Manifest {
   bundle: string;
 }
 
-interface EsbuildLike {
-  buildSync(options: Record<string, unknown>): {
-    outputFiles?: { text: string }[];
-    metafile?: { inputs: Record<string, unknown> };
-  };
+interface BuildResult {
+  outputFiles?: { path: string; text: string }[];
+  metafile?: { inputs: Record<string, unknown> };
+}
+
+export interface EsbuildLike {
+  buildSync(options: Record<string, unknown>): BuildResult;
+  build(options: Record<string, unknown>): Promise<BuildResult>;
+  transform(code: string, options: Record<string, unknown>): Promise<{ code: string }>;
 }
 
 export interface BundleOptions {
@@ -53,9 +57,9 @@ export interface BundleOptions {
   bundlePackages?: boolean;
 }
 
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+export const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-function loadEsbuild(): EsbuildLike | undefined {
+export function loadEsbuild(): EsbuildLike | undefined {
   try {
     // esbuild comes with tsx (a dependency); resolve it from there, not from wherever npm hoisted it.
     const fromTsx = createRequire(createRequire(import.meta.url).resolve('tsx'));
@@ -75,7 +79,7 @@ function upToDate(manifest: Manifest | undefined, settings: string): manifest is
 }
 
 /** Writes `text` to `path` so that no reader ever sees it half-written. */
-function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string): void {
   const temp = `${path}.tmp-${process.pid}`;
   writeFileSync(temp, text);
   renameSync(temp, path);

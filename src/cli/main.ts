@@ -13,15 +13,16 @@ function version(): string {
   return pkg.version;
 }
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+async function mainHelp(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((entry) => entry.load()));
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'Strato: run TensorFlow distributed training on Cloud TPU and GPU machines, or on this one.',
     '',
     'Usage: strato COMMAND [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run `strato COMMAND --help` for a command's options.",
     'Global options: --help, --version, --debug (stack traces on errors).',
@@ -29,9 +30,9 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-function findCommand(name: string): Command {
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command) return command;
+async function findCommand(name: string): Promise<Command> {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry) return entry.load();
   const names = COMMANDS.map((c) => c.name);
   const near = names.filter((n) => n.startsWith(name.slice(0, 2)));
   throw new StratoError('E_USAGE', `unknown command "${name}"`, {
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const [first, ...rest] = argv;
     if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
       const topic = first === 'help' ? rest[0] : undefined;
-      io.out(topic ? commandHelp(findCommand(topic)) : mainHelp());
+      io.out(topic ? commandHelp(await findCommand(topic)) : await mainHelp());
       return 0;
     }
     if (first === '--version' || first === '-v') {
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         hint: 'strato --help lists the commands',
       });
     }
-    const command = findCommand(first);
+    const command = await findCommand(first);
     const args = parseCommandArgs(command, rest);
     if (args.values.help) {
       io.out(commandHelp(command));

@@ -56,14 +56,40 @@ export interface LoadedSpec {
 }
 
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts']);
+
+/** Defined (true) only in the CLI's build (src/cli/cli-bundle.ts), where no TypeScript loader runs. */
+declare const STRATO_CLI_BUNDLE: boolean | undefined;
+let typescriptLoader: Promise<void> | undefined;
+
+/**
+ * From the CLI build, a `.ts` spec needs tsx registered first (a failed
+ * import would be cached). Both hooks: outside a `"type": "module"` package
+ * a `.ts` file is CommonJS, which only tsx's require hook compiles.
+ */
+function loadTypeScript(): Promise<void> {
+  typescriptLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    esm.register();
+    cjs.register();
+  });
+  return typescriptLoader;
+}
+
+/** The spec a module exports by default; a CommonJS-compiled one nests it as `exports.default`. */
+function defaultExport(module: { default?: unknown }): unknown {
+  const exported = module.default as { __esModule?: boolean; default?: unknown } | undefined;
+  return exported?.__esModule && 'default' in exported ? exported.default : exported;
+}
 
 /** Reads a job spec file: `.yaml`/`.yml`/`.json`, or a module whose default export is the spec. */
 export async function loadJobSpecFile(file: string): Promise<LoadedSpec> {
   const path = resolve(file);
   const baseDir = dirname(path);
   if (MODULE_EXTENSIONS.has(extname(path))) {
+    if (typeof STRATO_CLI_BUNDLE !== 'undefined' && TYPESCRIPT_EXTENSIONS.has(extname(path)))
+      await loadTypeScript();
     const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    return { spec: parseJobSpec(module.default, file), source: file, baseDir };
+    return { spec: parseJobSpec(defaultExport(module), file), source: file, baseDir };
   }
   let text: string;
   try {

@@ -1,29 +1,26 @@
 import type { Command } from '../command.ts';
-import { cancelCommand } from './cancel.ts';
-import { dataCommand } from './data.ts';
-import { explainCommand } from './explain.ts';
-import { fakeCloudCommand } from './fake-cloud.ts';
-import { listCommand } from './list.ts';
-import { logsCommand } from './logs.ts';
-import { metricsCommand } from './metrics.ts';
-import { runCommand } from './run.ts';
-import { statusCommand } from './status.ts';
-import { submitCommand } from './submit.ts';
-import { validateCommand } from './validate.ts';
-import { watchCommand } from './watch.ts';
 
-/** Every command, in the order `strato --help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  validateCommand,
-  explainCommand,
-  runCommand,
-  submitCommand,
-  statusCommand,
-  logsCommand,
-  metricsCommand,
-  cancelCommand,
-  listCommand,
-  watchCommand,
-  dataCommand,
-  fakeCloudCommand,
+export interface CommandEntry {
+  name: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every command, in the order `strato --help` lists them. Each module is
+ * loaded only when its command runs: from the CLI bundle, `strato data push`
+ * then loads the storage code and none of Vertex AI, gRPC or the job specs.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'validate', load: async () => (await import('./validate.ts')).validateCommand },
+  { name: 'explain', load: async () => (await import('./explain.ts')).explainCommand },
+  { name: 'run', load: async () => (await import('./run.ts')).runCommand },
+  { name: 'submit', load: async () => (await import('./submit.ts')).submitCommand },
+  { name: 'status', load: async () => (await import('./status.ts')).statusCommand },
+  { name: 'logs', load: async () => (await import('./logs.ts')).logsCommand },
+  { name: 'metrics', load: async () => (await import('./metrics.ts')).metricsCommand },
+  { name: 'cancel', load: async () => (await import('./cancel.ts')).cancelCommand },
+  { name: 'list', load: async () => (await import('./list.ts')).listCommand },
+  { name: 'watch', load: async () => (await import('./watch.ts')).watchCommand },
+  { name: 'data', load: async () => (await import('./data.ts')).dataCommand },
+  { name: 'fake-cloud', load: async () => (await import('./fake-cloud.ts')).fakeCloudCommand },
 ];
