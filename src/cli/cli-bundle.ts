@@ -89,9 +89,13 @@ export async function buildCliBundle(cacheDir = CLI_BUNDLE_DIR): Promise<string 
     mkdirSync(buildDir, { recursive: true });
     for (const file of outputs)
       writeAtomic(join(buildDir, relative(join(cacheDir, 'out'), file.path)), file.text);
+    // Stat before hashing: a file changed in between then fails the size/mtime check and is hashed again.
     const inputs = Object.fromEntries(
       [...Object.keys(result.metafile.inputs).map((input) => join(workDir, input)), ...BUILD_INPUTS].map(
-        (path) => [path, sha256(path)],
+        (path) => {
+          const { size, mtimeMs } = statSync(path);
+          return [path, { size, mtimeMs, sha256: sha256(path) }];
+        },
       ),
     );
     const entry = join(buildDir, 'main.mjs');

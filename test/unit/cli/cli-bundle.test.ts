@@ -2,7 +2,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,14 +74,21 @@ describe('the CLI build', () => {
     writeFileSync(input, 'one');
     const manifestDir = join(scratch, 'manifest');
     mkdirSync(manifestDir, { recursive: true });
-    const hash = createHash('sha256').update('one').digest('hex');
-    writeFileSync(
-      join(manifestDir, 'manifest.json'),
-      JSON.stringify({ inputs: { [input]: hash }, entry: 'e.mjs' }),
-    );
+    const writeManifest = (record: { size: number; mtimeMs: number; sha256: string }) =>
+      writeFileSync(
+        join(manifestDir, 'manifest.json'),
+        JSON.stringify({ inputs: { [input]: record }, entry: 'e.mjs' }),
+      );
+    const sha256 = createHash('sha256').update('one').digest('hex');
+    // Size and mtime other than recorded: the hash decides.
+    writeManifest({ size: 0, mtimeMs: 0, sha256 });
     expect(freshCliBundle(manifestDir)).toBe('e.mjs');
     writeFileSync(input, 'two');
     expect(freshCliBundle(manifestDir)).toBeUndefined();
+    // Size and mtime as recorded: taken as unchanged without hashing.
+    const { size, mtimeMs } = statSync(input);
+    writeManifest({ size, mtimeMs, sha256 });
+    expect(freshCliBundle(manifestDir)).toBe('e.mjs');
     expect(freshCliBundle(join(scratch, 'nothing-here'))).toBeUndefined();
   });
 });
