@@ -9,7 +9,7 @@
 export const MTIME_METADATA_KEY = 'mtime';
 
 /** Two times this close are the same: every store here keeps at least milliseconds. */
-export const MTIME_WINDOW_NS = 1_000_000n;
+export const MTIME_WINDOW_MS = 1;
 
 export function formatMtime(ns: bigint): string {
   const ms = ns / 1_000_000n;
@@ -29,11 +29,6 @@ export function parseMtime(text: string | undefined): bigint | undefined {
   return BigInt(seconds) * 1_000_000n + fraction;
 }
 
-export function sameMtime(a: bigint, b: bigint): boolean {
-  const diff = a > b ? a - b : b - a;
-  return diff < MTIME_WINDOW_NS;
-}
-
 /**
  * Milliseconds since the epoch (fraction kept to about a microsecond), or
  * undefined when the text is not an RFC 3339 time. The sync compares every
@@ -49,9 +44,9 @@ export function mtimeMsOf(text: string | undefined): number | undefined {
   return ns === undefined ? undefined : Number(ns / 1000n) / 1000;
 }
 
-/** Local and recorded times this close (in ms) are the same: the window of `sameMtime`. */
+/** Local and recorded times (in ms) this close are the same. */
 export function sameMtimeMs(a: number, b: number): boolean {
-  return Math.abs(a - b) < Number(MTIME_WINDOW_NS) / 1e6;
+  return Math.abs(a - b) < MTIME_WINDOW_MS;
 }
 
 /**

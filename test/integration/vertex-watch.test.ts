@@ -10,25 +10,18 @@ import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
-import { BUCKET, useVertexCloud } from './vertex-support.ts';
+import { trainerJob, useVertexCloud } from './vertex-support.ts';
 
 const env = useVertexCloud();
 
-function shortJob(name: string): JobSpecInput {
-  return {
-    apiVersion: 'strato.dev/v1',
-    kind: 'Job',
-    name,
-    strategy: 'one-device',
+/** The trainer job's shape, with a container that only waits 1.5 s. */
+const shortJob = (name: string): JobSpecInput =>
+  trainerJob(name, [], {
     container: {
       image: 'us-docker.pkg.dev/p/r/short:1',
       command: [process.execPath, '-e', 'setTimeout(() => {}, 1500)'],
     },
-    resources: { workers: { machineType: 'n1-standard-4' } },
-    output: `gs://${BUCKET}/runs/${name}`,
-    provider: { name: 'vertex', project: 'my-project', region: 'us-central1' },
-  };
-}
+  });
 
 describe('watching many Vertex jobs', () => {
   it('batches status into one ListCustomJobs per tick and ends when all jobs have', async () => {

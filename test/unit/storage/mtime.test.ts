@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatMtime,
-  mtimeKey,
-  mtimeMsOf,
-  parseMtime,
-  sameMtime,
-  sameMtimeMs,
-} from '../../../src/storage/mtime.ts';
+import { formatMtime, mtimeKey, mtimeMsOf, parseMtime, sameMtimeMs } from '../../../src/storage/mtime.ts';
 
 describe('mtime metadata', () => {
   it("formats nanoseconds as RFC 3339 (rclone's format) and parses them back exactly", () => {
@@ -20,11 +13,6 @@ describe('mtime metadata', () => {
     expect(parseMtime('2023-11-14T23:13:20.5+01:00')).toBe(1_700_000_000_500_000_000n);
     expect(parseMtime('yesterday')).toBeUndefined();
     expect(parseMtime(undefined)).toBeUndefined();
-  });
-
-  it('treats times within a millisecond as the same', () => {
-    expect(sameMtime(1_000_000_000n, 1_000_999_999n)).toBe(true);
-    expect(sameMtime(1_000_000_000n, 1_001_000_000n)).toBe(false);
   });
 
   it('reads times as float milliseconds to the microsecond, the common form without a regex', () => {
