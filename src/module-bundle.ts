@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findJson } from './jobs/atomic-json.ts';
+import { findJson } from './internal/atomic-json.ts';
 
 interface Manifest {
   /** Input path → sha256 of its content when the bundle was built. */

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { table } from '../../src/cli/format.ts';
-import { formatBytes } from '../../src/storage/sync/progress-report.ts';
+import { formatBytes } from '../../src/cli/progress-report.ts';
 import { createDataset } from './dataset.ts';
 import {
   type FakeServer,

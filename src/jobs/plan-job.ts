@@ -6,13 +6,13 @@
 
 import { join } from 'node:path';
 import { SpecError, type SpecIssue } from '../errors.ts';
+import { stratoHome } from '../internal/home.ts';
+import { absoluteUri } from '../internal/uri.ts';
 import { checkProviderFit } from '../providers/capabilities.ts';
 import { preflightPlan } from '../providers/preflight.ts';
 import type { JobSpec } from '../spec/schema.ts';
-import { absoluteUri } from '../storage/uri.ts';
 import { compile } from '../strategies/compile.ts';
 import { type ClusterPlan, type CompileContext, defaultAddressOf } from '../strategies/plan.ts';
-import { stratoHome } from './home.ts';
 
 export interface PlanOptions extends Partial<CompileContext> {
   /** Folder of the spec file; relative paths resolve against it. */

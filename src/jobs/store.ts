@@ -9,11 +9,11 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StratoError } from '../errors.ts';
+import { findJson, writeJsonAtomic } from '../internal/atomic-json.ts';
+import { stratoHome } from '../internal/home.ts';
 import type { JobHandle, JobState, JobStatus } from '../providers/types.ts';
 import { isTerminalState } from '../providers/types.ts';
 import type { ProviderName, Strategy } from '../spec/schema.ts';
-import { findJson, writeJsonAtomic } from './atomic-json.ts';
-import { stratoHome } from './home.ts';
 import { isWellFormedJobId } from './ids.ts';
 
 export interface JobRecord {

@@ -5,17 +5,17 @@
  */
 
 import { join } from 'node:path';
+import { stratoHome } from '../internal/home.ts';
+import { absoluteUri } from '../internal/uri.ts';
 import { loadProvider, type ProviderOptions } from '../providers/registry.ts';
 import type { Provider } from '../providers/types.ts';
 import { loadJobSpecFile, parseJobSpec } from '../spec/load.ts';
 import type { JobSpec, JobSpecInput } from '../spec/schema.ts';
-import { stageJobData } from '../storage/stage-data.ts';
-import { absoluteUri } from '../storage/uri.ts';
 import type { ClusterPlan } from '../strategies/plan.ts';
-import { stratoHome } from './home.ts';
 import { newJobId } from './ids.ts';
 import { Job } from './job.ts';
 import { planJob } from './plan-job.ts';
+import { stageJobData } from './stage-data.ts';
 import { createJobStore, type JobRecord, type JobStore } from './store.ts';
 
 export interface JobsOptions {

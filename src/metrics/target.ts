@@ -4,10 +4,10 @@
  */
 
 import { resolve } from 'node:path';
+import { parseObjectUri } from '../internal/uri.ts';
 import { FileObjectStore, fileKey } from '../storage/file-store.ts';
 import { openObjectStore, type StoreOptions } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/types.ts';
-import { parseObjectUri } from '../storage/uri.ts';
 
 export interface MetricsSource {
   store: ObjectStore;

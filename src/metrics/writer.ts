@@ -9,7 +9,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { StratoError } from '../errors.ts';
-import { parseObjectUri } from '../storage/uri.ts';
+import { parseObjectUri } from '../internal/uri.ts';
 import { createEventCodec, type EventCodec, type EventInit, encodeMetadata } from './event-codec.ts';
 import { DT_FLOAT } from './tensor-scalar.ts';
 import { encodeRecord } from './tfrecord.ts';

@@ -4,11 +4,11 @@
  * never load those SDKs.
  */
 
+import { parseObjectUri } from '../internal/uri.ts';
 import { FileObjectStore, fileKey } from './file-store.ts';
 import type { GcsStoreOptions } from './gcs/store.ts';
 import type { S3StoreOptions } from './s3/store.ts';
 import type { ObjectStore } from './types.ts';
-import { parseObjectUri } from './uri.ts';
 
 export interface StoreOptions {
   /** Options for gs:// stores: endpoint (a fake's), credentials, retries, transport. */

@@ -5,9 +5,9 @@
 
 import { basename, resolve } from 'node:path';
 import { SpecError } from '../errors.ts';
+import { joinUri } from '../internal/uri.ts';
 import { checkCatalogRules, mergeFindings } from '../spec/rules.ts';
 import type { JobSpec, Strategy } from '../spec/schema.ts';
-import { joinUri } from '../storage/uri.ts';
 import { addMeshEnv, checkMesh } from './mesh.ts';
 import { mirrored } from './mirrored.ts';
 import { multiWorkerMirrored } from './multi-worker-mirrored.ts';

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { dockerEngineAnswers } from '../../src/providers/local/docker.ts';
-import { expectNothingSurvives, shellSpec, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, shellSpec, tempDir, waitFor } from '../support/local.ts';
 
 const home = tempDir('strato-cli-');
 afterAll(() => home.remove());

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
 import { createLocalProvider } from '../../src/providers/local/index.ts';
-import { expectNothingSurvives, shellSpec, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, shellSpec, tempDir, waitFor } from '../support/local.ts';
 
 const home = tempDir('strato-lifecycle-');
 afterAll(() => home.remove());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { REPO_ROOT, tempDir } from './local-support.ts';
+import { REPO_ROOT, tempDir } from '../support/local.ts';
 
 const home = tempDir('strato-quickstart-');
 afterAll(() => home.remove());

@@ -10,7 +10,7 @@ import { submit } from '../../src/jobs/submit.ts';
 import { createLocalProvider } from '../../src/providers/local/index.ts';
 import { isProcessAlive } from '../../src/providers/local/proc.ts';
 import { findLocalState } from '../../src/providers/local/state.ts';
-import { expectNothingSurvives, shellSpec, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, shellSpec, tempDir, waitFor } from '../support/local.ts';
 
 const home = tempDir('strato-recovery-');
 afterAll(() => home.remove());

@@ -6,7 +6,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJobStore } from '../../src/jobs/store.ts';
-import { expectNothingSurvives, startCliRun, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, startCliRun, tempDir, waitFor } from '../support/local.ts';
 
 const home = tempDir('strato-run-');
 afterAll(() => home.remove());

@@ -7,7 +7,7 @@ import { clusterFromEnv } from '../../trainer-images/reference/cluster.ts';
 import { joinExchange, PeerLostError, serveExchange } from '../../trainer-images/reference/exchange.ts';
 import { initialParameters, layout, runBatch } from '../../trainer-images/reference/model.ts';
 import { openOutputDir } from '../../trainer-images/reference/outputs.ts';
-import { tempDir } from './local-support.ts';
+import { tempDir } from '../support/local.ts';
 
 describe('the MLP', () => {
   it('computes gradients that match finite differences', () => {

@@ -14,7 +14,7 @@ import type { MetricEvent } from '../../src/metrics/types.ts';
 import { createLocalProvider } from '../../src/providers/local/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { defaultTrainerPath } from '../../src/strategies/run-dir.ts';
-import { expectNothingSurvives, REPO_ROOT, tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
 
 /** Stated quality bar: 2 epochs on 2,000 examples reach this validation accuracy (10 classes; chance is 0.10). */
 const MIN_VALIDATION_ACCURACY = 0.7;

@@ -7,7 +7,7 @@ import { createMetricsCommand } from '../../src/cli/commands/metrics.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { EventFileWriter } from '../../src/metrics/writer.ts';
-import { seededBytes, tensorScalarRecord, versionRecord, withTempDir } from '../unit/metrics/helpers.ts';
+import { seededBytes, tensorScalarRecord, versionRecord, withTempDir } from '../support/event-files.ts';
 
 /** A run dir as Keras leaves it: logs/train (epoch and batch values) and logs/validation. */
 async function kerasRunDir(dir: string): Promise<void> {

@@ -9,7 +9,7 @@ import {
   simpleScalarRecord,
   tensorScalarRecord,
   versionRecord,
-} from '../unit/metrics/helpers.ts';
+} from '../support/event-files.ts';
 
 describe('metrics from gs:// through the fake Cloud Storage', () => {
   let gcs: FakeGcs;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { EventFileWriter } from '../../src/metrics/writer.ts';
-import { withTempDir } from '../unit/metrics/helpers.ts';
+import { withTempDir } from '../support/event-files.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);

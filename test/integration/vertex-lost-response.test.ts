@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
-import { trainerJob, useVertexCloud } from './vertex-support.ts';
+import { trainerJob, useVertexCloud } from '../support/vertex.ts';
 
 const env = useVertexCloud();
 

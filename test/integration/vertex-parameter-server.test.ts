@@ -13,7 +13,7 @@ import {
   series,
   trainerJob,
   useVertexCloud,
-} from './vertex-support.ts';
+} from '../support/vertex.ts';
 
 const env = useVertexCloud();
 

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
-import { readMetrics, series, trainerJob, useVertexCloud } from './vertex-support.ts';
+import { readMetrics, series, trainerJob, useVertexCloud } from '../support/vertex.ts';
 
 const env = useVertexCloud();
 

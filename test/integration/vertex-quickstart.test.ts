@@ -14,7 +14,7 @@ import {
   series,
   trainerJob,
   useVertexCloud,
-} from './vertex-support.ts';
+} from '../support/vertex.ts';
 
 const env = useVertexCloud();
 

@@ -10,7 +10,7 @@ import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
-import { trainerJob, useVertexCloud } from './vertex-support.ts';
+import { trainerJob, useVertexCloud } from '../support/vertex.ts';
 
 const env = useVertexCloud();
 

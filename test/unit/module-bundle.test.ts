@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledModule } from '../../src/module-bundle.ts';
-import { tempDir } from '../integration/local-support.ts';
+import { tempDir } from '../support/local.ts';
 
 const work = tempDir('strato-module-bundle-');
 afterAll(() => work.remove());

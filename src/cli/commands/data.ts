@@ -1,10 +1,10 @@
 import { StratoError } from '../../errors.ts';
+import { parseObjectUri } from '../../internal/uri.ts';
 import { DEFAULT_RESUMABLE_THRESHOLD_BYTES } from '../../storage/gcs/store.ts';
 import type { StoreOptions } from '../../storage/open.ts';
-import { createProgressReporter, formatSummary } from '../../storage/sync/progress-report.ts';
 import { uploadDataset } from '../../storage/sync/upload-dataset.ts';
-import { parseObjectUri } from '../../storage/uri.ts';
 import type { Command } from '../command.ts';
+import { createProgressReporter, formatSummary } from '../progress-report.ts';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -1,10 +1,10 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
+import { findJobRunDir } from '../../jobs/job-run-dir.ts';
 import { renderHtmlReport } from '../../metrics/charts/html.ts';
 import { renderTerminalChart } from '../../metrics/charts/terminal.ts';
 import { CSV_HEADER, formatValue, metricCsv, metricJson } from '../../metrics/format.ts';
-import { jobStoreRunDirResolver } from '../../metrics/job-run-dir.ts';
 import { SeriesCollector } from '../../metrics/series.ts';
 import { followRunMetricBatches } from '../../metrics/stream.ts';
 import { MetricsSummarizer, type MetricsSummary } from '../../metrics/summary.ts';
@@ -41,7 +41,7 @@ async function pathExists(path: string): Promise<boolean> {
 async function resolveTarget(target: string, io: CliIo, resolveJob: MetricsCommandDeps['resolveJob']) {
   if (URI_PATTERN.test(target)) return { location: target, title: target };
   if (await pathExists(resolve(io.cwd, target))) return { location: target, title: target };
-  const runDir = await (resolveJob ?? ((id: string) => jobStoreRunDirResolver(io.env)(id)))(target, io);
+  const runDir = resolveJob ? await resolveJob(target, io) : findJobRunDir(target, io.env);
   if (runDir !== undefined) return { location: runDir, title: `job ${target} (${runDir})` };
   throw new StratoError('E_NOT_FOUND', `"${target}" is neither a file, a folder, a URI nor a job id`, {
     hint: 'give a run dir (path, file:// or gs:// URI), an event file, or the id of a submitted job',

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
-import { writeJsonAtomic } from '../../jobs/atomic-json.ts';
+import { writeJsonAtomic } from '../../internal/atomic-json.ts';
 import type { ClusterPlan, ReplicaRole } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import {

@@ -5,7 +5,7 @@
  */
 
 import { join } from 'node:path';
-import { findJson, writeJsonAtomic } from '../../jobs/atomic-json.ts';
+import { findJson, writeJsonAtomic } from '../../internal/atomic-json.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import type { JobError, JobState, JobStatus, ReplicaStatus, RestartRecord } from '../types.ts';
 

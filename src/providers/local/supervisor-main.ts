@@ -10,7 +10,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { findJson } from '../../jobs/atomic-json.ts';
+import { findJson } from '../../internal/atomic-json.ts';
 import { jobFiles, type LaunchSpec } from './state.ts';
 import { startSupervisor } from './supervisor.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { crc32c } from '@node-rs/crc32';
 import { describe, expect, it } from 'vitest';
 import { maskCrc, maskedCrc32c, unmaskCrc } from '../../../src/metrics/crc.ts';
-import { FIXTURE } from './helpers.ts';
+import { FIXTURE } from '../../support/event-files.ts';
 
 describe('masked CRC32C', () => {
   it('uses Castagnoli: the standard check value of "123456789" is 0xe3069283', () => {

@@ -16,7 +16,7 @@ import {
   unknownFieldRecord,
   versionRecord,
   withTempDir,
-} from './helpers.ts';
+} from '../../support/event-files.ts';
 
 const pool = new DecodePool({ threads: 2 });
 afterAll(() => pool.close());

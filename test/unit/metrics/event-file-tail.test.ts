@@ -24,7 +24,7 @@ import {
   unknownFieldRecord,
   versionRecord,
   withTempDir,
-} from './helpers.ts';
+} from '../../support/event-files.ts';
 
 function openTail(
   path: string,

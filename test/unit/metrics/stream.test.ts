@@ -14,7 +14,7 @@ import {
   tensorScalarRecord,
   versionRecord,
   withTempDir,
-} from './helpers.ts';
+} from '../../support/event-files.ts';
 
 async function collect(stream: AsyncIterable<MetricEvent>): Promise<MetricEvent[]> {
   const events: MetricEvent[] = [];

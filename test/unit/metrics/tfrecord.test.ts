@@ -7,7 +7,7 @@ import {
   RECORD_HEADER_BYTES,
   readRecordAt,
 } from '../../../src/metrics/tfrecord.ts';
-import { seededBytes } from './helpers.ts';
+import { seededBytes } from '../../support/event-files.ts';
 
 /** Record by record with the plain single-record check: what the fast scanner must agree with. */
 function referenceScan(buf: Buffer, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES) {

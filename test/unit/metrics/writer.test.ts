@@ -8,7 +8,7 @@ import { scanRecords } from '../../../src/metrics/record-scanner.ts';
 import type { MetricEvent } from '../../../src/metrics/types.ts';
 import { EventFileWriter, eventFileName } from '../../../src/metrics/writer.ts';
 import { FileObjectStore, fileKey } from '../../../src/storage/file-store.ts';
-import { withTempDir } from './helpers.ts';
+import { withTempDir } from '../../support/event-files.ts';
 
 const NOW_MS = 1_700_000_123_456;
 

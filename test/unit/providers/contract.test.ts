@@ -10,7 +10,7 @@ import { submit } from '../../../src/jobs/submit.ts';
 import { createLocalProvider } from '../../../src/providers/local/index.ts';
 import { isTerminalState, type JobHandle, type Provider } from '../../../src/providers/types.ts';
 import type { JobSpecInput } from '../../../src/spec/schema.ts';
-import { shellSpec, tempDir } from '../../integration/local-support.ts';
+import { shellSpec, tempDir } from '../../support/local.ts';
 
 interface ProviderRow {
   name: string;

@@ -12,7 +12,7 @@ import { openObjectStore } from '../../../src/storage/open.ts';
 import type { S3ObjectStore } from '../../../src/storage/s3/store.ts';
 import { uploadDataset } from '../../../src/storage/sync/upload-dataset.ts';
 import { listAll } from '../../../src/storage/types.ts';
-import { type FakeS3, startFakeS3 } from './support/fake-s3.ts';
+import { type FakeS3, startFakeS3 } from '../../support/fake-s3.ts';
 
 const MIB = 1024 * 1024;
 let s3: FakeS3;

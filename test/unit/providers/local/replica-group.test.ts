@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processesInGroup } from '../../../../src/providers/local/proc.ts';
 import { type ReplicaProcessSpec, startReplicaGroup } from '../../../../src/providers/local/replica-group.ts';
-import { tempDir, waitFor } from '../../../integration/local-support.ts';
+import { tempDir, waitFor } from '../../../support/local.ts';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {

@@ -6,7 +6,7 @@ import {
   SUPERVISOR_MAIN,
   supervisorNodeArgs,
 } from '../../../../src/providers/local/supervisor-launch.ts';
-import { tempDir } from '../../../integration/local-support.ts';
+import { tempDir } from '../../../support/local.ts';
 
 const cache = tempDir('strato-supervisor-cache-');
 afterAll(() => cache.remove());

@@ -16,7 +16,7 @@ import {
   nodeCommand,
   PARENT,
   waitForState,
-} from './helpers.ts';
+} from '../../../support/fake-vertex.ts';
 
 let fake: FakeVertex;
 let client: v1.JobServiceClient;

@@ -17,7 +17,7 @@ import {
   PARENT,
   printEnvScript,
   waitForState,
-} from './helpers.ts';
+} from '../../../support/fake-vertex.ts';
 
 let fake: FakeVertex;
 let client: v1.JobServiceClient;

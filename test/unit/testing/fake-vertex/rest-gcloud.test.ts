@@ -20,7 +20,7 @@ import {
   nodeCommand,
   PARENT,
   waitForState,
-} from './helpers.ts';
+} from '../../../support/fake-vertex.ts';
 
 const run = promisify(execFile);
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planJob } from '../../../src/jobs/plan-job.ts';
+import { regionOfPlan, stageJobData } from '../../../src/jobs/stage-data.ts';
 import { parseJobSpec } from '../../../src/spec/load.ts';
-import { regionOfPlan, stageJobData } from '../../../src/storage/stage-data.ts';
 import { type FakeGcs, startFakeGcs } from '../../../src/testing/index.ts';
 import { tpuSpec, vertexSpec } from '../../support/specs.ts';
 

@@ -4,14 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { createEventCodec, type EventInit, encodeMetadata } from '../../../src/metrics/event-codec.ts';
-import { encodeRecord } from '../../../src/metrics/tfrecord.ts';
-import type { MetricsWarning } from '../../../src/metrics/types.ts';
-import type { ByteRange, ObjectStore } from '../../../src/storage/types.ts';
+import { createEventCodec, type EventInit, encodeMetadata } from '../../src/metrics/event-codec.ts';
+import { encodeRecord } from '../../src/metrics/tfrecord.ts';
+import type { MetricsWarning } from '../../src/metrics/types.ts';
+import type { ByteRange, ObjectStore } from '../../src/storage/types.ts';
 
 const codec = createEventCodec();
 
-export const FIXTURE = new URL('../../fixtures/tfevents/events.out.tfevents.lingvo-test', import.meta.url)
+export const FIXTURE = new URL('../fixtures/tfevents/events.out.tfevents.lingvo-test', import.meta.url)
   .pathname;
 
 export function eventBytes(event: EventInit): Uint8Array {

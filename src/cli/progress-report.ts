@@ -4,7 +4,7 @@
  * which reads well in CI logs.
  */
 
-import type { SyncProgress, SyncSummary } from './upload-dataset.ts';
+import type { SyncProgress, SyncSummary } from '../storage/sync/upload-dataset.ts';
 
 export interface ProgressReporterOptions {
   isTTY: boolean;

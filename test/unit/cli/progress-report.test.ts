@@ -5,8 +5,8 @@ import {
   formatDuration,
   formatProgress,
   formatSummary,
-} from '../../../../src/storage/sync/progress-report.ts';
-import type { SyncProgress } from '../../../../src/storage/sync/upload-dataset.ts';
+} from '../../../src/cli/progress-report.ts';
+import type { SyncProgress } from '../../../src/storage/sync/upload-dataset.ts';
 
 const progress = (over: Partial<SyncProgress> = {}): SyncProgress => ({
   phase: 'uploading',

@@ -7,16 +7,16 @@
  * cross-region traffic is billed).
  */
 
-import type { ClusterPlan, PlannedData } from '../strategies/plan.ts';
-import { openObjectStore } from './open.ts';
-import { copyTree } from './sync/copy-tree.ts';
+import { parseObjectUri } from '../internal/uri.ts';
+import { openObjectStore } from '../storage/open.ts';
+import { copyTree } from '../storage/sync/copy-tree.ts';
 import {
   type SyncProgress,
   type SyncSummary,
   type UploadDatasetOptions,
   uploadDataset,
-} from './sync/upload-dataset.ts';
-import { parseObjectUri } from './uri.ts';
+} from '../storage/sync/upload-dataset.ts';
+import type { ClusterPlan, PlannedData } from '../strategies/plan.ts';
 
 export interface StageDataOptions extends Omit<UploadDatasetOptions, 'onProgress' | 'delete' | 'dryRun'> {
   /** Region the job runs in; default: the plan's (Vertex `region`, or the TPU zone's region). */

@@ -1,7 +1,7 @@
 /** Shared by the fake Vertex tests: the real client pointed at a fake, and small job bodies. */
 
 import { v1 } from '@google-cloud/aiplatform';
-import type { FakeVertex } from '../../../../src/testing/fake-vertex/index.ts';
+import type { FakeVertex } from '../../src/testing/fake-vertex/index.ts';
 
 export const PARENT = 'projects/my-project/locations/us-central1';
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32c } from '@node-rs/crc32';
-import { crc32cBase64 } from '../../../../src/storage/checksum.ts';
+import { crc32cBase64 } from '../../src/storage/checksum.ts';
 
 interface S3Object {
   data: Buffer;
