@@ -38,7 +38,7 @@ export async function startVertexCloud(): Promise<VertexCloud> {
   const provider = createVertexProvider({
     env: cloud.env,
     pollScale: 0.005,
-    retry: { attempts: 4, initialDelayMs: 10, maxDelayMs: 50 },
+    retry: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 50 },
   });
   return {
     cloud,

@@ -8,9 +8,10 @@
 
 import type { v1 } from '@google-cloud/aiplatform';
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import { type RetryPolicy, withRetry } from '../../internal/retry.ts';
 import type { CustomJobBody } from './custom-job-body.ts';
 import { translateVertexError } from './errors.ts';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.ts';
+import { isRetryableVertexError, VERTEX_RETRY } from './retry-rules.ts';
 
 export interface VertexEndpointOptions {
   /** Host of the JobService; default the regional endpoint `${region}-aiplatform.googleapis.com`. */
@@ -129,7 +130,7 @@ export async function createVertexApi(
       : {}),
   });
   const parent = `projects/${project}/locations/${region}`;
-  const policy = options.retry ?? DEFAULT_RETRY;
+  const policy = options.retry ?? VERTEX_RETRY;
   const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -137,7 +138,8 @@ export async function createVertexApi(
       throw translateVertexError(error, { action, project, region });
     }
   };
-  const read = <T>(action: string, run: () => Promise<T>) => withRetry(() => call(action, run), policy);
+  const read = <T>(action: string, run: () => Promise<T>) =>
+    withRetry(policy, () => call(action, run), { shouldRetry: isRetryableVertexError });
 
   return {
     project,

@@ -13,6 +13,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
+import type { RetryPolicy } from '../../internal/retry.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import type { JobHandle, JobStatus, LogLine, LogOptions, Provider, SubmitContext } from '../types.ts';
@@ -21,7 +22,6 @@ import { nextPollDelayMs } from './job-state.ts';
 import { toJobStatus } from './job-status.ts';
 import { cancelVertexJob, refreshVertexJob, submitVertexJob } from './jobs.ts';
 import { currentAttempt, type VertexJobRecord } from './record.ts';
-import type { RetryPolicy } from './retry.ts';
 import { pollVertexJobs } from './watch.ts';
 
 export interface VertexProviderOptions {

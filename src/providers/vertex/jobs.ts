@@ -7,12 +7,12 @@
  */
 
 import { StratoError } from '../../errors.ts';
+import type { RetryPolicy } from '../../internal/retry.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import type { CustomJobView, VertexApi } from './api.ts';
 import { type RenderOptions, renderCustomJob } from './custom-job.ts';
 import { explainVertexState, isRestartableFailure, isVertexTerminal, shortState } from './job-state.ts';
 import { bodyForAttempt, currentAttempt, type VertexAttempt, type VertexJobRecord } from './record.ts';
-import type { RetryPolicy } from './retry.ts';
 import { submitCustomJob } from './submit.ts';
 
 export interface VertexJobStatus {

@@ -5,10 +5,11 @@
  * returns the one it finds. A retried submit therefore never runs a job twice.
  */
 
+import { type RetryPolicy, withRetry } from '../../internal/retry.ts';
 import type { CustomJobView, VertexApi } from './api.ts';
 import { LABEL_ATTEMPT, LABEL_JOB_ID } from './custom-job.ts';
 import type { CustomJobBody } from './custom-job-body.ts';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.ts';
+import { isRetryableVertexError, VERTEX_RETRY } from './retry-rules.ts';
 
 /** The ListCustomJobs filter that finds one attempt of one Strato job. */
 export function attemptFilter(labels: Record<string, string>): string {
@@ -24,13 +25,12 @@ export async function findSubmitted(api: VertexApi, body: CustomJobBody): Promis
 export async function submitCustomJob(
   api: VertexApi,
   body: CustomJobBody,
-  policy: RetryPolicy = DEFAULT_RETRY,
+  policy: RetryPolicy = VERTEX_RETRY,
 ): Promise<CustomJobView> {
   const existing = await findSubmitted(api, body);
   if (existing) return existing;
-  return withRetry(
-    () => api.createOnce(body),
-    policy,
-    () => findSubmitted(api, body),
-  );
+  return withRetry(policy, () => api.createOnce(body), {
+    shouldRetry: isRetryableVertexError,
+    beforeRetry: () => findSubmitted(api, body),
+  });
 }

@@ -6,12 +6,12 @@
  * in the queue (`nextPollDelayMs`).
  */
 
+import { sleep as defaultSleep } from '../../internal/sleep.ts';
 import type { CustomJobView, VertexApi } from './api.ts';
 import { LABEL_JOB_ID } from './custom-job.ts';
 import { nextPollDelayMs } from './job-state.ts';
 import { advanceVertexJob, type VertexJobStatus } from './jobs.ts';
 import { currentAttempt, type VertexJobRecord } from './record.ts';
-import { sleep as defaultSleep } from './retry.ts';
 
 export type ApiFor = (project: string, region: string) => Promise<VertexApi>;
 

@@ -1,7 +1,7 @@
 /** Cloud Storage HTTP failures as StratoErrors, with the status kept for callers that branch on it. */
 
 import { type ErrorCode, StratoError } from '../../errors.ts';
-import { isNetworkError, isRetryableStatus } from '../retry.ts';
+import { isNetworkError, isRetryableStatus } from './retry-rules.ts';
 
 export class GcsRequestError extends StratoError {
   constructor(

@@ -5,8 +5,8 @@
  */
 
 import type { IncomingMessage } from 'node:http';
+import { type RetryPolicy, withRetry } from '../../internal/retry.ts';
 import type { HttpResponse, HttpTransport, StreamBody } from '../http-transport.ts';
-import { type RetryPolicy, withRetry } from '../retry.ts';
 import type { ListOptions } from '../types.ts';
 import { errorFromNetwork, errorFromResponse, GcsRequestError, isTransient } from './errors.ts';
 
@@ -99,7 +99,7 @@ export class GcsJsonApi {
         if ((res.status >= 200 && res.status < 300) || call.expect?.includes(res.status)) return res;
         throw errorFromResponse(res.status, res.body, call.what);
       },
-      (error) => call.idempotent && isTransient(error),
+      { shouldRetry: (error) => call.idempotent && isTransient(error) },
     );
   }
 
@@ -211,7 +211,7 @@ export class GcsJsonApi {
         for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
         throw errorFromResponse(status, Buffer.concat(chunks), `read gs://${bucket}/${name}`);
       },
-      isTransient,
+      { shouldRetry: isTransient },
     );
   }
 

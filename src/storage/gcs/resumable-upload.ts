@@ -7,12 +7,12 @@
  * object exists under its name only once every byte is in.
  */
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StratoError } from '../../errors.ts';
+import { backoffDelay, type RetryPolicy } from '../../internal/retry.ts';
+import { sleep } from '../../internal/sleep.ts';
 import { crc32cBase64, crc32cUpdate } from '../checksum.ts';
 import type { ChunkSource } from '../chunk-source.ts';
 import type { StreamBody } from '../http-transport.ts';
-import { backoffDelay, type RetryPolicy } from '../retry.ts';
 import { GcsRequestError, isTransient } from './errors.ts';
 import type { GcsJsonApi, ObjectFields, ObjectResource, UploadStatus } from './json-api.ts';
 

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StratoError } from '../../errors.ts';
+import type { RetryPolicy } from '../../internal/retry.ts';
 import { crc32cBase64, crc32cOf, parseGoogHash } from '../checksum.ts';
 import { type ChunkSource, fileChunkSource, streamChunkSource } from '../chunk-source.ts';
 import { HttpTransport } from '../http-transport.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from '../retry.ts';
 import type {
   BucketInfo,
   ByteRange,
@@ -27,6 +27,7 @@ import type {
 import { authHeadersFor, type GcsConnectOptions, lazyStorageClient, resolveGcsEndpoint } from './connect.ts';
 import { GcsJsonApi, type ObjectFields, type ObjectResource } from './json-api.ts';
 import { CHUNK_QUANTUM, uploadResumable } from './resumable-upload.ts';
+import { GCS_RETRY } from './retry-rules.ts';
 import { stockUploadFile } from './stock-upload.ts';
 
 export interface GcsStoreOptions extends GcsConnectOptions {
@@ -85,7 +86,7 @@ export class GcsObjectStore implements ObjectStore {
     const resolved = resolveGcsEndpoint(options);
     this.storage = lazyStorageClient(options, resolved);
     this.http = new HttpTransport({ maxSockets: options.maxSockets ?? 64 });
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = { ...GCS_RETRY, ...options.retry };
     this.chunkSize = options.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES;
     if (this.chunkSize <= 0 || this.chunkSize % CHUNK_QUANTUM !== 0) {
       throw new StratoError('E_USAGE', `chunk size ${this.chunkSize} is not a positive multiple of 256 KiB`);

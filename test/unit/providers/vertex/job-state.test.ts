@@ -1,7 +1,6 @@
-/** Reading Vertex states: the "why isn't it running" line, restartable endings, poll pacing, backoff. */
+/** Reading Vertex states: the "why isn't it running" line, restartable endings, poll pacing. */
 
 import { describe, expect, it } from 'vitest';
-import { StratoError } from '../../../../src/errors.ts';
 import type { CustomJobView } from '../../../../src/providers/vertex/api.ts';
 import {
   explainVertexState,
@@ -9,7 +8,6 @@ import {
   isRestartableFailure,
   nextPollDelayMs,
 } from '../../../../src/providers/vertex/job-state.ts';
-import { backoffDelay, withRetry } from '../../../../src/providers/vertex/retry.ts';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 
@@ -104,44 +102,5 @@ describe('poll pacing', () => {
 
   it('costs at most 2 reads a minute per queued job after the first minute', () => {
     expect(60_000 / nextPollDelayMs('JOB_STATE_QUEUED', 2 * 60_000)!).toBeLessThanOrEqual(2);
-  });
-});
-
-describe('backoff', () => {
-  it('draws a full-jitter delay under a doubling cap', () => {
-    const policy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 500 };
-    expect([0, 1, 2, 3].map((retry) => backoffDelay(retry, { ...policy, random: () => 0.999 }))).toEqual([
-      99, 199, 399, 499,
-    ]);
-    expect(backoffDelay(3, { ...policy, random: () => 0 })).toBe(0);
-  });
-
-  it('retries only retryable errors', async () => {
-    const waits: number[] = [];
-    const policy = {
-      attempts: 3,
-      initialDelayMs: 10,
-      maxDelayMs: 10,
-      random: () => 0.5,
-      sleep: async (ms: number) => void waits.push(ms),
-    };
-    let calls = 0;
-    await expect(
-      withRetry(async () => {
-        calls++;
-        throw new StratoError('E_TRANSIENT', 'blip');
-      }, policy),
-    ).rejects.toThrow('blip');
-    expect(calls).toBe(3);
-    expect(waits).toEqual([5, 5]);
-
-    calls = 0;
-    await expect(
-      withRetry(async () => {
-        calls++;
-        throw new StratoError('E_INVALID_REQUEST', 'bad');
-      }, policy),
-    ).rejects.toThrow('bad');
-    expect(calls).toBe(1);
   });
 });

@@ -21,7 +21,7 @@ import type { JobSpecInput } from '../../../../src/spec/schema.ts';
 import { type FakeVertex, startFakeVertex } from '../../../../src/testing/fake-vertex/index.ts';
 import { vertexSpec } from '../../../support/specs.ts';
 
-const FAST_RETRY = { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 };
+const FAST_RETRY = { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 };
 
 let fake: FakeVertex;
 let api: VertexApi;

@@ -31,7 +31,7 @@ beforeAll(async () => {
   fake = await startFakeVertex({ timing: { queuedMs: 30, pendingMs: 30, stopGraceMs: 500 } });
   provider = createVertexProvider({
     env: fakeVertexEnv(fake),
-    retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
+    retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
     pollScale: 0,
   });
   jobDir = mkdtempSync(join(tmpdir(), 'strato-vertex-provider-'));

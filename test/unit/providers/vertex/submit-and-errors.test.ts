@@ -8,16 +8,16 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StratoError } from '../../../../src/errors.ts';
+import type { RetryPolicy } from '../../../../src/internal/retry.ts';
 import { planJob } from '../../../../src/jobs/plan-job.ts';
 import { createVertexApi, type VertexApi } from '../../../../src/providers/vertex/api.ts';
 import { renderCustomJob } from '../../../../src/providers/vertex/custom-job.ts';
-import type { RetryPolicy } from '../../../../src/providers/vertex/retry.ts';
 import { submitCustomJob } from '../../../../src/providers/vertex/submit.ts';
 import { parseJobSpec } from '../../../../src/spec/load.ts';
 import { type FakeVertex, startFakeVertex } from '../../../../src/testing/fake-vertex/index.ts';
 import { vertexSpec } from '../../../support/specs.ts';
 
-const FAST_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 5, maxDelayMs: 20, random: () => 0.5 };
+const FAST_RETRY: RetryPolicy = { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 20, random: () => 0.5 };
 
 let fake: FakeVertex;
 let api: VertexApi;
@@ -91,7 +91,7 @@ describe('submitting to Vertex', () => {
       code: 'E_TRANSIENT',
       retryable: true,
     });
-    expect(fake.faults.counts.calls.GetCustomJob).toBe(before + FAST_RETRY.attempts);
+    expect(fake.faults.counts.calls.GetCustomJob).toBe(before + FAST_RETRY.maxAttempts);
     fake.faults.clear();
   });
 
