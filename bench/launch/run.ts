@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { table } from '../../src/cli/format.ts';
+import { sleep } from '../../src/internal/sleep.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createLocalProvider } from '../../src/providers/local/index.ts';
 import { findLocalState } from '../../src/providers/local/state.ts';
@@ -65,11 +66,11 @@ async function launchOnce(replicas: number, home: string): Promise<Sample> {
       break;
     }
     if (performance.now() - started > 30_000) throw new Error(`${replicas} replicas not running after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await sleep(2);
   }
   const supervisorPid = findLocalState(jobDir)!.supervisor.pid!;
   const startCpuMs = cpuMs(supervisorPid);
-  await new Promise((resolve) => setTimeout(resolve, STEADY_MS));
+  await sleep(STEADY_MS);
   const steadyCpuMsPerSec = ((cpuMs(supervisorPid) - startCpuMs) / STEADY_MS) * 1000;
   await job.cancel('benchmark done');
   return { submitMs, supervisorUpMs, runningMs, startCpuMs, steadyCpuMsPerSec };

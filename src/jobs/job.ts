@@ -5,7 +5,7 @@
  * the job store and the provider.
  */
 
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../internal/sleep.ts';
 import { type FollowRunMetricsOptions, followRunMetrics } from '../metrics/stream.ts';
 import type { MetricEvent } from '../metrics/types.ts';
 import {
@@ -104,7 +104,7 @@ export class Job {
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   if (signal?.aborted) return false;
   try {
-    await sleep(ms, undefined, signal ? { signal } : {});
+    await sleep(ms, signal);
     return true;
   } catch {
     return false;

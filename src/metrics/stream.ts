@@ -4,8 +4,8 @@
  */
 
 import { stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StratoError } from '../errors.ts';
+import { sleep } from '../internal/sleep.ts';
 import type { StoreOptions } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/types.ts';
 import { type DecodePool, sharedDecodePool } from './decode-pool.ts';
@@ -136,10 +136,10 @@ async function localPathExists(path: string): Promise<boolean> {
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   if (signal?.aborted) return false;
   try {
-    await sleep(ms, undefined, signal ? { signal } : {});
+    await sleep(ms, signal);
     return true;
   } catch (error) {
-    if ((error as Error).name === 'AbortError') return false;
+    if (signal?.aborted) return false;
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFakeCloud } from '../../src/cli/commands/fake-cloud.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { sleep } from '../../src/internal/sleep.ts';
 
 let work: string;
 beforeAll(() => {
@@ -58,7 +59,7 @@ describe('strato data push', () => {
       stop = resolve;
     });
     const running = runFakeCloud({ storage: { buckets: ['push-bucket'] }, vertex: false }, io, true, stopped);
-    while (!io.stdout.includes('\n')) await new Promise((r) => setTimeout(r, 10));
+    while (!io.stdout.includes('\n')) await sleep(10);
     const { storage } = JSON.parse(io.stdout.split('\n')[0]!) as { storage: string };
     try {
       const env = { ...process.env, STORAGE_EMULATOR_HOST: storage, STRATO_HOME: join(work, 'home') };

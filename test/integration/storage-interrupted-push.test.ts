@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32c } from '@node-rs/crc32';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { sleep } from '../../src/internal/sleep.ts';
 import { crc32cBase64 } from '../../src/storage/checksum.ts';
 import { type FakeGcs, startFakeGcs } from '../../src/testing/index.ts';
 

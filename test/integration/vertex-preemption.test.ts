@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../../src/internal/sleep.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { readMetrics, series, trainerJob, useVertexCloud } from '../support/vertex.ts';
 
@@ -25,7 +26,7 @@ describe('Vertex preemption end to end', () => {
     // Preempt once the trainer has logged some steps to gs://.
     let logged = 0;
     for (let i = 0; i < 300 && logged === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       logged = series(await readMetrics(env.cloud, job.runDir), 'train', 'batch_loss').length;
     }
     expect(logged).toBeGreaterThan(0);

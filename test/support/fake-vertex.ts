@@ -1,6 +1,7 @@
 /** Shared by the fake Vertex tests: the real client pointed at a fake, and small job bodies. */
 
 import { v1 } from '@google-cloud/aiplatform';
+import { sleep } from '../../src/internal/sleep.ts';
 import type { FakeVertex } from '../../src/testing/fake-vertex/index.ts';
 
 export const PARENT = 'projects/my-project/locations/us-central1';
@@ -67,6 +68,6 @@ export async function waitForState(
     if (states.includes(state)) return { job, seen };
     if (Date.now() > deadline)
       throw new Error(`job ${name} still ${state} after ${timeoutMs} ms (seen ${seen})`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }

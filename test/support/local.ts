@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../../src/internal/sleep.ts';
 import { isProcessAlive, readProcStat } from '../../src/providers/local/proc.ts';
 import { findLocalState } from '../../src/providers/local/state.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
@@ -23,7 +24,7 @@ export async function waitFor<T>(
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

@@ -1,4 +1,5 @@
 import { StratoError } from '../../errors.ts';
+import { listenForInterrupts, untilAborted } from '../../internal/interrupt.ts';
 import type { FakeCloudOptions } from '../../testing/fake-cloud.ts';
 import type { FakeGcsBucket } from '../../testing/fake-gcs/index.ts';
 import type { Command } from '../command.ts';
@@ -23,19 +24,6 @@ function parsePort(value: string | undefined): number | undefined {
     });
   }
   return port;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 /** Starts the fake cloud, prints where it is, runs until `until` settles, then stops it. */
@@ -103,21 +91,26 @@ With --json the first line is one JSON object of endpoints, e.g. {"storage":"htt
     const buckets = ((args.values.bucket as string[] | undefined) ?? []).map(parseBucket);
     const dataDir = args.values['data-dir'] as string | undefined;
     const host = args.values.host as string | undefined;
-    return runFakeCloud(
-      {
-        ...(host ? { host } : {}),
-        storage: {
-          ...(port !== undefined ? { port } : {}),
-          ...(dataDir ? { dataDir } : {}),
-          buckets,
-          ...(args.values.verbose
-            ? { onRequest: (r) => io.err(`${r.method} ${r.url} -> ${r.status || 'connection cut'}`) }
-            : {}),
+    const interrupts = listenForInterrupts();
+    try {
+      return await runFakeCloud(
+        {
+          ...(host ? { host } : {}),
+          storage: {
+            ...(port !== undefined ? { port } : {}),
+            ...(dataDir ? { dataDir } : {}),
+            buckets,
+            ...(args.values.verbose
+              ? { onRequest: (r) => io.err(`${r.method} ${r.url} -> ${r.status || 'connection cut'}`) }
+              : {}),
+          },
         },
-      },
-      io,
-      Boolean(args.values.json),
-      untilSignal(),
-    );
+        io,
+        Boolean(args.values.json),
+        untilAborted(interrupts.signal),
+      );
+    } finally {
+      interrupts.release();
+    }
   },
 };

@@ -1,3 +1,4 @@
+import { listenForInterrupts } from '../../internal/interrupt.ts';
 import { getJob } from '../../jobs/submit.ts';
 import { type Command, requirePositionals } from '../command.ts';
 
@@ -21,19 +22,17 @@ With --follow, new lines appear as the replicas write them; Ctrl-C stops followi
     const [id] = requirePositionals(this, args, 1, 'the job id (see strato list)');
     const job = await getJob(id!, { env: io.env });
     const replica = typeof args.values.replica === 'string' ? args.values.replica : undefined;
-    const stop = new AbortController();
-    const onInterrupt = () => stop.abort();
-    process.once('SIGINT', onInterrupt);
+    const interrupts = listenForInterrupts();
     try {
       for await (const line of job.logs({
         ...(replica ? { replica } : {}),
         follow: Boolean(args.values.follow),
-        signal: stop.signal,
+        signal: interrupts.signal,
       })) {
         io.out(replica ? line.text : `[${line.replica}] ${line.text}`);
       }
     } finally {
-      process.removeListener('SIGINT', onInterrupt);
+      interrupts.release();
     }
     return 0;
   },

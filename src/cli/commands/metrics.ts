@@ -1,6 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
+import { listenForInterrupts } from '../../internal/interrupt.ts';
 import { findJobRunDir } from '../../jobs/job-run-dir.ts';
 import { renderHtmlReport } from '../../metrics/charts/html.ts';
 import { renderTerminalChart } from '../../metrics/charts/terminal.ts';
@@ -85,21 +86,6 @@ function followLine(event: MetricEvent): string {
   return `${(event.run || '.').padEnd(10)}  ${event.tag.padEnd(24)}  step ${String(event.step).padEnd(8)}  ${formatValue(event.value)}`;
 }
 
-/** Aborts on SIGINT/SIGTERM until released. */
-function signalsController(): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  return {
-    signal: controller.signal,
-    release() {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
-  };
-}
-
 export function createMetricsCommand(deps: MetricsCommandDeps = {}): Command {
   return {
     name: 'metrics',
@@ -135,7 +121,7 @@ never stop the reading.`,
       const mode = outputMode(args);
       const follow = Boolean(args.values.follow);
       const { location, title } = await resolveTarget(target!, io, deps.resolveJob);
-      const signals = follow && !deps.signal ? signalsController() : undefined;
+      const signals = follow && !deps.signal ? listenForInterrupts() : undefined;
       const batches = followRunMetricBatches(location, {
         follow,
         onWarning: printWarning(io),

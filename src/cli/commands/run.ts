@@ -1,3 +1,4 @@
+import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { JobEvent } from '../../jobs/events.ts';
 import type { Job } from '../../jobs/job.ts';
 import { submit } from '../../jobs/submit.ts';
@@ -120,18 +121,15 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
     io.out(`${clock()}  run dir    ${job.runDir}`);
 
     const stopFollowing = new AbortController();
-    let interrupts = 0;
-    const onInterrupt = () => {
-      interrupts++;
-      if (detach || interrupts > 1) {
+    const interrupts = listenForInterrupts((count) => {
+      if (detach || count > 1) {
         io.err(`stopped following; ${job.id} goes on: strato status ${job.id}`);
         stopFollowing.abort();
         return;
       }
       io.err(`cancelling ${job.id} (Ctrl-C again to stop waiting)…`);
       void job.cancel('Ctrl-C in strato run').catch(() => {});
-    };
-    process.on('SIGINT', onInterrupt);
+    });
 
     const metricsStop = new AbortController();
     const metricLines = new MetricLines(io);
@@ -149,7 +147,7 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
         else if (line) io.out(line);
       }
     } finally {
-      process.removeListener('SIGINT', onInterrupt);
+      interrupts.release();
       metricsStop.abort();
       await metricsShown;
     }

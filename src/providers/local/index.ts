@@ -13,6 +13,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
 import { writeJsonAtomic } from '../../internal/atomic-json.ts';
+import { sleep } from '../../internal/sleep.ts';
 import type { ClusterPlan, ReplicaRole } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import {
@@ -63,8 +64,6 @@ function handleData(handle: JobHandle): LocalHandleData {
   }
   return data as LocalHandleData;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createLocalProvider(options: LocalProviderOptions = {}): Provider {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;

@@ -13,6 +13,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { sleep } from '../../internal/sleep.ts';
 import type { ExitPolicy } from '../../strategies/plan.ts';
 import {
   COMMAND_NOT_FOUND_EXIT_CODE,
@@ -156,7 +157,7 @@ export function startReplicaGroup(
         (r) => r.pgid !== undefined && (!r.exit || groupHasProcesses(r.pgid)),
       );
       if (leftovers.length === 0 || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      await sleep(DRAIN_POLL_MS);
     }
     if (killTimer) clearTimeout(killTimer);
     watchdog?.close();

@@ -14,6 +14,7 @@
 
 import { StratoError } from '../../errors.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
+import { sleep } from '../../internal/sleep.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import type { JobHandle, JobStatus, LogLine, LogOptions, Provider, SubmitContext } from '../types.ts';
@@ -241,7 +242,7 @@ async function* vertexLogs(
   while (!options.signal?.aborted) {
     const { state } = await status(handle);
     if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
 }
 

@@ -5,15 +5,12 @@
  */
 
 import * as grpc from '@grpc/grpc-js';
+import { sleep } from '../../internal/sleep.ts';
 import type { VertexFaults } from './faults.ts';
 import type { NameRequest } from './messages.ts';
 import { type FakeJobService, RpcError } from './service.ts';
 
 type Handler = (request: never) => unknown;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function unary(
   method: string,
@@ -23,7 +20,7 @@ function unary(
   return (call, callback) => {
     void (async () => {
       const fault = faults.onCall(method);
-      if (fault && typeof fault === 'object' && 'delayMs' in fault) await delay(fault.delayMs);
+      if (fault && typeof fault === 'object' && 'delayMs' in fault) await sleep(fault.delayMs);
       if (fault && typeof fault === 'object' && 'code' in fault) {
         callback({
           code: fault.code,

@@ -1,6 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../../src/internal/sleep.ts';
 import { DecodePool } from '../../../src/metrics/decode-pool.ts';
 import { encodeMetadata } from '../../../src/metrics/event-codec.ts';
 import { EventFileTail, type EventFileTailOptions } from '../../../src/metrics/event-file-tail.ts';
@@ -176,7 +177,7 @@ describe('EventFileTail with a decode pool', () => {
         await napping.warmUp();
         const first = await readAll(path, { decodePool: napping, parallelMinBytes: 0 });
         expect(napping.runsDecoded).toBeGreaterThan(0);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sleep(300);
         expect(napping.liveThreads).toBe(0);
         await napping.warmUp();
         expect(napping.liveThreads).toBe(1);

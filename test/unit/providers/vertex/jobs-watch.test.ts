@@ -6,6 +6,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../../../src/internal/sleep.ts';
 import { planJob } from '../../../../src/jobs/plan-job.ts';
 import { createVertexApi, type VertexApi } from '../../../../src/providers/vertex/api.ts';
 import {
@@ -58,7 +59,7 @@ async function until(
   for (let i = 0; i < 500; i++) {
     const status = await refreshVertexJob(api, record, new Date(), FAST_RETRY);
     if (done(status)) return status;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
   throw new Error(`job ${record.jobId} never got there`);
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../../../src/internal/sleep.ts';
 import { planJob } from '../../../../src/jobs/plan-job.ts';
 import { loadProvider } from '../../../../src/providers/registry.ts';
 import type { JobHandle, JobStatus, Provider, SubmitContext } from '../../../../src/providers/types.ts';
@@ -58,7 +59,7 @@ async function until(p: Provider, handle: JobHandle, states: string[]): Promise<
   for (let i = 0; i < 500; i++) {
     const status = await p.status(handle);
     if (states.includes(status.state)) return status;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
   throw new Error(`never reached ${states}`);
 }

@@ -7,6 +7,7 @@
 import type { v1 } from '@google-cloud/aiplatform';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../../../src/internal/sleep.ts';
 import { type FakeVertex, startFakeVertex } from '../../../../src/testing/fake-vertex/index.ts';
 import {
   cpuPool,
@@ -88,7 +89,7 @@ describe('fake Vertex faults', () => {
     // Wait until every replica has installed its SIGTERM handler.
     const run = fake.runOf(job.name!)!;
     for (let i = 0; i < 500 && !run.replicas.every((r) => run.logOf(r.name).includes('ready')); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     await fake.preempt(job.name!);
     const [ended] = await client.getCustomJob({ name: job.name });
@@ -148,7 +149,7 @@ describe('fake Vertex faults', () => {
     const run = own.runOf(job.name!)!;
     let pids: number[] = [];
     for (let i = 0; i < 100 && pids.length < 3; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
       pids = run.replicas.map((r) => Number(run.logOf(r.name).trim())).filter((pid) => pid > 0);
     }
     expect(pids).toHaveLength(3);
