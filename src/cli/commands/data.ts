@@ -1,4 +1,5 @@
 import { StratoError } from '../../errors.ts';
+import { parseEndpoint } from '../../internal/endpoint.ts';
 import { parseObjectUri } from '../../internal/uri.ts';
 import { DEFAULT_RESUMABLE_THRESHOLD_BYTES } from '../../storage/gcs/store.ts';
 import type { StoreOptions } from '../../storage/open.ts';
@@ -29,13 +30,14 @@ function parseSize(value: string | undefined): number | undefined {
 /** `--endpoint` applies to the destination's scheme (a fake or an S3-compatible server). */
 function storeOptionsFor(
   dst: string,
-  endpoint: string | undefined,
+  endpointFlag: string | undefined,
   chunkSize: number | undefined,
   baseDir: string,
 ): StoreOptions {
   const { scheme } = parseObjectUri(dst, baseDir);
-  if (endpoint && scheme === 'file')
+  if (endpointFlag && scheme === 'file')
     throw new StratoError('E_USAGE', '--endpoint is for gs:// and s3:// destinations');
+  const endpoint = endpointFlag === undefined ? undefined : parseEndpoint(endpointFlag, '--endpoint').url;
   // Files larger than one chunk (or 8 MiB) go up in chunks.
   const chunks = chunkSize
     ? {

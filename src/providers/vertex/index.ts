@@ -13,6 +13,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
+import { parseEndpoint } from '../../internal/endpoint.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
 import { sleep } from '../../internal/sleep.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
@@ -50,21 +51,11 @@ interface VertexHandleData extends VertexJobRecord {
 
 export const VERTEX_ENDPOINT_ENV = 'STRATO_VERTEX_ENDPOINT';
 
-/** `http://h:p` → plaintext gRPC to h:p; `https://h:p` or `h:p` → TLS. */
+/** The endpoint parsed once (internal/endpoint.ts), as gRPC options: `http://` adds insecure channel credentials. */
 export async function parseEndpointUrl(url: string): Promise<VertexEndpointOptions> {
-  const match = /^(?:(https?):\/\/)?([^/:]+)(?::(\d+))?\/?$/.exec(url.trim());
-  if (!match) {
-    throw new StratoError(
-      'E_USAGE',
-      `${VERTEX_ENDPOINT_ENV}="${url}" is not HOST:PORT or http(s)://HOST:PORT`,
-      {
-        hint: 'e.g. http://127.0.0.1:8085 for the fake Vertex of `strato fake-cloud`',
-      },
-    );
-  }
-  const [, scheme, host, port] = match;
-  const out: VertexEndpointOptions = { apiEndpoint: host!, port: port ? Number(port) : 443 };
-  if (scheme === 'http') {
+  const endpoint = parseEndpoint(url, VERTEX_ENDPOINT_ENV, 'http://127.0.0.1:8085');
+  const out: VertexEndpointOptions = { apiEndpoint: endpoint.host, port: endpoint.port };
+  if (!endpoint.tls) {
     const grpc = await import('@grpc/grpc-js');
     out.sslCreds = grpc.credentials.createInsecure();
   }

@@ -9,6 +9,7 @@
 
 import type { Storage } from '@google-cloud/storage';
 import { StratoError } from '../../errors.ts';
+import { parseEndpoint } from '../../internal/endpoint.ts';
 
 export interface GcsConnectOptions {
   /** JSON API endpoint, e.g. a fake's `http://127.0.0.1:PORT`. Default: STORAGE_EMULATOR_HOST, else the real service. */
@@ -30,19 +31,22 @@ export interface ResolvedEndpoint {
   custom: boolean;
 }
 
-function sanitize(url: string): string {
-  const withScheme = /^\w+:\/\//.test(url) ? url : `https://${url}`;
-  // Some emulator docs set STORAGE_EMULATOR_HOST with the JSON API path; the path is added per request here.
-  return withScheme.replace(/\/+$/, '').replace(/\/storage\/v1$/, '');
-}
-
 export function resolveGcsEndpoint(options: GcsConnectOptions = {}): ResolvedEndpoint {
   const env = options.env ?? process.env;
   const configured = options.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
   if (!configured) return { endpoint: DEFAULT_ENDPOINT, custom: false };
-  const endpoint = sanitize(configured);
-  const host = new URL(endpoint).hostname;
-  return { endpoint, custom: !(host === 'googleapis.com' || host.endsWith('.googleapis.com')) };
+  const source = options.apiEndpoint
+    ? 'the storage endpoint (--endpoint, apiEndpoint)'
+    : 'STORAGE_EMULATOR_HOST';
+  // Some emulator docs set STORAGE_EMULATOR_HOST with the JSON API path; the path is added per request here.
+  const { url, host } = parseEndpoint(
+    configured
+      .trim()
+      .replace(/\/+$/, '')
+      .replace(/\/storage\/v1$/, ''),
+    source,
+  );
+  return { endpoint: url, custom: !(host === 'googleapis.com' || host.endsWith('.googleapis.com')) };
 }
 
 /** Creates the stock client lazily, once. */
