@@ -7,6 +7,7 @@
  */
 
 import { StratoError } from '../errors.ts';
+import { isUri } from './uri.ts';
 
 export interface Endpoint {
   /** False for `http://`: plaintext. */
@@ -30,7 +31,7 @@ export function parseEndpoint(value: string, source: string, example = 'http://1
     new StratoError('E_USAGE', `${source}="${value}" is not HOST:PORT or http(s)://HOST:PORT (${why})`, {
       hint: `e.g. ${example} (a fake of \`strato fake-cloud\`), or https://HOST for a TLS endpoint`,
     });
-  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const hasScheme = isUri(text);
   let url: URL;
   try {
     url = new URL(hasScheme ? text : `https://${text}`);

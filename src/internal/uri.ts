@@ -57,6 +57,15 @@ export function absoluteUri(uri: string, baseDir = process.cwd()): string {
   return `file://${path}${trailing && !path.endsWith('/') ? '/' : ''}`;
 }
 
+/**
+ * True when `text` starts with a URI scheme and `://` (RFC 3986 §3.1:
+ * a letter, then letters, digits, `+`, `-`, `.`), e.g. gs://, s3://, file://,
+ * https://; false for a path, relative or absolute.
+ */
+export function isUri(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+}
+
 /** Joins URI segments with single slashes. */
 export function joinUri(base: string, ...parts: string[]): string {
   let out = base.replace(/\/+$/, '');

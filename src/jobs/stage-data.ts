@@ -7,7 +7,7 @@
  * cross-region traffic is billed).
  */
 
-import { parseObjectUri } from '../internal/uri.ts';
+import { isUri, parseObjectUri } from '../internal/uri.ts';
 import { openObjectStore } from '../storage/open.ts';
 import { copyTree } from '../storage/sync/copy-tree.ts';
 import {
@@ -35,7 +35,6 @@ export interface StageDataResult {
   staged: StagedData[];
 }
 
-const isUri = (s: string) => /^[a-z0-9]+:\/\//.test(s);
 const sameUri = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
 /** The region a plan's replicas run in, when the provider has one. */

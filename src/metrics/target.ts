@@ -4,7 +4,7 @@
  */
 
 import { resolve } from 'node:path';
-import { parseObjectUri } from '../internal/uri.ts';
+import { isUri, parseObjectUri } from '../internal/uri.ts';
 import { FileObjectStore, fileKey } from '../storage/file-store.ts';
 import { openObjectStore, type StoreOptions } from '../storage/open.ts';
 import type { ObjectStore } from '../storage/types.ts';
@@ -26,8 +26,6 @@ export interface OpenMetricsSourceOptions {
   storeOptions?: StoreOptions;
 }
 
-const URI_PATTERN = /^[a-z][a-z0-9+.-]*:\/\//i;
-
 function displayFor(store: ObjectStore): (key: string) => string {
   return store.scheme === 'file' ? (key) => `/${key}` : (key) => `${store.scheme}://${store.bucket}/${key}`;
 }
@@ -40,7 +38,7 @@ export async function openMetricsSource(
   let store = options.store;
   let key: string;
   let owned = false;
-  if (URI_PATTERN.test(target)) {
+  if (isUri(target)) {
     const uri = parseObjectUri(target, baseDir);
     if (uri.scheme === 'file') {
       key = fileKey(uri.path);

@@ -9,7 +9,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { StratoError } from '../errors.ts';
-import { parseObjectUri } from '../internal/uri.ts';
+import { isUri, parseObjectUri } from '../internal/uri.ts';
 import { createEventCodec, type EventCodec, type EventInit, encodeMetadata } from './event-codec.ts';
 import { DT_FLOAT } from './tensor-scalar.ts';
 import { encodeRecord } from './tfrecord.ts';
@@ -49,7 +49,7 @@ export function eventFileName(seconds: number, host: string, pid: number, n: num
 }
 
 function localDir(logDir: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(logDir)) {
+  if (isUri(logDir)) {
     const uri = parseObjectUri(logDir);
     if (uri.scheme !== 'file') {
       throw new StratoError('E_UNSUPPORTED', `EventFileWriter writes local files; got ${logDir}`, {

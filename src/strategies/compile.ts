@@ -5,7 +5,7 @@
 
 import { basename, resolve } from 'node:path';
 import { SpecError } from '../errors.ts';
-import { joinUri } from '../internal/uri.ts';
+import { isUri, joinUri } from '../internal/uri.ts';
 import { checkCatalogRules, mergeFindings } from '../spec/rules.ts';
 import type { JobSpec, Strategy } from '../spec/schema.ts';
 import { addMeshEnv, checkMesh } from './mesh.ts';
@@ -25,8 +25,6 @@ export const STRATEGY_COMPILERS: Readonly<Record<Strategy, StrategyCompiler>> = 
   'parameter-server': parameterServer,
   tpu,
 };
-
-const isUri = (s: string) => /^[a-z0-9]+:\/\//.test(s);
 
 function planData(spec: JobSpec, ctx: CompileContext): PlannedData[] {
   const baseDir = ctx.baseDir ?? process.cwd();

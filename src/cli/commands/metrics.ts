@@ -2,6 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
 import { listenForInterrupts } from '../../internal/interrupt.ts';
+import { isUri } from '../../internal/uri.ts';
 import { findJobRunDir } from '../../jobs/job-run-dir.ts';
 import { renderHtmlReport } from '../../metrics/charts/html.ts';
 import { renderTerminalChart } from '../../metrics/charts/terminal.ts';
@@ -27,8 +28,6 @@ export interface MetricsCommandDeps {
 
 type OutputMode = 'table' | 'json' | 'csv' | 'plot' | 'html';
 
-const URI_PATTERN = /^[a-z][a-z0-9+.-]*:\/\//i;
-
 async function pathExists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -40,7 +39,7 @@ async function pathExists(path: string): Promise<boolean> {
 
 /** TARGET as a URI or path to read, trying: a URI, an existing path, a job id. */
 async function resolveTarget(target: string, io: CliIo, resolveJob: MetricsCommandDeps['resolveJob']) {
-  if (URI_PATTERN.test(target)) return { location: target, title: target };
+  if (isUri(target)) return { location: target, title: target };
   if (await pathExists(resolve(io.cwd, target))) return { location: target, title: target };
   const runDir = resolveJob ? await resolveJob(target, io) : findJobRunDir(target, io.env);
   if (runDir !== undefined) return { location: runDir, title: `job ${target} (${runDir})` };

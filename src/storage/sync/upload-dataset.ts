@@ -13,7 +13,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StratoError } from '../../errors.ts';
 import { stratoHome } from '../../internal/home.ts';
-import { parseObjectUri } from '../../internal/uri.ts';
+import { isUri, parseObjectUri } from '../../internal/uri.ts';
 import { crc32cFromBase64 } from '../checksum.ts';
 import { formatMtime, MTIME_METADATA_KEY } from '../mtime.ts';
 import { openObjectStore, type StoreOptions } from '../open.ts';
@@ -220,7 +220,7 @@ export async function uploadDataset(
 
 function localSourcePath(src: string, baseDir = process.cwd()): string {
   if (src.startsWith('file://')) return (parseObjectUri(src, baseDir) as { path: string }).path;
-  if (/^[a-z0-9]+:\/\//.test(src)) {
+  if (isUri(src)) {
     throw new StratoError('E_USAGE', `source ${src} is not a local path`, {
       hint: 'push a local folder or file (copies between buckets are done by `strato` job staging or gcloud)',
     });
