@@ -11,7 +11,7 @@ describe('isUri', () => {
 });
 
 describe('joinUri', () => {
-  it('joins segments with single slashes', () => {
-    expect(joinUri('gs://b/runs/', '/job-1/', 'logs')).toBe('gs://b/runs/job-1/logs');
+  it('joins segments with one slash between them, skipping empty ones', () => {
+    expect(joinUri('gs://b/runs/', '/job-1', '', 'logs')).toBe('gs://b/runs/job-1/logs');
   });
 });
