@@ -18,8 +18,6 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   /** The provider cannot run this plan (e.g. TPUs on the local provider). */
   | 'E_UNSUPPORTED'
-  /** The cloud has no capacity for the requested machines right now. */
-  | 'E_NO_CAPACITY'
   /** A quota is exhausted. */
   | 'E_QUOTA'
   /** Credentials are missing or lack a permission. */
@@ -30,8 +28,6 @@ export type ErrorCode =
   | 'E_TRANSIENT'
   /** Data failed an integrity check (checksum, framing). */
   | 'E_CORRUPT'
-  /** The job ran and ended in FAILED or CANCELLED. */
-  | 'E_JOB_FAILED'
   /** A local file system or process operation failed. */
   | 'E_IO'
   /** The target changed under the operation (a generation precondition failed); run again. */

@@ -60,7 +60,9 @@ interface LocalHandleData extends SupervisorIdentity {
 function handleData(handle: JobHandle): LocalHandleData {
   const data = handle.data as Partial<LocalHandleData>;
   if (handle.provider !== 'local' || typeof data.jobDir !== 'string') {
-    throw new StratoError('E_INTERNAL', `not a local job handle: ${JSON.stringify(handle)}`);
+    throw new StratoError('E_NOT_FOUND', `no local job behind handle ${handle.id}`, {
+      hint: 'the job record is not a local one; `strato list` shows the jobs that exist',
+    });
   }
   return data as LocalHandleData;
 }
