@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
@@ -7,9 +6,9 @@ import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { EventFileWriter } from '../../src/metrics/writer.ts';
 import { withTempDir } from '../support/event-files.ts';
+import { requireTool } from '../support/tools.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const CHROMIUM = requireTool('chromium');
 
 /** What the page drew, read back from the DOM and SVG geometry. */
 interface DrawnChart {
@@ -33,116 +32,113 @@ async function kerasRun(dir: string): Promise<void> {
   await Promise.all([train.close(), validation.close()]);
 }
 
-describe.skipIf(!hasChromium)(
-  `metrics HTML report in headless Chromium (needs ${CHROMIUM}; skipped where absent)`,
-  () => {
-    let browser: Browser;
+describe('metrics HTML report in headless Chromium', () => {
+  let browser: Browser;
 
-    beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('draws one chart per tag, train and validation on the same axes, with every point, offline', async () => {
+    await withTempDir(async (dir) => {
+      await kerasRun(join(dir, 'run'));
+      const io = bufferIo({ cwd: dir, env: {} });
+      expect(await main(['metrics', 'run', '--html', 'report.html'], io)).toBe(0);
+
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      const problems: string[] = [];
+      page.on('request', (request) => requests.push(request.url()));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(message.text());
       });
-    });
+      page.on('pageerror', (error) => problems.push(error.message));
+      const url = pathToFileURL(join(dir, 'report.html')).href;
+      await page.goto(url);
+      await page.waitForSelector('body[data-charts-drawn]');
 
-    afterAll(async () => {
-      await browser?.close();
-    });
+      // Runs in the page: reads the drawn SVG back (attributes and geometry), not the embedded data.
+      const charts: DrawnChart[] = await page.$$eval('figure.chart', (figures) =>
+        figures.map((figure) => {
+          const frame = figure.querySelector('rect.frame')!;
+          const [fx, fy, fw, fh] = ['x', 'y', 'width', 'height'].map((name) =>
+            Number(frame.getAttribute(name)),
+          );
+          return {
+            tag: figure.getAttribute('data-tag') ?? '',
+            legend: [...figure.querySelectorAll('.legend-entry')].map((e) => e.textContent ?? ''),
+            lines: [...figure.querySelectorAll('g.run')].map((group) => {
+              const path = group.querySelector('path.series')!;
+              const points = [...(path.getAttribute('d') ?? '').matchAll(/[ML]([-\d.]+),([-\d.]+)/g)].map(
+                (m) => [Number(m[1]), Number(m[2])],
+              );
+              const inside = ([x, y]: number[]) =>
+                x! >= fx! - 0.01 && x! <= fx! + fw! + 0.01 && y! >= fy! - 0.01 && y! <= fy! + fh! + 0.01;
+              return {
+                run: group.getAttribute('data-run') ?? '',
+                vertices: points.length,
+                dots: group.querySelectorAll('circle.dot').length,
+                xs: points.map(([x]) => x!),
+                inFrame: points.every(inside),
+                width: (path as unknown as { getBBox(): { width: number } }).getBBox().width,
+              };
+            }),
+          };
+        }),
+      );
+      await page.close();
 
-    it('draws one chart per tag, train and validation on the same axes, with every point, offline', async () => {
-      await withTempDir(async (dir) => {
-        await kerasRun(join(dir, 'run'));
-        const io = bufferIo({ cwd: dir, env: {} });
-        expect(await main(['metrics', 'run', '--html', 'report.html'], io)).toBe(0);
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([url]); // the page itself, nothing else
+      expect(charts.map((c) => c.tag)).toEqual([
+        'batch_loss',
+        'epoch_accuracy',
+        'epoch_loss',
+        'learning_rate',
+      ]);
 
-        const page = await browser.newPage();
-        const requests: string[] = [];
-        const problems: string[] = [];
-        page.on('request', (request) => requests.push(request.url()));
-        page.on('console', (message) => {
-          if (message.type() === 'error') problems.push(message.text());
-        });
-        page.on('pageerror', (error) => problems.push(error.message));
-        const url = pathToFileURL(join(dir, 'report.html')).href;
-        await page.goto(url);
-        await page.waitForSelector('body[data-charts-drawn]');
+      const byTag = Object.fromEntries(charts.map((c) => [c.tag, c]));
+      expect(byTag.epoch_loss!.legend).toEqual(['train', 'validation']);
+      expect(byTag.epoch_loss!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([
+        ['train', 5, 5],
+        ['validation', 5, 5],
+      ]);
+      // NaN leaves a gap: 4 drawn points in two pieces.
+      expect(byTag.epoch_accuracy!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([
+        ['train', 5, 5],
+        ['validation', 4, 4],
+      ]);
+      // A long series is a line without dots.
+      expect(byTag.batch_loss!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([['train', 150, 0]]);
+      expect(byTag.learning_rate!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([['train', 1, 1]]);
 
-        // Runs in the page: reads the drawn SVG back (attributes and geometry), not the embedded data.
-        const charts: DrawnChart[] = await page.$$eval('figure.chart', (figures) =>
-          figures.map((figure) => {
-            const frame = figure.querySelector('rect.frame')!;
-            const [fx, fy, fw, fh] = ['x', 'y', 'width', 'height'].map((name) =>
-              Number(frame.getAttribute(name)),
-            );
-            return {
-              tag: figure.getAttribute('data-tag') ?? '',
-              legend: [...figure.querySelectorAll('.legend-entry')].map((e) => e.textContent ?? ''),
-              lines: [...figure.querySelectorAll('g.run')].map((group) => {
-                const path = group.querySelector('path.series')!;
-                const points = [...(path.getAttribute('d') ?? '').matchAll(/[ML]([-\d.]+),([-\d.]+)/g)].map(
-                  (m) => [Number(m[1]), Number(m[2])],
-                );
-                const inside = ([x, y]: number[]) =>
-                  x! >= fx! - 0.01 && x! <= fx! + fw! + 0.01 && y! >= fy! - 0.01 && y! <= fy! + fh! + 0.01;
-                return {
-                  run: group.getAttribute('data-run') ?? '',
-                  vertices: points.length,
-                  dots: group.querySelectorAll('circle.dot').length,
-                  xs: points.map(([x]) => x!),
-                  inFrame: points.every(inside),
-                  width: (path as unknown as { getBBox(): { width: number } }).getBBox().width,
-                };
-              }),
-            };
-          }),
-        );
-        await page.close();
-
-        expect(problems).toEqual([]);
-        expect(requests).toEqual([url]); // the page itself, nothing else
-        expect(charts.map((c) => c.tag)).toEqual([
-          'batch_loss',
-          'epoch_accuracy',
-          'epoch_loss',
-          'learning_rate',
-        ]);
-
-        const byTag = Object.fromEntries(charts.map((c) => [c.tag, c]));
-        expect(byTag.epoch_loss!.legend).toEqual(['train', 'validation']);
-        expect(byTag.epoch_loss!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([
-          ['train', 5, 5],
-          ['validation', 5, 5],
-        ]);
-        // NaN leaves a gap: 4 drawn points in two pieces.
-        expect(byTag.epoch_accuracy!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([
-          ['train', 5, 5],
-          ['validation', 4, 4],
-        ]);
-        // A long series is a line without dots.
-        expect(byTag.batch_loss!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([['train', 150, 0]]);
-        expect(byTag.learning_rate!.lines.map((l) => [l.run, l.vertices, l.dots])).toEqual([['train', 1, 1]]);
-
-        for (const chart of charts) {
-          for (const line of chart.lines) {
-            expect(line.inFrame, `${chart.tag}/${line.run} inside its axes`).toBe(true);
-            expect(line.xs, `${chart.tag}/${line.run} drawn left to right by step`).toEqual(
-              [...line.xs].sort((a, b) => a - b),
-            );
-          }
+      for (const chart of charts) {
+        for (const line of chart.lines) {
+          expect(line.inFrame, `${chart.tag}/${line.run} inside its axes`).toBe(true);
+          expect(line.xs, `${chart.tag}/${line.run} drawn left to right by step`).toEqual(
+            [...line.xs].sort((a, b) => a - b),
+          );
         }
-        // Train and validation share the x axis: the same epochs land on the same x.
-        expect(byTag.epoch_loss!.lines[0]!.xs).toEqual(byTag.epoch_loss!.lines[1]!.xs);
-        expect(byTag.batch_loss!.lines[0]!.width).toBeGreaterThan(400);
-      });
+      }
+      // Train and validation share the x axis: the same epochs land on the same x.
+      expect(byTag.epoch_loss!.lines[0]!.xs).toEqual(byTag.epoch_loss!.lines[1]!.xs);
+      expect(byTag.batch_loss!.lines[0]!.width).toBeGreaterThan(400);
     });
-  },
-);
+  });
+});

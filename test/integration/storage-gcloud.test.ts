@@ -3,10 +3,10 @@
  * of the fake: endpoint override and disabled credentials in a throwaway
  * CLOUDSDK_CONFIG. It uploads with multipart bodies in LF line endings,
  * starts resumable sessions under /resumable/upload, downloads with hash
- * checks of its own. Skips where gcloud is not installed.
+ * checks of its own. Needs gcloud (test/README.md says how to install it or opt out).
  */
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,17 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32cBase64 } from '../../src/storage/checksum.ts';
 import { uploadDataset } from '../../src/storage/sync/upload-dataset.ts';
 import { type FakeGcs, fakeGcsEnv, startFakeGcs } from '../../src/testing/index.ts';
+import { requireTool } from '../support/tools.ts';
 
 const run = promisify(execFile);
-const hasGcloud = (() => {
-  try {
-    execFileSync('gcloud', ['version'], { stdio: 'ignore', timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skipNote = hasGcloud ? '' : ' [skipped: gcloud is not installed]';
+requireTool('gcloud');
 
 let fake: FakeGcs;
 let work: string;
@@ -36,7 +29,6 @@ let env: NodeJS.ProcessEnv;
 const big = randomBytes(9 * 1024 * 1024 + 3);
 
 beforeAll(async () => {
-  if (!hasGcloud) return;
   fake = await startFakeGcs({ buckets: ['gcloud-bucket'] });
   work = mkdtempSync(join(tmpdir(), 'strato-gcloud-'));
   mkdirSync(join(work, 'config'));
@@ -64,30 +56,22 @@ const gcloud = (...args: string[]) =>
   run('gcloud', ['storage', ...args], { env, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 });
 
 describe('gcloud storage against the fake', () => {
-  it.skipIf(!hasGcloud)(
-    `uploads (multipart and resumable) and downloads with its own hash checks${skipNote}`,
-    async () => {
-      await gcloud('cp', '-r', join(work, 'src/dir'), join(work, 'src/big.bin'), 'gs://gcloud-bucket/up/');
-      expect(fake.state.getObject('gcloud-bucket', 'up/big.bin').crc32c).toBe(crc32cBase64(crc32c(big)));
-      expect(fake.state.getObject('gcloud-bucket', 'up/dir/small.txt').size).toBe(11);
-      await gcloud('cp', 'gs://gcloud-bucket/up/big.bin', join(work, 'back.bin'));
-      expect(readFileSync(join(work, 'back.bin')).equals(big)).toBe(true);
-    },
-    120_000,
-  );
+  it(`uploads (multipart and resumable) and downloads with its own hash checks`, async () => {
+    await gcloud('cp', '-r', join(work, 'src/dir'), join(work, 'src/big.bin'), 'gs://gcloud-bucket/up/');
+    expect(fake.state.getObject('gcloud-bucket', 'up/big.bin').crc32c).toBe(crc32cBase64(crc32c(big)));
+    expect(fake.state.getObject('gcloud-bucket', 'up/dir/small.txt').size).toBe(11);
+    await gcloud('cp', 'gs://gcloud-bucket/up/big.bin', join(work, 'back.bin'));
+    expect(readFileSync(join(work, 'back.bin')).equals(big)).toBe(true);
+  }, 120_000);
 
-  it.skipIf(!hasGcloud)(
-    `lists and downloads what strato pushed, checking the hashes${skipNote}`,
-    async () => {
-      await uploadDataset(join(work, 'src'), 'gs://gcloud-bucket/pushed', {
-        gcs: { apiEndpoint: fake.endpoint },
-        cacheDir: join(work, 'cache'),
-      });
-      mkdirSync(join(work, 'down'));
-      await gcloud('cp', '-r', 'gs://gcloud-bucket/pushed', join(work, 'down'));
-      expect(readFileSync(join(work, 'down/pushed/dir/small.txt'), 'utf8')).toBe('small text\n');
-      expect(readFileSync(join(work, 'down/pushed/big.bin')).equals(big)).toBe(true);
-    },
-    120_000,
-  );
+  it(`lists and downloads what strato pushed, checking the hashes`, async () => {
+    await uploadDataset(join(work, 'src'), 'gs://gcloud-bucket/pushed', {
+      gcs: { apiEndpoint: fake.endpoint },
+      cacheDir: join(work, 'cache'),
+    });
+    mkdirSync(join(work, 'down'));
+    await gcloud('cp', '-r', 'gs://gcloud-bucket/pushed', join(work, 'down'));
+    expect(readFileSync(join(work, 'down/pushed/dir/small.txt'), 'utf8')).toBe('small text\n');
+    expect(readFileSync(join(work, 'down/pushed/big.bin')).equals(big)).toBe(true);
+  }, 120_000);
 });

@@ -2,10 +2,10 @@
  * rclone (Go, google.golang.org/api) as an independent client of the fake
  * Cloud Storage, and as a peer of `strato data push`: each recognises the
  * other's uploads as unchanged (same `mtime` metadata, same hashes).
- * Skips where rclone is not installed (CI installs it: test/setup/ensure-tools.sh).
+ * Needs rclone (test/setup/ensure-tools.sh installs it; test/README.md).
  */
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,20 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32cBase64 } from '../../src/storage/checksum.ts';
 import { uploadDataset } from '../../src/storage/sync/upload-dataset.ts';
 import { type FakeGcs, fakeGcsEnv, startFakeGcs } from '../../src/testing/index.ts';
+import { requireTool } from '../support/tools.ts';
 
 const run = promisify(execFile);
-const hasRclone = (() => {
-  try {
-    execFileSync('rclone', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-/** Appended to test names when they skip, so the run says why. */
-const skipNote = hasRclone
-  ? ''
-  : ' [skipped: rclone is not installed; test/setup/ensure-tools.sh installs it]';
+requireTool('rclone');
 
 let fake: FakeGcs;
 let work: string;
@@ -37,7 +27,6 @@ let env: NodeJS.ProcessEnv;
 const big = randomBytes(20 * 1024 * 1024 + 5);
 
 beforeAll(async () => {
-  if (!hasRclone) return;
   fake = await startFakeGcs({ buckets: ['rclone-bucket'] });
   work = mkdtempSync(join(tmpdir(), 'strato-rclone-'));
   mkdirSync(join(work, 'src/nested'), { recursive: true });
@@ -55,35 +44,29 @@ const rclone = (...args: string[]) => run('rclone', args, { env, maxBuffer: 16 *
 const options = () => ({ gcs: { apiEndpoint: fake.endpoint }, cacheDir: join(work, 'cache') });
 
 describe('rclone against the fake', () => {
-  it.skipIf(!hasRclone)(
-    `copies a tree in, large file resumable (X-GUploader-No-308), and checks it${skipNote}`,
-    async () => {
-      await rclone('copy', join(work, 'src'), 'fakegcs:rclone-bucket/by-rclone', '--transfers', '8');
-      const object = fake.state.getObject('rclone-bucket', 'by-rclone/big.bin');
-      expect(object.crc32c).toBe(crc32cBase64(crc32c(big)));
-      const { stdout } = await rclone('lsf', '-R', 'fakegcs:rclone-bucket/by-rclone');
-      expect(stdout.split('\n').filter(Boolean)).toHaveLength(32);
-      await rclone('check', join(work, 'src'), 'fakegcs:rclone-bucket/by-rclone');
-    },
-  );
+  it(`copies a tree in, large file resumable (X-GUploader-No-308), and checks it`, async () => {
+    await rclone('copy', join(work, 'src'), 'fakegcs:rclone-bucket/by-rclone', '--transfers', '8');
+    const object = fake.state.getObject('rclone-bucket', 'by-rclone/big.bin');
+    expect(object.crc32c).toBe(crc32cBase64(crc32c(big)));
+    const { stdout } = await rclone('lsf', '-R', 'fakegcs:rclone-bucket/by-rclone');
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(32);
+    await rclone('check', join(work, 'src'), 'fakegcs:rclone-bucket/by-rclone');
+  });
 
-  it.skipIf(!hasRclone)(`GIVEN rclone uploaded a tree THEN strato sees it unchanged${skipNote}`, async () => {
+  it(`GIVEN rclone uploaded a tree THEN strato sees it unchanged`, async () => {
     const summary = await uploadDataset(join(work, 'src'), 'gs://rclone-bucket/by-rclone', options());
     expect(summary).toMatchObject({ files: 31, uploaded: 0, skipped: 31 });
   });
 
-  it.skipIf(!hasRclone)(
-    `GIVEN strato pushed a tree THEN rclone checks it and copies nothing${skipNote}`,
-    async () => {
-      await uploadDataset(join(work, 'src'), 'gs://rclone-bucket/by-strato', {
-        ...options(),
-        gcs: { apiEndpoint: fake.endpoint, chunkSizeBytes: 4 * 1024 * 1024 },
-      });
-      await rclone('check', join(work, 'src'), 'fakegcs:rclone-bucket/by-strato');
-      const { stderr } = await rclone('copy', join(work, 'src'), 'fakegcs:rclone-bucket/by-strato', '-v');
-      expect(stderr).not.toMatch(/Copied/);
-      await rclone('copyto', 'fakegcs:rclone-bucket/by-strato/big.bin', join(work, 'back.bin'));
-      expect(readFileSync(join(work, 'back.bin')).equals(big)).toBe(true);
-    },
-  );
+  it(`GIVEN strato pushed a tree THEN rclone checks it and copies nothing`, async () => {
+    await uploadDataset(join(work, 'src'), 'gs://rclone-bucket/by-strato', {
+      ...options(),
+      gcs: { apiEndpoint: fake.endpoint, chunkSizeBytes: 4 * 1024 * 1024 },
+    });
+    await rclone('check', join(work, 'src'), 'fakegcs:rclone-bucket/by-strato');
+    const { stderr } = await rclone('copy', join(work, 'src'), 'fakegcs:rclone-bucket/by-strato', '-v');
+    expect(stderr).not.toMatch(/Copied/);
+    await rclone('copyto', 'fakegcs:rclone-bucket/by-strato/big.bin', join(work, 'back.bin'));
+    expect(readFileSync(join(work, 'back.bin')).equals(big)).toBe(true);
+  });
 });

@@ -1,20 +1,54 @@
 #!/usr/bin/env bash
-# Installs the Debian tools some tests drive as independent peers: Chromium
-# (the metrics HTML report is checked in a real browser) and rclone (a second
-# client for the fake Cloud Storage). Runs before `npm test`; a no-op when
-# they are present, and only a notice where apt-get is not usable (the tests
-# that need a missing tool then say so and skip).
+# Makes sure the programs some tests drive as independent clients of the
+# fakes are here (test/support/tools.ts lists them with their test files):
+#   chromium, rclone  installed from Debian with apt-get when missing;
+#   gcloud            the Google Cloud CLI, which Debian does not package:
+#                     install it yourself (see below).
+# Runs before `npm test`. A tool that is missing and cannot be installed
+# makes this script fail with how to install it — unless you opt out of its
+# tests with STRATO_TESTS_WITHOUT_<TOOL>=1: then this script says so loudly
+# and vitest.config.ts leaves those tests out. Nothing is skipped silently.
 set -uo pipefail
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v rclone >/dev/null 2>&1 || missing+=(rclone)
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-tools: ${missing[*]} missing and cannot be installed here (needs root and apt-get); their tests will skip" >&2
-  exit 0
+
+declare -A OPT_OUT=([chromium]=STRATO_TESTS_WITHOUT_CHROMIUM [rclone]=STRATO_TESTS_WITHOUT_RCLONE [gcloud]=STRATO_TESTS_WITHOUT_GCLOUD)
+declare -A HOW=(
+  [chromium]="apt-get install chromium (as root)"
+  [rclone]="apt-get install rclone (as root), or https://rclone.org/install/"
+  [gcloud]="install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install (Debian/Ubuntu: the google-cloud-cli package from packages.cloud.google.com)"
+)
+
+opted_out() { [ "${!OPT_OUT[$1]:-}" = "1" ]; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Install what Debian packages, where apt-get is usable.
+apt_missing=()
+for tool in chromium rclone; do
+  have "$tool" || opted_out "$tool" || apt_missing+=("$tool")
+done
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && have apt-get; then
+    echo "ensure-tools: installing ${apt_missing[*]} from Debian" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null \
+      || echo "ensure-tools: apt-get install ${apt_missing[*]} failed" >&2
+  else
+    echo "ensure-tools: cannot install ${apt_missing[*]} here (needs root and apt-get)" >&2
+  fi
 fi
-echo "ensure-tools: installing ${missing[*]} from Debian" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-  || echo "ensure-tools: apt-get install ${missing[*]} failed; their tests will skip" >&2
-exit 0
+
+status=0
+for tool in chromium rclone gcloud; do
+  if opted_out "$tool"; then
+    cat >&2 <<NOTICE
+################################################################################
+# ensure-tools: ${OPT_OUT[$tool]}=1 — the tests that drive $tool are LEFT OUT
+# of this run (test/support/tools.ts lists them). This run proves less.
+################################################################################
+NOTICE
+  elif ! have "$tool"; then
+    echo "ensure-tools: $tool is missing and some tests drive it. To fix: ${HOW[$tool]}." >&2
+    echo "              To run without those tests, set ${OPT_OUT[$tool]}=1." >&2
+    status=1
+  fi
+done
+exit $status

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { bufferIo } from '../../../src/cli/io.ts';
 import { main } from '../../../src/cli/main.ts';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'strato-cli-'));
 const badSpec = join(dir, 'bad.yaml');
 writeFileSync(
@@ -65,16 +62,5 @@ describe('strato explain', () => {
   it('GIVEN an error THEN --debug adds the stack', async () => {
     const { err } = await cli('explain', badSpec, '--debug');
     expect(err).toMatch(/\[E_SPEC_INVALID\] SpecError/);
-  });
-});
-
-describe('the strato binary', () => {
-  it('runs from a checkout with no build step: --help exits 0, an unknown command exits 2', async () => {
-    const help = await run('node', ['bin/strato.js', '--help']);
-    expect(help.stdout).toContain('Usage: strato COMMAND');
-    await expect(run('node', ['bin/strato.js', 'frobnicate'])).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('unknown command "frobnicate"'),
-    });
   });
 });
