@@ -45,7 +45,7 @@ describe('--docker', () => {
 
   const engine = dockerEngineAnswers();
   it.skipIf(!engine)(
-    'runs a replica in a real container (needs a Docker engine; none answers here)',
+    'runs a replica in a real container (where a Docker engine answers)',
     async () => {
       const { spawnSync } = await import('node:child_process');
       const hello = planJob(
