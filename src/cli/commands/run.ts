@@ -121,14 +121,14 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
     io.out(`${clock()}  run dir    ${job.runDir}`);
 
     const stopFollowing = new AbortController();
-    const interrupts = listenForInterrupts((count) => {
+    const interrupts = listenForInterrupts((count, signal) => {
       if (detach || count > 1) {
         io.err(`stopped following; ${job.id} goes on: strato status ${job.id}`);
         stopFollowing.abort();
         return;
       }
       io.err(`cancelling ${job.id} (Ctrl-C again to stop waiting)…`);
-      void job.cancel('Ctrl-C in strato run').catch(() => {});
+      void job.cancel(`${signal === 'SIGINT' ? 'Ctrl-C' : signal} in strato run`).catch(() => {});
     });
 
     const metricsStop = new AbortController();

@@ -44,20 +44,17 @@ describe('--docker', () => {
   });
 
   const engine = dockerEngineAnswers();
-  it.skipIf(!engine)(
-    'runs a replica in a real container (where a Docker engine answers)',
-    async () => {
-      const { spawnSync } = await import('node:child_process');
-      const hello = planJob(
-        parseJobSpec({
-          ...spec,
-          container: { image: 'busybox', command: ['sh', '-c'], args: ['echo $STRATO_ROLE'] },
-        }),
-        { runDir: 'file:///tmp/strato-docker-test' },
-      );
-      const command = dockerRunCommand('docker-test-000000', hello, hello.replicas[0]!);
-      const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', timeout: 120_000 });
-      expect(result.stdout.trim()).toBe('worker');
-    },
-  );
+  it.skipIf(!engine)('runs a replica in a real container (where a Docker engine answers)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const hello = planJob(
+      parseJobSpec({
+        ...spec,
+        container: { image: 'busybox', command: ['sh', '-c'], args: ['echo $STRATO_ROLE'] },
+      }),
+      { runDir: 'file:///tmp/strato-docker-test' },
+    );
+    const command = dockerRunCommand('docker-test-000000', hello, hello.replicas[0]!);
+    const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', timeout: 120_000 });
+    expect(result.stdout.trim()).toBe('worker');
+  });
 });
