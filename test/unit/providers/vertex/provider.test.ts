@@ -99,7 +99,7 @@ describe('vertex provider', () => {
     expect(done.replicas[0]?.state).toBe('FAILED');
   });
 
-  it('shows each attempt of a preempted Spot job in status', async () => {
+  it('reports a preempted attempt read-only, and shows each attempt once the next is started', async () => {
     const handle = await provider.submit(
       planJob(
         parseJobSpec(
@@ -111,15 +111,36 @@ describe('vertex provider', () => {
       context('spot-1'),
     );
     await until(provider, handle, ['RUNNING']);
+    const stored = JSON.stringify(handle);
     await fake.preempt((handle.data.attempts as { customJob: string }[])[0]!.customJob);
-    const restarted = await provider.status(handle);
+    const preempted = await provider.status(handle);
+    expect(preempted).toMatchObject({ state: 'FAILED', attempt: 1, restarts: [] });
+    expect(preempted.outcome).toMatchObject({ kind: 'failed', preempted: true });
+    expect(JSON.stringify(handle)).toBe(stored);
+
+    const next = await provider.startAttempt(
+      handle,
+      2,
+      'preempted (a preemption); restarting as attempt 2 of 2',
+    );
+    const restarted = await provider.status(next);
     expect(restarted.attempt).toBe(2);
     expect(restarted.restarts).toEqual([
-      { attempt: 2, at: expect.any(String), reason: expect.stringMatching(/preempted/) },
+      {
+        attempt: 2,
+        at: expect.any(String),
+        reason: 'preempted (a preemption); restarting as attempt 2 of 2',
+      },
     ]);
-    expect(restarted.message).toMatch(/restarted as attempt 2 of 2/);
-    await provider.cancel(handle);
-    expect((await until(provider, handle, ['CANCELLED'])).attempt).toBe(2);
+    // Starting attempt 2 again, from the old handle as a racing process would, finds the same CustomJob.
+    const creates = fake.faults.counts.calls.CreateCustomJob;
+    const again = await provider.startAttempt(handle, 2, 'the same preemption');
+    expect((again.data.attempts as { customJob: string }[])[1]!.customJob).toBe(
+      (next.data.attempts as { customJob: string }[])[1]!.customJob,
+    );
+    expect(fake.faults.counts.calls.CreateCustomJob).toBe(creates);
+    await provider.cancel(next);
+    expect((await until(provider, next, ['CANCELLED'])).attempt).toBe(2);
   });
 
   it('cancel is idempotent, and a deleted CustomJob reads as a vanished, failed job', async () => {
