@@ -1,7 +1,10 @@
 /**
  * The `vertex` provider through the Provider interface, against the fake
- * Vertex (reached the way a user reaches it: STRATO_VERTEX_ENDPOINT), and
- * the promise that the cloud SDK loads only when the provider talks to Vertex.
+ * Vertex (reached the way a user reaches it: STRATO_VERTEX_ENDPOINT): what
+ * is Vertex's own (replica names, service messages, attempts, pacing), and
+ * the promise that the cloud SDK loads only when the provider talks to
+ * Vertex. The promises every provider keeps are checked in the contract
+ * table (`../contract.test.ts`).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -174,12 +177,6 @@ describe('vertex provider', () => {
     await paced.cancel(handle);
     await paced.status(handle);
     expect(fake.faults.counts.calls.GetCustomJob).toBeGreaterThan(gets + 2);
-  });
-
-  it('throws E_NOT_FOUND for a handle that holds no Vertex job', async () => {
-    await expect(provider.status({ provider: 'vertex', id: 'nope', data: {} })).rejects.toMatchObject({
-      code: 'E_NOT_FOUND',
-    });
   });
 
   it('reads many jobs with one ListCustomJobs', async () => {
