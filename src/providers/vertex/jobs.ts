@@ -48,7 +48,6 @@ export async function submitVertexJob(
     project: api.project,
     region: api.region,
     runDir: plan.runDir.root,
-    maxRestarts: plan.scheduling.maxRestarts,
     body,
     attempts: [
       {
