@@ -82,9 +82,10 @@ describe.each(ROWS)('provider contract: $name', (row) => {
   };
 
   it('submit returns before the job runs', async () => {
-    const { job, close, submitMs } = await run('sleep 5');
+    // The bound leaves room for a cloud SDK's first load on a busy machine; the job runs for 30 s.
+    const { job, close, submitMs } = await run('sleep 30');
     try {
-      expect(submitMs).toBeLessThan(5_000);
+      expect(submitMs).toBeLessThan(20_000);
       expect(isTerminalState((await job.status()).state)).toBe(false);
     } finally {
       await job.cancel();
