@@ -13,7 +13,8 @@
  */
 
 import { loadProvider } from '../providers/registry.ts';
-import { cancelJob, findControllerRecord, runController } from './controller.ts';
+import { cancelJob, findControllerRecord } from './controller.ts';
+import { runController } from './controller-loop.ts';
 import { createJobStore } from './store.ts';
 
 async function main(): Promise<void> {

@@ -5,8 +5,8 @@
  * restart, it takes the job's lock, reads again and asks the provider to
  * start the next attempt (idempotent on every provider), then records the
  * new handle. `strato submit` leaves a detached controller process
- * (`controller-main.ts`) that runs `runController` — status, reconcile,
- * until the job ends — so a cloud job restarts with no `strato` command
+ * (`controller-main.ts`) that runs `runController` (`controller-loop.ts`:
+ * status, reconcile, until the job ends) — so a cloud job restarts with no `strato` command
  * running. Any other reader (`Job.status`, `strato watch`, `strato list`)
  * reconciles too when that controller is not alive (machine slept, process
  * killed); while it is, readers only report "restarting".
@@ -14,17 +14,13 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '../internal/sleep.ts';
 import { isProcessAlive, signalProcess } from '../providers/local/proc.ts';
-import { isTerminalState, type JobStatus, type Provider } from '../providers/types.ts';
+import type { JobStatus, Provider } from '../providers/types.ts';
 import type { ProviderName } from '../spec/schema.ts';
 import { findJson } from './atomic-json.ts';
 import { lockJob, tryLockJob } from './job-lock.ts';
 import { decideRestart, type RestartDecision } from './restart-policy.ts';
 import type { JobRecord, JobStore } from './store.ts';
-
-/** Between two looks of the controller at its job; the provider paces its own service calls on top. */
-export const CONTROLLER_TICK_MS = 250;
 
 export const controllerFiles = (jobDir: string) => ({
   /** Who the controller is (pid, start time) and how to build its provider. */
@@ -154,36 +150,6 @@ async function startNextAttempt(
   const updated: JobRecord = { ...store.getJob(id), handle };
   store.save(updated);
   return { record: updated, status: await provider.status(handle) };
-}
-
-/**
- * The controller's loop: reconcile the job every tick until it has ended
- * (or the signal aborts), then return its last status.
- */
-export async function runController(
-  jobId: string,
-  provider: Provider,
-  store: JobStore,
-  options: { signal?: AbortSignal; tickMs?: number } = {},
-): Promise<JobStatus | undefined> {
-  for (;;) {
-    const record = store.findJob(jobId);
-    if (!record) return undefined;
-    let status: JobStatus | undefined;
-    try {
-      ({ status } = await reconcileJob(record, provider, store, { asController: true }));
-    } catch (error) {
-      // A failed read (service unavailable, machine offline) is not the job ending: look again later.
-      process.stderr.write(`strato controller: ${jobId}: ${(error as Error).message}\n`);
-    }
-    if (status && isTerminalState(status.state)) return status;
-    if (options.signal?.aborted) return status;
-    try {
-      await sleep(options.tickMs ?? CONTROLLER_TICK_MS, options.signal);
-    } catch {
-      return status;
-    }
-  }
 }
 
 /**

@@ -30,7 +30,7 @@ async function statusesOf(provider: Provider, records: readonly JobRecord[]): Pr
 /** The records, in the given order, with every job that has not ended asked again and stored. */
 export async function refreshJobs(
   records: readonly JobRecord[],
-  options: JobsOptions = {},
+  options: JobsOptions & { asController?: boolean } = {},
 ): Promise<RefreshedJob[]> {
   const { store } = contextOf(options);
   const out: RefreshedJob[] = records.map((record) => ({ record }));
@@ -48,7 +48,10 @@ export async function refreshJobs(
         const statuses = await statusesOf(provider, batch);
         await Promise.all(
           indexes.map(async (i, k) => {
-            const { record } = await reconcileJob(batch[k]!, provider, store, { status: statuses[k]! });
+            const { record } = await reconcileJob(batch[k]!, provider, store, {
+              status: statuses[k]!,
+              ...(options.asController ? { asController: true } : {}),
+            });
             out[i] = { record };
           }),
         );

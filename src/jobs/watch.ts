@@ -2,8 +2,8 @@
  * The one watch loop: `watchJobs(jobs)` refreshes the jobs every tick — one
  * batched status call per provider (`refreshJobs`), each answer reconciled
  * by the lifecycle — and yields them, until every job has ended or the
- * signal aborts. `Job.events`, `Job.wait`, `strato watch` and the polling
- * benchmark all read jobs through it. Ticks are cheap where asking costs:
+ * signal aborts. `Job.events`, `Job.wait`, `strato watch`, each job's
+ * controller and the polling benchmark all read jobs through it. Ticks are cheap where asking costs:
  * the provider paces its own service calls (Vertex answers from its last
  * read until the next one is due), so the interval here is how soon a
  * change is noticed at most, not how often the cloud is asked.
@@ -22,6 +22,8 @@ export interface WatchJobsOptions extends JobsOptions {
   intervalMs?: number;
   /** Stops watching (not the jobs) at the next tick or during the pause between ticks. */
   signal?: AbortSignal;
+  /** Set by a job's own controller: it starts attempts even though a controller (itself) is alive. */
+  asController?: boolean;
 }
 
 export interface WatchTick {
