@@ -6,10 +6,11 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findControllerRecord, reconcileJob } from '../../../src/jobs/controller.ts';
+import { runController } from '../../../src/jobs/controller-loop.ts';
 import { tryLockJob } from '../../../src/jobs/job-lock.ts';
 import { createJobStore } from '../../../src/jobs/store.ts';
 import { submit } from '../../../src/jobs/submit.ts';
@@ -121,5 +122,27 @@ describe('reconcileJob', () => {
     expect(store.getJob(job.id).state).toBe('CANCELLED');
     await expectNothingSurvives(job.record.jobDir);
     marks.remove();
+  });
+});
+
+describe('runController', () => {
+  it('ends when the job ends, and when the job record is removed under it', async () => {
+    const done = await submit(shellSpec('true', { strategy: 'one-device', resources: {} }), {
+      provider,
+      home: home.path,
+    });
+    const final = await runController(done.id, provider, store, { tickMs: 20 });
+    expect(final?.state).toBe('SUCCEEDED');
+
+    const running = await submit(shellSpec('sleep 30', { strategy: 'one-device', resources: {} }), {
+      provider,
+      home: home.path,
+    });
+    const loop = runController(running.id, provider, store, { tickMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    rmSync(join(running.record.jobDir, 'job.json'));
+    await expect(loop).resolves.toBeDefined();
+    await provider.cancel(running.record.handle);
+    await expectNothingSurvives(running.record.jobDir);
   });
 });
