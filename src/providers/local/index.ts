@@ -10,7 +10,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
 import { sleep } from '../../internal/sleep.ts';
@@ -64,6 +64,16 @@ function handleData(handle: JobHandle): LocalHandleData {
     throw new StratoError('E_INTERNAL', `not a local job handle: ${JSON.stringify(handle)}`);
   }
   return data as LocalHandleData;
+}
+
+/** Whether the process that created an attempt marker still lives (unknown counts as alive). */
+function starterAlive(marker: string): boolean {
+  try {
+    const starter = JSON.parse(readFileSync(marker, 'utf8')) as { pid: number; startTicks?: number };
+    return isProcessAlive(starter.pid, starter.startTicks);
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -203,12 +213,19 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
         );
       }
       // The exclusive marker makes this idempotent across processes: one attempt N, whoever asks.
-      mkdirSync(dirname(files.attemptMarker(attempt)), { recursive: true });
+      const marker = files.attemptMarker(attempt);
+      const starter = JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid) });
+      mkdirSync(dirname(marker), { recursive: true });
       try {
-        writeFileSync(files.attemptMarker(attempt), `${process.pid}\n`, { flag: 'wx' });
+        writeFileSync(marker, starter, { flag: 'wx' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        return current();
+        const latest = findLocalState(data.jobDir) ?? state;
+        if (latest.attempt >= attempt || starterAlive(marker)) {
+          return { ...handle, data: { jobDir: data.jobDir, ...supervisorOf(latest, data) } };
+        }
+        // Its starter died between the marker and the state: nothing of attempt N runs; start it.
+        writeFileSync(marker, starter);
       }
       const at = now().toISOString();
       const fresh = initialLocalState(state.jobId, launch.plan, now());

@@ -6,7 +6,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findControllerRecord, reconcileJob } from '../../../src/jobs/controller.ts';
@@ -107,6 +107,18 @@ describe('reconcileJob', () => {
         reason: 'worker-0 exited with code 143 (a preemption); restarting as attempt 2 of 3',
       },
     ]);
+    await expectNothingSurvives(job.record.jobDir);
+    marks.remove();
+  });
+
+  it('takes over a start that its starter died in the middle of', async () => {
+    const marks = tempDir('strato-marks-');
+    const job = await submitWithoutController(marks.path);
+    // A reconciler got as far as the attempt marker, then died (SIGKILL, power cut).
+    mkdirSync(join(job.record.jobDir, 'attempts'));
+    writeFileSync(join(job.record.jobDir, 'attempts', '2'), JSON.stringify({ pid: deadPid() }));
+    await reconcileJob(store.getJob(job.id), provider, store);
+    expect(await job.wait({ pollIntervalMs: 50 })).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     await expectNothingSurvives(job.record.jobDir);
     marks.remove();
   });
