@@ -7,6 +7,7 @@ export { defaultRunDir, type PlanOptions, planJob } from './jobs/plan-job.ts';
 export { type StageDataOptions, type StageDataResult, stageJobData } from './jobs/stage-data.ts';
 export { createJobStore, type JobRecord, type JobStore } from './jobs/store.ts';
 export { getJob, type JobsOptions, listJobs, type SubmitOptions, submit } from './jobs/submit.ts';
+export { type WatchJobsOptions, type WatchTick, watchJobs } from './jobs/watch.ts';
 export { renderHtmlReport } from './metrics/charts/html.ts';
 export { DecodePool, type DecodePoolOptions, sharedDecodePool } from './metrics/decode-pool.ts';
 export { groupSeries } from './metrics/series.ts';

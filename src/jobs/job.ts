@@ -5,7 +5,6 @@
  * the job store and the provider.
  */
 
-import { sleep } from '../internal/sleep.ts';
 import { type FollowRunMetricsOptions, followRunMetrics } from '../metrics/stream.ts';
 import type { MetricEvent } from '../metrics/types.ts';
 import {
@@ -15,11 +14,13 @@ import {
   type LogOptions,
   type Provider,
 } from '../providers/types.ts';
+import { cancelJob, reconcileJob } from './controller.ts';
 import { type JobEvent, statusEvents } from './events.ts';
 import type { JobRecord, JobStore } from './store.ts';
+import { DEFAULT_WATCH_INTERVAL_MS, watchJobs } from './watch.ts';
 
 /** Between status polls of `events()` and `wait()`. */
-export const DEFAULT_STATUS_POLL_MS = 250;
+export const DEFAULT_STATUS_POLL_MS = DEFAULT_WATCH_INTERVAL_MS;
 
 export interface WatchOptions {
   pollIntervalMs?: number;
@@ -52,26 +53,26 @@ export class Job {
     return this.#record;
   }
 
-  /** Asks the provider, stores the answer and returns it. */
+  /**
+   * Asks the provider, stores the answer and returns it — reconciled by the
+   * lifecycle: a preempted job whose controller is gone is restarted here.
+   */
   async status(): Promise<JobStatus> {
-    const status = await this.#provider.status(this.#record.handle);
-    this.#record = this.#store.saveStatus(this.#record.id, status, undefined, this.#record.handle);
+    // The stored record, not ours: the job's controller may have started another attempt since.
+    const stored = this.#store.findJob(this.#record.id) ?? this.#record;
+    const { record, status } = await reconcileJob(stored, this.#provider, this.#store);
+    this.#record = record;
     return status;
   }
 
   /** State changes, replica changes and restarts as they happen; ends with `ended`. */
   async *events(options: WatchOptions = {}): AsyncGenerator<JobEvent> {
     let previous: JobStatus | undefined;
-    for (;;) {
-      const status = await this.status();
+    for await (const status of this.#statuses(options)) {
       yield* statusEvents(previous, status);
       previous = status;
-      if (isTerminalState(status.state)) {
-        yield { type: 'ended', status };
-        return;
-      }
-      if (!(await pause(options.pollIntervalMs ?? DEFAULT_STATUS_POLL_MS, options.signal))) return;
     }
+    if (previous && isTerminalState(previous.state)) yield { type: 'ended', status: previous };
   }
 
   /** What the replicas print; with `follow`, until the job ends. */
@@ -84,29 +85,38 @@ export class Job {
     return followRunMetrics(this.#record.runDir, options);
   }
 
-  /** Stops the job; a no-op once it has ended. Resolves when it has ended. */
+  /**
+   * Stops the job, its controller included, and no attempt starts after it;
+   * a no-op once it has ended. Resolves when it has ended.
+   */
   async cancel(reason?: string): Promise<JobStatus> {
-    await this.#provider.cancel(this.#record.handle, reason);
+    this.#record = await cancelJob(this.#record, this.#provider, this.#store, {
+      ...(reason !== undefined ? { reason } : {}),
+    });
     return this.status();
   }
 
   /** Resolves with the final status once the job has ended. */
   async wait(options: WatchOptions = {}): Promise<JobStatus> {
-    for (;;) {
-      const status = await this.status();
-      if (isTerminalState(status.state)) return status;
-      if (!(await pause(options.pollIntervalMs ?? DEFAULT_STATUS_POLL_MS, options.signal))) return status;
-    }
+    let last: JobStatus | undefined;
+    for await (const status of this.#statuses(options)) last = status;
+    return last ?? this.status();
   }
-}
 
-/** Waits `ms`; false when the signal aborted. */
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return false;
-  try {
-    await sleep(ms, signal);
-    return true;
-  } catch {
-    return false;
+  /** Every status of this job from the one watch loop, until it has ended or the signal aborts. */
+  async *#statuses(options: WatchOptions): AsyncGenerator<JobStatus> {
+    const ticks = watchJobs([this.#record], {
+      provider: this.#provider,
+      store: this.#store,
+      ...(options.pollIntervalMs !== undefined ? { intervalMs: options.pollIntervalMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const tick of ticks) {
+      const [job] = tick.jobs;
+      if (job?.error !== undefined) throw job.error;
+      this.#record = job!.record;
+      // A record that had ended before we looked carries its last status; one that never got one is asked.
+      yield job!.record.status ?? (await this.status());
+    }
   }
 }

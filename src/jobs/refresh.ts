@@ -1,20 +1,25 @@
 /**
- * Refreshing many jobs at once, as `strato list` and `strato watch` do: the
- * jobs that have not ended are asked for their state with one batched call
- * per provider where the provider offers it (`statusMany`: one
- * ListCustomJobs per tick on Vertex, not one GetCustomJob per job), and job
- * by job otherwise. Jobs that have ended are not asked again.
+ * Refreshing many jobs at once, as `strato list`, `strato watch` and every
+ * `watchJobs` tick do: the jobs that have not ended are asked for their
+ * state with one batched call per provider where the provider offers it
+ * (`statusMany`: one ListCustomJobs on Vertex, not one GetCustomJob per
+ * job), and job by job otherwise; each answer then goes through
+ * `reconcileJob` (a job whose controller died is restarted here if it has
+ * to be). Jobs that have ended are not asked again.
  */
 
 import type { JobStatus, Provider } from '../providers/types.ts';
 import { isTerminalState } from '../providers/types.ts';
+import { contextOf, type JobsOptions, providerFor } from './context.ts';
+import { reconcileJob } from './controller.ts';
 import type { JobRecord } from './store.ts';
-import { contextOf, type JobsOptions, providerFor } from './submit.ts';
 
 export interface RefreshedJob {
   record: JobRecord;
   /** Why the job could not be asked (its provider failed to load or answer); the record is as stored. */
   problem?: string;
+  /** The error behind `problem`. */
+  error?: unknown;
 }
 
 async function statusesOf(provider: Provider, records: readonly JobRecord[]): Promise<JobStatus[]> {
@@ -25,7 +30,7 @@ async function statusesOf(provider: Provider, records: readonly JobRecord[]): Pr
 /** The records, in the given order, with every job that has not ended asked again and stored. */
 export async function refreshJobs(
   records: readonly JobRecord[],
-  options: JobsOptions = {},
+  options: JobsOptions & { asController?: boolean } = {},
 ): Promise<RefreshedJob[]> {
   const { store } = contextOf(options);
   const out: RefreshedJob[] = records.map((record) => ({ record }));
@@ -36,17 +41,23 @@ export async function refreshJobs(
   });
   await Promise.all(
     [...live.entries()].map(async ([providerName, indexes]) => {
-      const batch = indexes.map((i) => records[i]!);
+      // The stored records: another process (the job's controller) may have moved a job to its next attempt.
+      const batch = indexes.map((i) => store.findJob(records[i]!.id) ?? records[i]!);
       try {
         const provider = await providerFor(batch[0]!, options);
         const statuses = await statusesOf(provider, batch);
-        indexes.forEach((i, k) => {
-          const record = records[i]!;
-          out[i] = { record: store.saveStatus(record.id, statuses[k]!, undefined, record.handle) };
-        });
+        await Promise.all(
+          indexes.map(async (i, k) => {
+            const { record } = await reconcileJob(batch[k]!, provider, store, {
+              status: statuses[k]!,
+              ...(options.asController ? { asController: true } : {}),
+            });
+            out[i] = { record };
+          }),
+        );
       } catch (error) {
         const problem = `${providerName}: ${(error as Error).message}`;
-        for (const i of indexes) out[i] = { record: records[i]!, problem };
+        for (const i of indexes) out[i] = { record: records[i]!, problem, error };
       }
     }),
   );

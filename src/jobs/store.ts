@@ -31,6 +31,8 @@ export interface JobRecord {
   jobDir: string;
   specFile?: string;
   replicaCount: number;
+  /** `scheduling.maxRestarts`: how many times the lifecycle restarts a preempted job. */
+  maxRestarts?: number;
   createdAt: string;
   updatedAt: string;
   endedAt?: string;
@@ -51,13 +53,12 @@ export interface JobStore {
   getJob(id: string): JobRecord;
   /** Every record, newest first. */
   list(): JobRecord[];
-  /** Stores a status just read from the provider; a terminal state on disk is never overwritten by a stale one. */
   /**
-   * Records a status (a terminal state is never overwritten by a live one).
-   * `handle`, when given, replaces the stored one: providers may note things
-   * in it, such as the attempts of a restarted Vertex job.
+   * Records a status just read (a terminal state is never overwritten by a
+   * live one). The stored handle is kept as it is on disk: only the job's
+   * controller changes it, under the job's lock, when it starts an attempt.
    */
-  saveStatus(id: string, status: JobStatus, now?: Date, handle?: JobHandle): JobRecord;
+  saveStatus(id: string, status: JobStatus, now?: Date): JobRecord;
 }
 
 const RECORD_FILE = 'job.json';
@@ -105,12 +106,14 @@ export function createJobStore(home: string = stratoHome()): JobStore {
       }
       return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
     },
-    saveStatus(id, status, now = new Date(), handle) {
+    saveStatus(id, status, now = new Date()) {
       const record = store.getJob(id);
       if (isTerminalState(record.state) && !isTerminalState(status.state)) return record;
+      // Most watch ticks change nothing (the provider answered from its last read): skip the write.
+      if (record.state === status.state && JSON.stringify(record.status) === JSON.stringify(status))
+        return record;
       const updated: JobRecord = {
         ...record,
-        ...(handle ? { handle } : {}),
         state: status.state,
         status,
         updatedAt: now.toISOString(),

@@ -5,29 +5,20 @@
  */
 
 import { join } from 'node:path';
-import { stratoHome } from '../internal/home.ts';
 import { absoluteUri } from '../internal/uri.ts';
-import { loadProvider, type ProviderOptions } from '../providers/registry.ts';
-import type { Provider } from '../providers/types.ts';
+import { loadProvider } from '../providers/registry.ts';
 import { loadJobSpecFile, parseJobSpec } from '../spec/load.ts';
 import type { JobSpec, JobSpecInput } from '../spec/schema.ts';
 import type { ClusterPlan } from '../strategies/plan.ts';
+import { contextOf, type JobsOptions, providerFor } from './context.ts';
+import { spawnController } from './controller-launch.ts';
 import { newJobId } from './ids.ts';
 import { Job } from './job.ts';
 import { planJob } from './plan-job.ts';
 import { stageJobData } from './stage-data.ts';
-import { createJobStore, type JobRecord, type JobStore } from './store.ts';
+import type { JobRecord } from './store.ts';
 
-export interface JobsOptions {
-  /** Where records live; default `$STRATO_HOME` or `~/.strato`. */
-  home?: string;
-  /** Environment of replicas (local) and of `STRATO_HOME`; default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** Options handed to the provider when it is loaded. */
-  providerOptions?: ProviderOptions;
-  /** Use this provider object instead of loading one by name (tests, embedding). */
-  provider?: Provider;
-}
+export { contextOf, type JobsOptions, providerFor } from './context.ts';
 
 export interface SubmitOptions extends JobsOptions {
   /** Folder relative paths in a spec object resolve against; default cwd (a file's own folder for files). */
@@ -38,25 +29,6 @@ export interface SubmitOptions extends JobsOptions {
   stopWhenCallerExits?: boolean;
   /** Told about plan warnings and data staging. */
   onProgress?(message: string): void;
-}
-
-interface Context {
-  home: string;
-  env: NodeJS.ProcessEnv;
-  store: JobStore;
-}
-
-export function contextOf(options: JobsOptions): Context {
-  const env = options.env ?? process.env;
-  const home = options.home ?? stratoHome(env);
-  return { home, env, store: createJobStore(home) };
-}
-
-export async function providerFor(
-  record: Pick<JobRecord, 'provider'>,
-  options: JobsOptions,
-): Promise<Provider> {
-  return options.provider ?? loadProvider(record.provider, options.providerOptions);
 }
 
 async function resolveSpec(
@@ -119,11 +91,21 @@ export async function submit(
     jobDir,
     ...(specFile ? { specFile } : {}),
     replicaCount: plan.replicas.length,
+    maxRestarts: plan.scheduling.maxRestarts,
     createdAt: now,
     updatedAt: now,
     handle,
   };
   store.save(record);
+  // Restarts must not wait for someone to poll: a detached controller watches the job (none is
+  // needed, and none starts, when the job is never restarted: the default launch path stays as fast).
+  if (record.maxRestarts! > 0) {
+    spawnController(
+      jobDir,
+      { provider: record.provider, providerOptions: provider.reattachOptions(), home, jobId },
+      { env, owned: options.stopWhenCallerExits ?? false },
+    );
+  }
   return new Job(record, provider, store);
 }
 

@@ -1,17 +1,34 @@
 /**
  * The provider interface: where replicas run. A provider only turns a
- * compiled cluster plan into running replicas and reports on them; strategy
- * rules stay in the compiler, the job store and restarts-from-the-outside in
- * `src/jobs`. One object per provider implements this (see `registry.ts`).
+ * compiled cluster plan into running replicas, reports facts about them and
+ * carries out what the job lifecycle (`src/jobs`) decides; strategy rules
+ * stay in the compiler, the restart rule (`src/jobs/restart-policy.ts`), the
+ * job store and the per-job controller in `src/jobs`. One object per
+ * provider implements this (see `registry.ts`).
  *
  * Contracts every provider keeps (tested once for all of them from the shared
  * table in `test/unit/providers/contract.test.ts`):
  * - `submit` returns a handle as soon as the job is accepted, before it runs:
- *   the first `status` may well say QUEUED.
+ *   the first `status` may well say QUEUED. It starts attempt 1.
+ * - `status` and `statusMany` are read-only: they never start, restart or
+ *   stop anything and never change the handle (the local provider's one
+ *   exception: a job whose supervisor is dead is ended on disk and its
+ *   leftover processes killed, so it never reads RUNNING forever). They
+ *   report the current attempt; once it has ended by itself, `outcome` holds
+ *   the facts (succeeded; failed, and whether by a preemption) — the
+ *   lifecycle, not the provider, decides whether a restart follows.
  * - `status` of a job the provider has never heard of throws a StratoError
  *   with code `E_NOT_FOUND`. A job whose runner vanished (a dead supervisor,
  *   a deleted cloud job) is reported as FAILED with a message saying so —
  *   never as RUNNING forever.
+ * - `startAttempt(handle, n, reason)` starts attempt `n` of an ended job and
+ *   returns the handle to store. It is idempotent: asking again for attempt
+ *   `n` — after a lost answer, or from another process holding a handle from
+ *   before it — yields the one attempt `n` (Vertex finds it by its labels;
+ *   the local provider by the attempt number in the job folder). Only the
+ *   lifecycle calls it, under the job's lock (`src/jobs/job-lock.ts`), which
+ *   keeps two processes from asking at the very same moment: a cloud API
+ *   without a request id cannot tell two simultaneous creates apart.
  * - `cancel` is idempotent: cancelling a finished, cancelled or vanished job
  *   is a quiet no-op. It resolves once the job has ended (or, for a cloud
  *   job, once the cloud has accepted the cancellation).
@@ -73,6 +90,24 @@ export interface RestartRecord {
   reason: string;
 }
 
+/**
+ * Facts about an attempt that ended by itself, as the provider saw them.
+ * `preempted`: the machines went away, not the program (a replica killed by
+ * a signal or exiting 143 / 42 locally; a preempted or stocked-out
+ * CustomJob on Vertex). `cause` is one line naming what ended, e.g.
+ * `worker-1 was killed by SIGTERM`.
+ */
+export type AttemptOutcome =
+  | { kind: 'succeeded' }
+  | {
+      kind: 'failed';
+      preempted: boolean;
+      cause: string;
+      replica?: string;
+      exitCode?: number;
+      signal?: string;
+    };
+
 export interface JobStatus {
   state: JobState;
   replicas: ReplicaStatus[];
@@ -81,6 +116,8 @@ export interface JobStatus {
   restarts: RestartRecord[];
   /** Set when the job FAILED (and for CANCELLED, who or what cancelled it). */
   error?: JobError;
+  /** How the current attempt ended by itself; absent while it runs and when it was cancelled. */
+  outcome?: AttemptOutcome;
   /** One line about where the job is, e.g. "waiting for 2 replicas to start". */
   message?: string;
   startedAt?: string;
@@ -141,17 +178,33 @@ export interface Provider {
    * Without it the compiler's cloud default (`<job>-<role>-<i>:2222`) applies.
    */
   planContext?(jobId: string, replicaCount: number): Promise<Pick<CompileContext, 'addressOf'>>;
-  /** Starts the job; returns before it runs. */
+  /** Starts the job (attempt 1); returns before it runs. */
   submit(plan: ClusterPlan, context: SubmitContext): Promise<JobHandle>;
+  /**
+   * The current attempt's status. Read-only; paced by the provider where
+   * asking the service costs (Vertex answers from its last read until the
+   * next read is due), so callers may ask as often as they like.
+   */
   status(handle: JobHandle): Promise<JobStatus>;
   /**
    * Statuses of many jobs at once, in the order of `handles`, with as few
    * service calls as the provider can make (Vertex: one ListCustomJobs per
-   * project and region, not one GetCustomJob per job). Optional: without it,
-   * callers ask `status` job by job. A provider may update `handle.data`
-   * (e.g. a restart's new attempt); callers store the handle back.
+   * project and region, not one GetCustomJob per job). Read-only and paced
+   * like `status`. Optional: without it, callers ask `status` job by job.
    */
   statusMany?(handles: readonly JobHandle[]): Promise<JobStatus[]>;
+  /**
+   * Starts attempt `attempt` (2 for the first restart) of a job whose
+   * current attempt has ended; `reason` is recorded in the status's
+   * `restarts`. Idempotent (see above). Returns the handle to store.
+   */
+  startAttempt(handle: JobHandle, attempt: number, reason: string): Promise<JobHandle>;
+  /**
+   * Plain JSON that `loadProvider(name, { [name]: options })` turns into an
+   * equivalent provider in another process: how the job's detached
+   * controller gets the provider the job was submitted with.
+   */
+  reattachOptions(): Record<string, unknown>;
   logs(handle: JobHandle, options?: LogOptions): AsyncIterable<LogLine>;
   /** Ends the job; a no-op when it has already ended or vanished. */
   cancel(handle: JobHandle, reason?: string): Promise<void>;

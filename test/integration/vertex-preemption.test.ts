@@ -16,7 +16,10 @@ const EPOCHS = 3;
 const STEPS = EPOCHS * 32;
 
 describe('Vertex preemption end to end', () => {
-  it('restarts a preempted Spot job, which resumes from checkpoints/ with continuous metrics', async () => {
+  // Two trainer boots and a controller process's start on a machine the test shares: more than the default 30 s.
+  it('restarts a preempted Spot job, which resumes from checkpoints/ with continuous metrics', {
+    timeout: 90_000,
+  }, async () => {
     const job = await submit(
       trainerJob('e2e-spot', [`--epochs=${EPOCHS}`, '--train-examples=1024', '--step-delay-ms=40'], {
         scheduling: { spot: true, maxRestarts: 2 },

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '../../src/internal/sleep.ts';
+import { findControllerRecord } from '../../src/jobs/controller.ts';
 import { isProcessAlive, readProcStat } from '../../src/providers/local/proc.ts';
 import { findLocalState } from '../../src/providers/local/state.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
@@ -30,13 +31,17 @@ export async function waitFor<T>(
 
 /**
  * Every process of a local job that still lives, as the OS sees it: the
- * supervisor, the watchdog, each replica, and anything in a replica's
- * process group (its children).
+ * job's controller, the supervisor, the watchdog, each replica, and anything
+ * in a replica's process group (its children).
  */
 export function survivingProcesses(jobDir: string): number[] {
-  const state = findLocalState(jobDir);
-  if (!state) return [];
   const pids = new Set<number>();
+  const controller = findControllerRecord(jobDir);
+  if (controller?.pid !== undefined && isProcessAlive(controller.pid, controller.startTicks)) {
+    pids.add(controller.pid);
+  }
+  const state = findLocalState(jobDir);
+  if (!state) return [...pids];
   const { pid, startTicks, watchdogPid } = state.supervisor;
   if (pid !== undefined && isProcessAlive(pid, startTicks)) pids.add(pid);
   if (watchdogPid !== undefined && isProcessAlive(watchdogPid)) pids.add(watchdogPid);

@@ -1,7 +1,7 @@
 import { StratoError } from '../../errors.ts';
-import { refreshJobs } from '../../jobs/refresh.ts';
 import type { JobRecord } from '../../jobs/store.ts';
 import { getJob, listJobs } from '../../jobs/submit.ts';
+import { watchJobs } from '../../jobs/watch.ts';
 import { isTerminalState } from '../../providers/types.ts';
 import type { Command } from '../command.ts';
 
@@ -52,7 +52,7 @@ SUCCEEDED, 1 otherwise. Ctrl-C stops watching; the jobs keep running.`,
         },
       );
     }
-    let records =
+    const records =
       args.positionals.length > 0
         ? await Promise.all(args.positionals.map(async (id) => (await getJob(id, { env: io.env })).record))
         : listJobs({ env: io.env }).filter((r) => !isTerminalState(r.state));
@@ -65,32 +65,26 @@ SUCCEEDED, 1 otherwise. Ctrl-C stops watching; the jobs keep running.`,
     process.once('SIGINT', onSignal);
     try {
       const last = new Map<string, JobRecord>();
-      for (;;) {
-        const refreshed = await refreshJobs(records, { env: io.env });
-        records = refreshed.map((r) => r.record);
-        const now = new Date();
-        for (const { record, problem } of refreshed) {
+      let latest: readonly JobRecord[] = records;
+      for await (const tick of watchJobs(records, {
+        env: io.env,
+        intervalMs: intervalSec * 1000,
+        signal: stop.signal,
+      })) {
+        latest = tick.jobs.map((j) => j.record);
+        for (const { record, problem } of tick.jobs) {
           const line = change(last.get(record.id), record);
-          if (line) io.out(`${clock(now)}  ${line}`);
+          if (line) io.out(`${clock(tick.at)}  ${line}`);
           if (problem && !last.has(record.id))
             io.err(`warning: ${record.id}: state not refreshed (${problem})`);
           last.set(record.id, record);
         }
-        if (records.every((r) => isTerminalState(r.state))) {
-          return records.every((r) => r.state === 'SUCCEEDED') ? 0 : 1;
-        }
-        const waited = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(true), intervalSec * 1000);
-          stop.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve(false);
-          });
-        });
-        if (!waited) {
-          io.out('stopped watching; the jobs keep running');
-          return 0;
-        }
       }
+      if (!latest.every((r) => isTerminalState(r.state))) {
+        io.out('stopped watching; the jobs keep running');
+        return 0;
+      }
+      return latest.every((r) => r.state === 'SUCCEEDED') ? 0 : 1;
     } finally {
       process.off('SIGINT', onSignal);
     }

@@ -3,16 +3,17 @@
  * environment a cloud replica gets and loopback addresses in TF_CONFIG.
  *
  * `submit` writes the plan next to a QUEUED record in the job folder and
- * starts a detached supervisor process (`supervisor-main.ts`) that runs the
- * job; any process can then read `supervisor.json` for the status, tail
+ * starts a detached supervisor process (`supervisor-main.ts`) that runs
+ * attempt 1; `startAttempt` starts the supervisor of a later one. Any
+ * process can then read `supervisor.json` for the status, tail
  * `logs/<replica>.log`, or cancel by signalling the supervisor.
  */
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
-import { writeJsonAtomic } from '../../internal/atomic-json.ts';
+import { findJson, writeJsonAtomic } from '../../internal/atomic-json.ts';
 import { sleep } from '../../internal/sleep.ts';
 import type { ClusterPlan, ReplicaRole } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
@@ -65,6 +66,55 @@ function handleData(handle: JobHandle): LocalHandleData {
     });
   }
   return data as LocalHandleData;
+}
+
+/** Whether the process that created an attempt marker still lives (unknown counts as alive). */
+function starterAlive(marker: string): boolean {
+  try {
+    const starter = JSON.parse(readFileSync(marker, 'utf8')) as { pid: number; startTicks?: number };
+    return isProcessAlive(starter.pid, starter.startTicks);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Starts the detached supervisor of one attempt. With `owned`, its stdin is
+ * a pipe from this process: when this process dies, the supervisor cancels
+ * the job (`stopWhenCallerExits`).
+ */
+function spawnSupervisor(
+  jobDir: string,
+  env: NodeJS.ProcessEnv,
+  owned: boolean,
+  attempt: number,
+  bundle: boolean | undefined,
+): SupervisorIdentity {
+  const files = jobFiles(jobDir);
+  const log = openSync(files.supervisorLog, 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      ...supervisorNodeArgs({ bundle }),
+      jobDir,
+      ...(attempt > 1 ? ['--attempt', String(attempt)] : []),
+      ...(owned ? ['--owner-pipe'] : []),
+    ],
+    { cwd: jobDir, env, detached: true, stdio: [owned ? 'pipe' : 'ignore', log, log] },
+  );
+  closeSync(log);
+  if (child.pid === undefined) {
+    throw new StratoError('E_IO', `could not start the supervisor for ${jobDir}`, {
+      hint: `see ${files.supervisorLog}`,
+    });
+  }
+  child.on('error', () => {});
+  child.unref();
+  // The pipe stays open as long as this process lives; it must not keep it alive.
+  child.stdin?.on('error', () => {});
+  (child.stdin as unknown as { unref?(): void } | null)?.unref?.();
+  const startTicks = processStartTicks(child.pid);
+  return { pid: child.pid, ...(startTicks !== undefined ? { startTicks } : {}) };
 }
 
 export function createLocalProvider(options: LocalProviderOptions = {}): Provider {
@@ -130,38 +180,83 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       writeJsonAtomic(files.launch, launch);
       writeLocalState(jobDir, initialLocalState(jobId, plan, now()));
 
-      const log = openSync(files.supervisorLog, 'a');
-      const owned = launch.stopWhenCallerExits;
-      const child = spawn(
-        process.execPath,
-        [
-          ...supervisorNodeArgs({ bundle: options.bundleSupervisor }),
-          jobDir,
-          ...(owned ? ['--owner-pipe'] : []),
-        ],
-        { cwd: jobDir, env: context.env, detached: true, stdio: [owned ? 'pipe' : 'ignore', log, log] },
-      );
-      closeSync(log);
-      if (child.pid === undefined) {
-        throw new StratoError('E_IO', `could not start the supervisor for ${jobId}`, {
-          hint: `see ${files.supervisorLog}`,
-        });
-      }
-      child.on('error', () => {});
-      child.unref();
-      // The pipe stays open as long as this process lives; it must not keep it alive.
-      child.stdin?.on('error', () => {});
-      (child.stdin as unknown as { unref?(): void } | null)?.unref?.();
-      const data: LocalHandleData = {
+      const supervisor = spawnSupervisor(
         jobDir,
-        pid: child.pid,
-        ...(processStartTicks(child.pid) !== undefined ? { startTicks: processStartTicks(child.pid) } : {}),
-      };
+        context.env,
+        launch.stopWhenCallerExits,
+        1,
+        options.bundleSupervisor,
+      );
+      const data: LocalHandleData = { jobDir, ...supervisor };
       return { provider: 'local', id: jobId, data: { ...data } };
     },
 
     async status(handle) {
       return readStatus(handle);
+    },
+
+    async startAttempt(handle, attempt, reason) {
+      const data = handleData(handle);
+      const files = jobFiles(data.jobDir);
+      const state = findLocalState(data.jobDir);
+      const launch = findJson<LaunchSpec>(files.launch);
+      if (!state || !launch) {
+        throw new StratoError('E_NOT_FOUND', `local job ${handle.id} has no state in ${data.jobDir}`);
+      }
+      const current = (): JobHandle => ({
+        ...handle,
+        data: { jobDir: data.jobDir, ...supervisorOf(state, data) },
+      });
+      if (state.attempt >= attempt) return current();
+      if (!isTerminalState(state.state) || existsSync(files.cancelMarker)) {
+        throw new StratoError(
+          'E_INTERNAL',
+          `attempt ${state.attempt} of ${handle.id} has not ended (or was cancelled)`,
+        );
+      }
+      // The exclusive marker makes this idempotent across processes: one attempt N, whoever asks.
+      const marker = files.attemptMarker(attempt);
+      const starter = JSON.stringify({ pid: process.pid, startTicks: processStartTicks(process.pid) });
+      mkdirSync(dirname(marker), { recursive: true });
+      try {
+        writeFileSync(marker, starter, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const latest = findLocalState(data.jobDir) ?? state;
+        if (latest.attempt >= attempt || starterAlive(marker)) {
+          return { ...handle, data: { jobDir: data.jobDir, ...supervisorOf(latest, data) } };
+        }
+        // Its starter died between the marker and the state: nothing of attempt N runs; start it.
+        writeFileSync(marker, starter);
+      }
+      const at = now().toISOString();
+      const fresh = initialLocalState(state.jobId, launch.plan, now());
+      // Started right before the state names it: a reader never sees attempt N without its supervisor.
+      const supervisor = spawnSupervisor(
+        data.jobDir,
+        process.env,
+        launch.stopWhenCallerExits,
+        attempt,
+        options.bundleSupervisor,
+      );
+      writeLocalState(data.jobDir, {
+        ...fresh,
+        createdAt: state.createdAt,
+        ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+        attempt,
+        restarts: [...state.restarts, { attempt, at, reason }],
+        supervisor,
+        message: `starting attempt ${attempt}`,
+      });
+      return { ...handle, data: { jobDir: data.jobDir, ...supervisor } };
+    },
+
+    reattachOptions() {
+      return {
+        graceMs,
+        pollIntervalMs: pollMs,
+        ...(options.bundleSupervisor !== undefined ? { bundleSupervisor: options.bundleSupervisor } : {}),
+      };
     },
 
     logs(handle: JobHandle, logOptions: LogOptions = {}): AsyncIterable<LogLine> {

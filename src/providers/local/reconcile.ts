@@ -74,6 +74,8 @@ export function reconcileDeadSupervisor(
     state: cancelled ? 'CANCELLED' : 'FAILED',
     message,
     error: { message },
+    // Not a preemption: nothing says the machine went away, and the replicas' own ends are unknown.
+    ...(cancelled ? {} : { outcome: { kind: 'failed' as const, preempted: false, cause: message } }),
     endedAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };

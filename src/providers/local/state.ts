@@ -1,13 +1,21 @@
 /**
  * The local provider's live record of one job, `<job dir>/supervisor.json`:
- * written only by the job's supervisor while it lives (and, once it is
- * dead, by whoever notices), read by any process for `status`.
+ * written only by the current attempt's supervisor while it lives (once it
+ * is dead, by whoever notices; between attempts, by `startAttempt`), read by
+ * any process for `status`.
  */
 
 import { join } from 'node:path';
 import { findJson, writeJsonAtomic } from '../../internal/atomic-json.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
-import type { JobError, JobState, JobStatus, ReplicaStatus, RestartRecord } from '../types.ts';
+import type {
+  AttemptOutcome,
+  JobError,
+  JobState,
+  JobStatus,
+  ReplicaStatus,
+  RestartRecord,
+} from '../types.ts';
 
 export interface LocalReplicaRecord extends ReplicaStatus {
   /** Process group of the replica (its own pid: it leads the group). */
@@ -25,6 +33,8 @@ export interface LocalJobState {
   replicas: LocalReplicaRecord[];
   supervisor: { pid?: number; startTicks?: number; watchdogPid?: number };
   error?: JobError;
+  /** How the attempt ended by itself (facts only; the lifecycle decides what follows). */
+  outcome?: AttemptOutcome;
   message?: string;
   createdAt: string;
   startedAt?: string;
@@ -49,6 +59,8 @@ export const jobFiles = (jobDir: string) => ({
   launch: join(jobDir, 'launch.json'),
   supervisorLog: join(jobDir, 'supervisor.log'),
   cancelMarker: join(jobDir, 'cancel-requested'),
+  /** One empty file per attempt started after the first, created exclusively: `attempts/2`. */
+  attemptMarker: (attempt: number) => join(jobDir, 'attempts', String(attempt)),
   logs: join(jobDir, 'logs'),
   replicaLog: (replica: string) => join(jobDir, 'logs', `${replica}.log`),
 });
@@ -88,6 +100,7 @@ export function toJobStatus(state: LocalJobState): JobStatus {
     attempt: state.attempt,
     restarts: state.restarts,
     ...(state.error ? { error: state.error } : {}),
+    ...(state.outcome ? { outcome: state.outcome } : {}),
     ...(state.message ? { message: state.message } : {}),
     ...(state.startedAt ? { startedAt: state.startedAt } : {}),
     ...(state.endedAt ? { endedAt: state.endedAt } : {}),

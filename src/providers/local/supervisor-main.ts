@@ -1,6 +1,8 @@
 /**
  * Entry point of a detached supervisor process:
- * `node --import tsx supervisor-main.ts JOB_DIR [--owner-pipe]`.
+ * `node --import tsx supervisor-main.ts JOB_DIR [--attempt N] [--owner-pipe]`.
+ * With `--attempt N` it runs attempt N, once `supervisor.json` says so
+ * (`startAttempt` writes that right after starting this process).
  *
  * SIGTERM, SIGINT and SIGHUP cancel the job (the reason is read from the
  * cancel marker `strato cancel` writes first). With `--owner-pipe`, stdin is
@@ -11,7 +13,8 @@
 
 import { readFileSync } from 'node:fs';
 import { findJson } from '../../internal/atomic-json.ts';
-import { jobFiles, type LaunchSpec } from './state.ts';
+import { sleep } from '../../internal/sleep.ts';
+import { findLocalState, jobFiles, type LaunchSpec } from './state.ts';
 import { startSupervisor } from './supervisor.ts';
 
 function cancelReason(jobDir: string, fallback: string): string {
@@ -25,9 +28,17 @@ function cancelReason(jobDir: string, fallback: string): string {
 
 async function main(): Promise<void> {
   const [jobDir, ...flags] = process.argv.slice(2);
-  if (!jobDir) throw new Error('usage: supervisor-main.ts JOB_DIR [--owner-pipe]');
+  if (!jobDir) throw new Error('usage: supervisor-main.ts JOB_DIR [--attempt N] [--owner-pipe]');
   const launch = findJson<LaunchSpec>(jobFiles(jobDir).launch);
   if (!launch) throw new Error(`no launch.json in ${jobDir}`);
+  const attemptFlag = flags.indexOf('--attempt');
+  if (attemptFlag >= 0) {
+    const attempt = Number(flags[attemptFlag + 1]);
+    for (let i = 0; findLocalState(jobDir)?.attempt !== attempt; i++) {
+      if (i >= 500) throw new Error(`supervisor.json in ${jobDir} never announced attempt ${attempt}`);
+      await sleep(10);
+    }
+  }
   const supervisor = startSupervisor({ jobDir, launch, baseEnv: process.env });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => supervisor.cancel(cancelReason(jobDir, `the supervisor received ${signal}`)));

@@ -1,14 +1,18 @@
 /**
- * The supervisor of one local job: runs the replica group, restarts the whole
- * job after a preemption (up to `scheduling.maxRestarts`), enforces
- * `scheduling.timeoutSec`, honours cancellation, and keeps
- * `supervisor.json` current so any process can read the job's status.
- * It runs detached from the submitter (`supervisor-main.ts`), but is a plain
- * function of its inputs, so tests can drive it in-process too.
+ * The supervisor of one attempt of a local job: runs the replica group,
+ * enforces `scheduling.timeoutSec` (counted from the job's first start, over
+ * all attempts), honours cancellation, keeps `supervisor.json` current so
+ * any process can read the job's status, and records how the attempt ended
+ * (`outcome`: facts, such as a replica killed by SIGTERM). Whether a
+ * preempted job restarts is not its decision: the job lifecycle
+ * (`src/jobs/controller.ts`) decides and calls `startAttempt`, which starts
+ * the next attempt's supervisor. It runs detached from the submitter
+ * (`supervisor-main.ts`), but is a plain function of its inputs, so tests
+ * can drive it in-process too.
  */
 
 import { appendFileSync, mkdirSync } from 'node:fs';
-import type { JobError, JobState, ReplicaState } from '../types.ts';
+import type { AttemptOutcome, JobError, JobState, ReplicaState } from '../types.ts';
 import { dockerRunCommand, removeContainer } from './docker.ts';
 import { replicaEnvironment } from './env.ts';
 import { lastLines } from './log-files.ts';
@@ -23,8 +27,6 @@ import {
 } from './replica-group.ts';
 import { findLocalState, jobFiles, type LaunchSpec, type LocalJobState, writeLocalState } from './state.ts';
 
-/** Pause before restarting after a preemption, so a crash loop cannot spin the CPU. */
-const RESTART_DELAY_MS = 500;
 /** Lines of a failed replica's log quoted in the job's error. */
 const ERROR_LOG_LINES = 10;
 
@@ -34,7 +36,6 @@ export interface SupervisorOptions {
   /** The environment replicas inherit (less cluster variables). */
   baseEnv: NodeJS.ProcessEnv;
   now?(): Date;
-  restartDelayMs?: number;
 }
 
 export interface Supervisor {
@@ -123,7 +124,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     return error;
   }
 
-  function finish(finalState: JobState, message: string, error?: JobError) {
+  function finish(finalState: JobState, message: string, error?: JobError, outcome?: AttemptOutcome) {
     if (timeoutTimer) clearTimeout(timeoutTimer);
     if (launch.docker) for (const r of plan.replicas) removeContainer(launch.jobId, r.name);
     save({
@@ -131,6 +132,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       message,
       endedAt: now().toISOString(),
       ...(error ? { error } : {}),
+      ...(outcome ? { outcome } : {}),
     });
     return state;
   }
@@ -145,7 +147,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     }
   }
 
-  async function runAttempts(): Promise<LocalJobState> {
+  async function runAttempt(): Promise<LocalJobState> {
     mkdirSync(files.logs, { recursive: true });
     save({
       supervisor: { ...state.supervisor, pid: process.pid, startTicks: processStartTicks(process.pid) },
@@ -153,55 +155,53 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     });
     const timeoutSec = plan.scheduling.timeoutSec;
     if (timeoutSec !== undefined) {
-      timeoutTimer = setTimeout(() => {
-        stopReason ??= { kind: 'timeout', seconds: timeoutSec };
-        void group?.stop(`scheduling.timeoutSec (${timeoutSec} s) reached`);
-      }, timeoutSec * 1000);
-    }
-    for (;;) {
-      if (stopReason) return endStopped(stopReason);
-      if (state.attempt > 1) markAttempt(state.restarts.at(-1)?.reason ?? 'restart');
-      group = startReplicaGroup(processSpecs(), {
-        graceMs: launch.graceMs,
-        now,
-        onEvent: (event) => {
-          if (event.type === 'started') return; // recorded once, after the spawn loop
-          recordReplicas(group?.replicas ?? []);
-          save();
+      // The limit is the job's, not each attempt's: a restart does not reset it.
+      const ranMs = state.startedAt ? now().getTime() - Date.parse(state.startedAt) : 0;
+      timeoutTimer = setTimeout(
+        () => {
+          stopReason ??= { kind: 'timeout', seconds: timeoutSec };
+          void group?.stop(`scheduling.timeoutSec (${timeoutSec} s) reached`);
         },
-      });
-      recordReplicas(group.replicas);
-      const running = group.replicas.filter((r) => r.pid !== undefined && !r.exit).length;
-      save({
-        state: 'RUNNING',
-        startedAt: state.startedAt ?? now().toISOString(),
-        supervisor: { ...state.supervisor, watchdogPid: group.watchdogPid },
-        message: `${running} replica${running === 1 ? '' : 's'} running (attempt ${state.attempt})`,
-      });
-      if (stopReason) void group.stop(stopReasonText(stopReason));
-      const result: GroupResult = await group.done;
-      recordReplicas(result.replicas);
-      if (result.kind === 'stopped')
-        return endStopped(stopReason ?? { kind: 'cancel', reason: result.reason });
-      const outcome = result.outcome;
-      if (outcome.kind === 'succeeded') return finish('SUCCEEDED', 'every replica that had to succeed did');
-      const error = failureError(outcome, result.replicas);
-      if (outcome.kind === 'preempted' && stopReason === undefined) {
-        const restartsUsed = state.restarts.length;
-        if (restartsUsed < plan.scheduling.maxRestarts) {
-          const reason = `${error.message}: preempted`;
-          state.restarts.push({ attempt: state.attempt + 1, at: now().toISOString(), reason });
-          save({ attempt: state.attempt + 1, message: `restarting after: ${reason}` });
-          await new Promise((resolve) => setTimeout(resolve, options.restartDelayMs ?? RESTART_DELAY_MS));
-          continue;
-        }
-        error.message +=
-          plan.scheduling.maxRestarts === 0
-            ? ' (a preemption; scheduling.maxRestarts is 0, so the job is not restarted)'
-            : ` (a preemption; all ${plan.scheduling.maxRestarts} restarts of scheduling.maxRestarts used)`;
-      }
-      return finish('FAILED', error.message, error);
+        Math.max(0, timeoutSec * 1000 - ranMs),
+      );
     }
+    if (stopReason) return endStopped(stopReason);
+    if (state.attempt > 1) markAttempt(state.restarts.at(-1)?.reason ?? 'restart');
+    group = startReplicaGroup(processSpecs(), {
+      graceMs: launch.graceMs,
+      now,
+      onEvent: (event) => {
+        if (event.type === 'started') return; // recorded once, after the spawn loop
+        recordReplicas(group?.replicas ?? []);
+        save();
+      },
+    });
+    recordReplicas(group.replicas);
+    const running = group.replicas.filter((r) => r.pid !== undefined && !r.exit).length;
+    save({
+      state: 'RUNNING',
+      startedAt: state.startedAt ?? now().toISOString(),
+      supervisor: { ...state.supervisor, watchdogPid: group.watchdogPid },
+      message: `${running} replica${running === 1 ? '' : 's'} running (attempt ${state.attempt})`,
+    });
+    if (stopReason) void group.stop(stopReasonText(stopReason));
+    const result: GroupResult = await group.done;
+    recordReplicas(result.replicas);
+    if (result.kind === 'stopped') return endStopped(stopReason ?? { kind: 'cancel', reason: result.reason });
+    const outcome = result.outcome;
+    if (outcome.kind === 'succeeded') {
+      return finish('SUCCEEDED', 'every replica that had to succeed did', undefined, { kind: 'succeeded' });
+    }
+    const error = failureError(outcome, result.replicas);
+    return finish('FAILED', error.message, error, {
+      kind: 'failed',
+      // A stop we asked for (timeout) is not a preemption, whatever signal ended the replicas.
+      preempted: outcome.kind === 'preempted' && stopReason === undefined,
+      cause: error.message,
+      replica: outcome.replica,
+      ...(outcome.code !== null ? { exitCode: outcome.code } : {}),
+      ...(outcome.signal ? { signal: outcome.signal } : {}),
+    });
   }
 
   function stopReasonText(reason: StopReason): string {
@@ -211,12 +211,12 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   function endStopped(reason: StopReason): LocalJobState {
     if (reason.kind === 'timeout') {
       const message = `the job ran longer than scheduling.timeoutSec (${reason.seconds} s) and was stopped`;
-      return finish('FAILED', message, { message });
+      return finish('FAILED', message, { message }, { kind: 'failed', preempted: false, cause: message });
     }
     return finish('CANCELLED', `cancelled: ${reason.reason}`, { message: `cancelled: ${reason.reason}` });
   }
 
-  const done = runAttempts().catch((error: unknown) => {
+  const done = runAttempt().catch((error: unknown) => {
     // A bug here must still end the job visibly, with nothing left running.
     const message = `the supervisor failed: ${(error as Error).message ?? String(error)}`;
     return (group?.stop(message) ?? Promise.resolve()).then(() => finish('FAILED', message, { message }));

@@ -1,9 +1,10 @@
 /**
  * The `vertex` provider: a cluster plan becomes a Vertex AI CustomJob
- * (`custom-job.ts`), submitted idempotently (`submit.ts`), followed over its
- * attempts with resubmission after preemption (`jobs.ts`), many jobs per
- * ListCustomJobs (`watch.ts`). `@google-cloud/aiplatform` loads only when a
- * method here first talks to Vertex.
+ * (`custom-job.ts`), submitted idempotently (`submit.ts`), read over its
+ * attempts — a later attempt submitted when the job lifecycle says so
+ * (`jobs.ts`) — and many jobs per ListCustomJobs (`watch.ts`).
+ * `@google-cloud/aiplatform` loads only when a method here first talks to
+ * Vertex.
  *
  * Endpoint: the regional `${region}-aiplatform.googleapis.com:443`, or
  * `endpoint` in the options, or `STRATO_VERTEX_ENDPOINT` in the environment
@@ -22,7 +23,7 @@ import type { JobHandle, JobStatus, LogLine, LogOptions, Provider, SubmitContext
 import { createVertexApi, type VertexApi, type VertexEndpointOptions } from './api.ts';
 import { nextPollDelayMs } from './job-state.ts';
 import { toJobStatus } from './job-status.ts';
-import { cancelVertexJob, refreshVertexJob, submitVertexJob } from './jobs.ts';
+import { cancelVertexJob, refreshVertexJob, startVertexAttempt, submitVertexJob } from './jobs.ts';
 import { currentAttempt, type VertexJobRecord } from './record.ts';
 import { pollVertexJobs } from './watch.ts';
 
@@ -82,16 +83,28 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
   const now = options.now ?? (() => new Date());
   const env = options.env ?? process.env;
   const pollScale = options.pollScale ?? 1;
-  /** Last status per job id, and when Vertex may be asked again. */
+  /**
+   * Last status per attempt (its CustomJob name), and when Vertex may be
+   * asked again. Keyed by attempt, so a handle that has moved on to a new
+   * attempt is never answered from the old one's read.
+   */
   const paced = new Map<string, { status: JobStatus; vertexState: string; since: number; nextAt: number }>();
+  const pacingKey = (handle: JobHandle) => currentAttempt(recordOf(handle)).customJob;
 
-  function remember(jobId: string, status: JobStatus, vertexState: string): void {
+  function remember(key: string, status: JobStatus, vertexState: string): void {
     const at = now().getTime();
-    const previous = paced.get(jobId);
+    const previous = paced.get(key);
     const since = previous && previous.vertexState === vertexState ? previous.since : at;
     const delay = nextPollDelayMs(vertexState, at - since, pollScale);
-    if (delay === undefined || delay <= 0) paced.delete(jobId);
-    else paced.set(jobId, { status, vertexState, since, nextAt: at + delay });
+    // An ended attempt never changes again: keep its answer, so rereading it costs nothing.
+    if (delay === undefined) paced.set(key, { status, vertexState, since, nextAt: Number.POSITIVE_INFINITY });
+    else if (delay <= 0) paced.delete(key);
+    else paced.set(key, { status, vertexState, since, nextAt: at + delay });
+  }
+
+  function cachedStatus(handle: JobHandle): JobStatus | undefined {
+    const cached = paced.get(pacingKey(handle));
+    return cached && now().getTime() < cached.nextAt ? cached.status : undefined;
   }
 
   async function endpointFor(
@@ -122,13 +135,13 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
 
   async function statusOf(handle: JobHandle): Promise<JobStatus> {
     const record = recordOf(handle);
-    const cached = paced.get(handle.id);
-    if (cached && now().getTime() < cached.nextAt) return cached.status;
+    const cached = cachedStatus(handle);
+    if (cached) return cached;
     return withApi(record.project, record.region, record, async (api) => {
       try {
-        const vertex = await refreshVertexJob(api, record, now(), options.retry);
+        const vertex = await refreshVertexJob(api, record, now());
         const status = toJobStatus(record, vertex);
-        remember(handle.id, status, vertex.vertexState);
+        remember(pacingKey(handle), status, vertex.vertexState);
         return status;
       } catch (error) {
         if (!(error instanceof StratoError) || error.code !== 'E_NOT_FOUND') throw error;
@@ -170,7 +183,10 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
     status: statusOf,
 
     async statusMany(handles) {
-      const records = handles.map(recordOf);
+      const out: (JobStatus | undefined)[] = handles.map(cachedStatus);
+      const due = handles.flatMap((_handle, i) => (out[i] ? [] : [i]));
+      if (due.length === 0) return out as JobStatus[];
+      const records = due.map((i) => recordOf(handles[i]!));
       const apis = new Map<string, Promise<VertexApi>>();
       const apiFor = (project: string, region: string) => {
         const key = `${project}/${region}`;
@@ -190,14 +206,37 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
       };
       try {
         const statuses = await pollVertexJobs(apiFor, records, now);
-        return statuses.map((vertex, i) => {
-          const status = toJobStatus(records[i]!, vertex);
-          remember(handles[i]!.id, status, vertex.vertexState);
-          return status;
+        statuses.forEach((vertex, k) => {
+          const status = toJobStatus(records[k]!, vertex);
+          remember(pacingKey(handles[due[k]!]!), status, vertex.vertexState);
+          out[due[k]!] = status;
         });
+        return out as JobStatus[];
       } finally {
         await Promise.all([...apis.values()].map(async (api) => (await api).close()));
       }
+    },
+
+    async startAttempt(handle, attempt, reason) {
+      const record = recordOf(handle);
+      const next = await withApi(record.project, record.region, record, (api) =>
+        startVertexAttempt(api, record, attempt, reason, {
+          now: now(),
+          ...(options.retry ? { retry: options.retry } : {}),
+        }),
+      );
+      const data: VertexHandleData = { ...record, ...next };
+      return { ...handle, data: data as unknown as Record<string, unknown> };
+    },
+
+    reattachOptions() {
+      // The endpoint travels in each handle (`endpointUrl`); these are the pacing and retry knobs.
+      return {
+        pollScale,
+        ...(options.retry ? { retry: { ...options.retry, sleep: undefined } } : {}),
+        ...(options.flexStart ? { flexStart: options.flexStart } : {}),
+        ...(env[VERTEX_ENDPOINT_ENV] ? { env: { [VERTEX_ENDPOINT_ENV]: env[VERTEX_ENDPOINT_ENV] } } : {}),
+      };
     },
 
     logs(handle: JobHandle, logOptions: LogOptions = {}): AsyncIterable<LogLine> {
@@ -206,7 +245,7 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
 
     async cancel(handle) {
       const record = recordOf(handle);
-      paced.delete(handle.id);
+      paced.delete(pacingKey(handle));
       await withApi(record.project, record.region, record, (api) => cancelVertexJob(api, record));
     },
   };
@@ -233,7 +272,7 @@ async function* vertexLogs(
   while (!options.signal?.aborted) {
     const { state } = await status(handle);
     if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return;
-    await sleep(pollMs);
+    await sleep(pollMs, options.signal).catch(() => {});
   }
 }
 

@@ -73,6 +73,7 @@ export function toJobStatus(record: VertexJobRecord, status: VertexJobStatus): J
     })),
     message: `${status.detail} (CustomJob ${status.customJob})`,
   };
+  if (status.outcome) out.outcome = status.outcome;
   if (status.startedAt) out.startedAt = status.startedAt;
   if (status.endedAt) out.endedAt = status.endedAt;
   if (status.error && (state === 'FAILED' || state === 'CANCELLED')) {

@@ -1,14 +1,15 @@
 /**
  * A Strato job on Vertex, over its attempts: submit the first, read the
- * current one, resubmit after a preemption or stockout while restarts
- * remain (the trainer resumes from `checkpoints/`), cancel. Every step is
- * safe to repeat from any process: attempts are found by their labels, so
- * two observers of the same preemption submit one next attempt, not two.
+ * current one (read-only, with the facts of how it ended), submit a later
+ * one when the job lifecycle says so, cancel. Every step is safe to repeat
+ * from any process: attempts are found by their labels, so two processes
+ * starting the same attempt submit one CustomJob, not two.
  */
 
 import { StratoError } from '../../errors.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
+import type { AttemptOutcome } from '../types.ts';
 import type { CustomJobView, VertexApi } from './api.ts';
 import { type RenderOptions, renderCustomJob } from './custom-job.ts';
 import { explainVertexState, isRestartableFailure, isVertexTerminal, shortState } from './job-state.ts';
@@ -20,13 +21,14 @@ export interface VertexJobStatus {
   /** `queued`, `pending`, `running`, `cancelling`, `succeeded`, `failed`, `cancelled`… (the Vertex state, short). */
   state: string;
   vertexState: string;
-  /** The job has ended for good (no restart follows). */
+  /** The current attempt has ended (the lifecycle may still start another). */
   done: boolean;
   /** One line: what it is doing, or why it is not running. */
   detail: string;
   attempt: number;
   attempts: VertexAttempt[];
   error?: string;
+  outcome?: AttemptOutcome;
   customJob: string;
   runDir: string;
   startedAt?: string;
@@ -46,7 +48,6 @@ export async function submitVertexJob(
     project: api.project,
     region: api.region,
     runDir: plan.runDir.root,
-    maxRestarts: plan.scheduling.maxRestarts,
     body,
     attempts: [
       {
@@ -73,68 +74,75 @@ function statusOf(record: VertexJobRecord, view: CustomJobView, now: Date): Vert
     runDir: record.runDir,
   };
   if (view.error && view.state !== 'JOB_STATE_SUCCEEDED') status.error = view.error.message;
+  const outcome = outcomeOf(view);
+  if (outcome) status.outcome = outcome;
   if (view.startTime) status.startedAt = view.startTime.toISOString();
   if (view.endTime) status.endedAt = view.endTime.toISOString();
   return status;
 }
 
+/** Facts about the attempt `view` shows, once it has ended by itself; undefined while it runs or when cancelled. */
+export function outcomeOf(view: CustomJobView): AttemptOutcome | undefined {
+  if (view.state === 'JOB_STATE_SUCCEEDED' || view.state === 'JOB_STATE_PARTIALLY_SUCCEEDED') {
+    return { kind: 'succeeded' };
+  }
+  if (view.state !== 'JOB_STATE_FAILED' && view.state !== 'JOB_STATE_EXPIRED') return undefined;
+  const cause = view.error?.message ?? `the CustomJob ended ${shortState(view.state)}`;
+  const replica = /The replica (workerpool\d+-\d+)/.exec(cause)?.[1];
+  return { kind: 'failed', preempted: isRestartableFailure(view), cause, ...(replica ? { replica } : {}) };
+}
+
 /**
- * Brings the record up to date with `view` (the current attempt's CustomJob,
- * read by the caller — possibly in one ListCustomJobs for many jobs) and, if
- * the attempt ended restartably with restarts left, submits the next one.
- * Mutates and returns the record's status; the caller persists the record.
+ * The job's status from `view`, its current attempt's CustomJob (read by
+ * the caller, possibly in one ListCustomJobs for many jobs). Read-only:
+ * neither the record nor the service changes.
  */
-export async function advanceVertexJob(
-  api: VertexApi,
+export function readVertexJob(
   record: VertexJobRecord,
   view: CustomJobView,
   now: Date = new Date(),
-  retry?: RetryPolicy,
-): Promise<VertexJobStatus> {
-  let attempt = currentAttempt(record);
+): VertexJobStatus {
+  const attempt = currentAttempt(record);
   if (view.name !== attempt.customJob) {
     throw new StratoError('E_INTERNAL', `${view.name} is not the current attempt of ${record.jobId}`);
   }
-  let current = view;
-  let restartedAfter: string | undefined;
-  // A loop, not an if: with a stale record (another process restarted the job since) the next
-  // attempt is found by its labels, and may itself have ended and been restarted.
-  for (;;) {
-    attempt.state = current.state;
-    if (current.error) attempt.error = current.error;
-    const restartsUsed = record.attempts.length - 1;
-    if (!isRestartableFailure(current) || restartsUsed >= record.maxRestarts) break;
-    attempt.restartReason = current.error?.message ?? 'preempted';
-    restartedAfter = attempt.restartReason;
-    const next = attempt.attempt + 1;
-    current = await submitCustomJob(api, bodyForAttempt(record, next), retry);
-    attempt = {
-      attempt: next,
-      customJob: current.name,
-      submittedAt: (current.createTime ?? now).toISOString(),
-    };
-    record.attempts.push(attempt);
-  }
-  const status = statusOf(record, current, now);
-  attempt.state = current.state;
-  if (restartedAfter !== undefined && !status.done) {
-    status.detail = `restarted as attempt ${attempt.attempt} of ${record.maxRestarts + 1} after: ${restartedAfter}`;
-  }
-  if (isRestartableFailure(current) && record.maxRestarts > 0) {
-    status.detail = `${status.detail} (no restarts left: ${record.attempts.length - 1} of ${record.maxRestarts} used)`;
-  }
-  return status;
+  return statusOf(record, view, now);
 }
 
-/** Reads the current attempt and advances the record (one job; see `watch.ts` for many). */
+/** Reads the current attempt (one job; see `watch.ts` for many). */
 export async function refreshVertexJob(
   api: VertexApi,
   record: VertexJobRecord,
   now: Date = new Date(),
-  retry?: RetryPolicy,
 ): Promise<VertexJobStatus> {
-  const view = await api.get(currentAttempt(record).customJob);
-  return advanceVertexJob(api, record, view, now, retry);
+  return readVertexJob(record, await api.get(currentAttempt(record).customJob), now);
+}
+
+/**
+ * Submits attempt `attempt` (the same CustomJob with the next attempt label
+ * and display name; the trainer resumes from `checkpoints/`) and returns
+ * the record with it. Idempotent: a record that already has the attempt is
+ * returned as is, and the CustomJob is found by its labels when another
+ * process submitted it first.
+ */
+export async function startVertexAttempt(
+  api: VertexApi,
+  record: VertexJobRecord,
+  attempt: number,
+  reason: string,
+  options: { now?: Date; retry?: RetryPolicy } = {},
+): Promise<VertexJobRecord> {
+  if (currentAttempt(record).attempt >= attempt) return record;
+  const job = await submitCustomJob(api, bodyForAttempt(record, attempt), options.retry);
+  const attempts = record.attempts.map((a) => ({ ...a }));
+  attempts.at(-1)!.restartReason = reason;
+  attempts.push({
+    attempt,
+    customJob: job.name,
+    submittedAt: (job.createTime ?? options.now ?? new Date()).toISOString(),
+    state: job.state,
+  });
+  return { ...record, attempts };
 }
 
 /**

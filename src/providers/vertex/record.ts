@@ -1,8 +1,9 @@
 /**
  * What Strato keeps about a Vertex job (inside the job handle), so any later
  * process can reattach: where it runs, the CustomJob body of the first
- * attempt (restarts resubmit it with the next attempt number) and every
- * attempt's CustomJob. Plain JSON.
+ * attempt (a later attempt resubmits it with the next attempt number) and
+ * every attempt's CustomJob. Plain JSON. How many restarts are allowed is
+ * the lifecycle's to know (`JobRecord.maxRestarts`), not the provider's.
  */
 
 import { displayNameOf, LABEL_ATTEMPT } from './custom-job.ts';
@@ -27,8 +28,6 @@ export interface VertexJobRecord {
   region: string;
   /** Run dir (`baseOutputDirectory`), where model/, checkpoints/ and logs/ land. */
   runDir: string;
-  /** Resubmissions allowed after preemption or stockout (`scheduling.maxRestarts`). */
-  maxRestarts: number;
   /** The CustomJob of attempt 1; later attempts differ in the attempt label and display name. */
   body: CustomJobBody;
   attempts: VertexAttempt[];

@@ -1,16 +1,14 @@
 /**
- * Watching many Vertex jobs gently: per tick, one ListCustomJobs per
- * project and region — filtered to Strato's jobs created since the oldest
- * watched attempt — instead of one GetCustomJob per job; the next tick
- * comes sooner when a job has just changed state and later while jobs wait
- * in the queue (`nextPollDelayMs`).
+ * Reading many Vertex jobs gently: one ListCustomJobs per project and
+ * region — filtered to Strato's jobs created since the oldest watched
+ * attempt — instead of one GetCustomJob per job. Read-only. The loop that
+ * calls this is the lifecycle's one `watchJobs` (`src/jobs/watch.ts`), paced
+ * by the provider (`nextPollDelayMs`).
  */
 
-import { sleep as defaultSleep } from '../../internal/sleep.ts';
 import type { CustomJobView, VertexApi } from './api.ts';
 import { LABEL_JOB_ID } from './custom-job.ts';
-import { nextPollDelayMs } from './job-state.ts';
-import { advanceVertexJob, type VertexJobStatus } from './jobs.ts';
+import { readVertexJob, type VertexJobStatus } from './jobs.ts';
 import { currentAttempt, type VertexJobRecord } from './record.ts';
 
 export type ApiFor = (project: string, region: string) => Promise<VertexApi>;
@@ -50,68 +48,12 @@ export async function readCurrentAttempts(
   return views;
 }
 
-/** One tick: reads every record's current attempt and advances it (restarting preempted ones). */
+/** Reads every record's current attempt: one ListCustomJobs per project and region. */
 export async function pollVertexJobs(
   apiFor: ApiFor,
   records: readonly VertexJobRecord[],
   now: () => Date = () => new Date(),
 ): Promise<VertexJobStatus[]> {
   const views = await readCurrentAttempts(apiFor, records);
-  const statuses: VertexJobStatus[] = [];
-  for (const record of records) {
-    const view = views.get(currentAttempt(record).customJob)!;
-    const api = await apiFor(record.project, record.region);
-    statuses.push(await advanceVertexJob(api, record, view, now()));
-  }
-  return statuses;
-}
-
-export interface WatchOptions {
-  /** Called with every status that differs from the last one seen for its job. */
-  onStatus(status: VertexJobStatus): void | Promise<void>;
-  /** Called after each tick with every record (e.g. to persist new attempts). */
-  onTick?(records: readonly VertexJobRecord[]): void | Promise<void>;
-  signal?: AbortSignal;
-  /** Multiplies every poll interval (tests use a small one). */
-  scale?: number;
-  now?: () => Date;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-function changed(a: VertexJobStatus | undefined, b: VertexJobStatus): boolean {
-  return !a || a.vertexState !== b.vertexState || a.attempt !== b.attempt || a.error !== b.error;
-}
-
-/** Polls until every job is done (or the signal aborts); returns the final statuses. */
-export async function watchVertexJobs(
-  apiFor: ApiFor,
-  records: readonly VertexJobRecord[],
-  options: WatchOptions,
-): Promise<VertexJobStatus[]> {
-  const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? defaultSleep;
-  const last = new Map<string, VertexJobStatus>();
-  const stateSince = new Map<string, number>();
-  for (;;) {
-    const statuses = await pollVertexJobs(apiFor, records, now);
-    for (const status of statuses) {
-      if (changed(last.get(status.jobId), status)) {
-        stateSince.set(status.jobId, now().getTime());
-        await options.onStatus(status);
-      }
-      last.set(status.jobId, status);
-    }
-    await options.onTick?.(records);
-    const delays = statuses.flatMap((s) => {
-      const delay = nextPollDelayMs(
-        s.vertexState,
-        now().getTime() - (stateSince.get(s.jobId) ?? 0),
-        options.scale,
-      );
-      return delay === undefined ? [] : [delay];
-    });
-    if (delays.length === 0 || options.signal?.aborted) return statuses;
-    await sleep(Math.min(...delays));
-    if (options.signal?.aborted) return statuses;
-  }
+  return records.map((record) => readVertexJob(record, views.get(currentAttempt(record).customJob)!, now()));
 }

@@ -1,8 +1,9 @@
 /**
- * A Strato job over its Vertex attempts, against the fake: a preempted Spot
- * job is resubmitted while restarts remain, a failed program is not; cancel
- * is quiet on ended or vanished jobs; watching many jobs costs one
- * ListCustomJobs per tick, not one GetCustomJob per job.
+ * A Strato job over its Vertex attempts, against the fake: reading a job
+ * never writes (a preempted attempt is reported with the facts, not
+ * resubmitted); a later attempt, when asked for, is submitted once however
+ * many processes ask; cancel is quiet on ended or vanished jobs; reading
+ * many jobs costs one ListCustomJobs, not one GetCustomJob per job.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +13,12 @@ import { createVertexApi, type VertexApi } from '../../../../src/providers/verte
 import {
   cancelVertexJob,
   refreshVertexJob,
+  startVertexAttempt,
   submitVertexJob,
   type VertexJobStatus,
 } from '../../../../src/providers/vertex/jobs.ts';
 import type { VertexJobRecord } from '../../../../src/providers/vertex/record.ts';
-import { watchVertexJobs } from '../../../../src/providers/vertex/watch.ts';
+import { pollVertexJobs } from '../../../../src/providers/vertex/watch.ts';
 import { parseJobSpec } from '../../../../src/spec/load.ts';
 import type { JobSpecInput } from '../../../../src/spec/schema.ts';
 import { type FakeVertex, startFakeVertex } from '../../../../src/testing/fake-vertex/index.ts';
@@ -57,7 +59,7 @@ async function until(
   done: (s: VertexJobStatus) => boolean,
 ): Promise<VertexJobStatus> {
   for (let i = 0; i < 500; i++) {
-    const status = await refreshVertexJob(api, record, new Date(), FAST_RETRY);
+    const status = await refreshVertexJob(api, record, new Date());
     if (done(status)) return status;
     await sleep(20);
   }
@@ -68,51 +70,75 @@ async function until(
 const RUNS_UNTIL_SIGTERM = "process.on('SIGTERM', () => process.exit(143)); setTimeout(() => {}, 60000);";
 
 describe('Vertex jobs over attempts', () => {
-  it('resubmits a preempted Spot job as the next attempt while restarts remain', async () => {
+  it('reports a preempted attempt as facts and does not resubmit it by reading', async () => {
     const record = await submit(
       'preempted',
       spec(RUNS_UNTIL_SIGTERM, { scheduling: { spot: true, maxRestarts: 2 } }),
     );
     expect(record.body.jobSpec.scheduling.strategy).toBe('SPOT');
     await until(record, (s) => s.state === 'running');
-    const stale = structuredClone(record);
     await fake.preempt(record.attempts[0]!.customJob);
-
-    const restarted = await until(record, (s) => s.attempt === 2);
-    expect(restarted.detail).toMatch(/restarted as attempt 2 of 3 after: The job was preempted/);
-    expect(record.attempts[0]).toMatchObject({
-      state: 'JOB_STATE_FAILED',
-      restartReason: expect.stringMatching(/preempted/),
-    });
-    const [second] = await api.list(`labels.strato-job-id="preempted" AND labels.strato-attempt="2"`);
-    expect(second?.displayName).toBe('preempted-attempt-2');
-    expect(second?.outputUriPrefix).toBe(record.runDir);
-
-    // Another process holding the record from before the restart finds attempt 2, submits nothing.
     const creates = fake.faults.counts.calls.CreateCustomJob;
-    const seenByOther = await refreshVertexJob(api, stale, new Date(), FAST_RETRY);
-    expect(seenByOther.customJob).toBe(record.attempts[1]!.customJob);
-    expect(fake.faults.counts.calls.CreateCustomJob).toBe(creates);
 
-    await cancelVertexJob(api, record);
     const ended = await until(record, (s) => s.done);
-    expect(ended.state).toBe('cancelled');
-    expect(record.attempts).toHaveLength(2);
+    expect(ended).toMatchObject({ state: 'failed', attempt: 1 });
+    expect(ended.outcome).toEqual({
+      kind: 'failed',
+      preempted: true,
+      cause: expect.stringMatching(/The job was preempted/),
+    });
+    // Reading again and again submits nothing: the decision to restart is the lifecycle's.
+    for (let i = 0; i < 3; i++) await refreshVertexJob(api, record);
+    expect(fake.faults.counts.calls.CreateCustomJob).toBe(creates);
+    expect(record.attempts).toHaveLength(1);
   });
 
-  it('stops restarting when no restarts are left', async () => {
+  it('starts attempt 2 once, however many times (and from however stale a record) it is asked', async () => {
     const record = await submit(
-      'no-restarts-left',
-      spec(RUNS_UNTIL_SIGTERM, { scheduling: { spot: true, maxRestarts: 0 } }),
+      'restarted',
+      spec(RUNS_UNTIL_SIGTERM, { scheduling: { spot: true, maxRestarts: 2 } }),
     );
     await until(record, (s) => s.state === 'running');
     await fake.preempt(record.attempts[0]!.customJob);
-    const ended = await until(record, (s) => s.done);
-    expect(ended).toMatchObject({ state: 'failed', attempt: 1 });
-    expect(ended.error).toMatch(/preempted/);
+    await until(record, (s) => s.done);
+    const creates = fake.faults.counts.calls.CreateCustomJob ?? 0;
+
+    const a = await startVertexAttempt(
+      api,
+      record,
+      2,
+      'preempted (a preemption); restarting as attempt 2 of 3',
+      {
+        retry: FAST_RETRY,
+      },
+    );
+    // Another process, holding the record from before attempt 2, finds it by its labels.
+    // (Two processes at the very same moment are kept apart by the lifecycle's per-job lock.)
+    const b = await startVertexAttempt(api, structuredClone(record), 2, 'seen by another process', {
+      retry: FAST_RETRY,
+    });
+    expect(a.attempts[1]!.customJob).toBe(b.attempts[1]!.customJob);
+    expect(fake.faults.counts.calls.CreateCustomJob).toBe(creates + 1);
+    const [second, ...more] = await api.list(
+      `labels.strato-job-id="restarted" AND labels.strato-attempt="2"`,
+    );
+    expect(more).toEqual([]);
+    expect(second?.displayName).toBe('restarted-attempt-2');
+    expect(second?.outputUriPrefix).toBe(record.runDir);
+    expect(a.attempts[0]!.restartReason).toMatch(/restarting as attempt 2 of 3/);
+    // The record the caller passed is not changed; the returned one carries the attempt.
+    expect(record.attempts).toHaveLength(1);
+    // A record that already has attempt 2 submits nothing.
+    const again = await startVertexAttempt(api, a, 2, 'again', { retry: FAST_RETRY });
+    expect(again).toBe(a);
+
+    await cancelVertexJob(api, a);
+    const cancelled = await until(a, (s) => s.done);
+    expect(cancelled).toMatchObject({ state: 'cancelled', attempt: 2 });
+    expect(cancelled.outcome).toBeUndefined();
   });
 
-  it('does not restart a program that failed by itself', async () => {
+  it('reports a program that failed by itself as not preempted', async () => {
     const record = await submit(
       'crashes',
       spec('process.exit(1)', { scheduling: { spot: true, maxRestarts: 3 } }),
@@ -120,37 +146,34 @@ describe('Vertex jobs over attempts', () => {
     const ended = await until(record, (s) => s.done);
     expect(ended).toMatchObject({ state: 'failed', attempt: 1 });
     expect(ended.error).toMatch(/workerpool0-0 exited with a non-zero status of 1/);
+    expect(ended.outcome).toMatchObject({ kind: 'failed', preempted: false, replica: 'workerpool0-0' });
   });
 
   it('cancel is a quiet no-op on an ended job and on a deleted one', async () => {
     const record = await submit('ends-quickly', spec(''));
-    await until(record, (s) => s.done);
+    const ended = await until(record, (s) => s.done);
+    expect(ended.outcome).toEqual({ kind: 'succeeded' });
     await expect(cancelVertexJob(api, record)).resolves.toBeUndefined();
     await api.delete(record.attempts[0]!.customJob);
     await expect(cancelVertexJob(api, record)).resolves.toBeUndefined();
   });
 
-  it('watches many jobs with one ListCustomJobs per tick and no GetCustomJob', async () => {
+  it('reads many jobs with one ListCustomJobs and no GetCustomJob', async () => {
     const records = await Promise.all(
       [0, 1, 2, 3].map((i) => submit(`watched-${i}`, spec(`setTimeout(() => {}, ${100 + i * 100})`))),
     );
     const calls = { ...fake.faults.counts.calls };
-    let ticks = 0;
-    const seen: string[] = [];
-    const final = await watchVertexJobs(apiFor, records, {
-      scale: 0.01,
-      onStatus: (s) => {
-        seen.push(`${s.jobId}:${s.state}`);
-      },
-      onTick: () => {
-        ticks++;
-      },
-    });
+    let reads = 0;
+    let final: VertexJobStatus[] = [];
+    for (let i = 0; i < 500 && (final.length === 0 || !final.every((s) => s.done)); i++) {
+      final = await pollVertexJobs(apiFor, records);
+      reads++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(final.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
-    expect(seen).toContain('watched-3:succeeded');
     const lists = (fake.faults.counts.calls.ListCustomJobs ?? 0) - (calls.ListCustomJobs ?? 0);
     const gets = (fake.faults.counts.calls.GetCustomJob ?? 0) - (calls.GetCustomJob ?? 0);
-    expect(lists).toBe(ticks);
+    expect(lists).toBe(reads);
     expect(gets).toBe(0);
   });
 });

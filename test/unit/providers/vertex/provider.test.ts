@@ -1,7 +1,10 @@
 /**
  * The `vertex` provider through the Provider interface, against the fake
- * Vertex (reached the way a user reaches it: STRATO_VERTEX_ENDPOINT), and
- * the promise that the cloud SDK loads only when the provider talks to Vertex.
+ * Vertex (reached the way a user reaches it: STRATO_VERTEX_ENDPOINT): what
+ * is Vertex's own (replica names, service messages, attempts, pacing), and
+ * the promise that the cloud SDK loads only when the provider talks to
+ * Vertex. The promises every provider keeps are checked in the contract
+ * table (`../contract.test.ts`).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -100,7 +103,7 @@ describe('vertex provider', () => {
     expect(done.replicas[0]?.state).toBe('FAILED');
   });
 
-  it('shows each attempt of a preempted Spot job in status', async () => {
+  it('reports a preempted attempt read-only, and shows each attempt once the next is started', async () => {
     const handle = await provider.submit(
       planJob(
         parseJobSpec(
@@ -112,15 +115,36 @@ describe('vertex provider', () => {
       context('spot-1'),
     );
     await until(provider, handle, ['RUNNING']);
+    const stored = JSON.stringify(handle);
     await fake.preempt((handle.data.attempts as { customJob: string }[])[0]!.customJob);
-    const restarted = await provider.status(handle);
+    const preempted = await provider.status(handle);
+    expect(preempted).toMatchObject({ state: 'FAILED', attempt: 1, restarts: [] });
+    expect(preempted.outcome).toMatchObject({ kind: 'failed', preempted: true });
+    expect(JSON.stringify(handle)).toBe(stored);
+
+    const next = await provider.startAttempt(
+      handle,
+      2,
+      'preempted (a preemption); restarting as attempt 2 of 2',
+    );
+    const restarted = await provider.status(next);
     expect(restarted.attempt).toBe(2);
     expect(restarted.restarts).toEqual([
-      { attempt: 2, at: expect.any(String), reason: expect.stringMatching(/preempted/) },
+      {
+        attempt: 2,
+        at: expect.any(String),
+        reason: 'preempted (a preemption); restarting as attempt 2 of 2',
+      },
     ]);
-    expect(restarted.message).toMatch(/restarted as attempt 2 of 2/);
-    await provider.cancel(handle);
-    expect((await until(provider, handle, ['CANCELLED'])).attempt).toBe(2);
+    // Starting attempt 2 again, from the old handle as a racing process would, finds the same CustomJob.
+    const creates = fake.faults.counts.calls.CreateCustomJob;
+    const again = await provider.startAttempt(handle, 2, 'the same preemption');
+    expect((again.data.attempts as { customJob: string }[])[1]!.customJob).toBe(
+      (next.data.attempts as { customJob: string }[])[1]!.customJob,
+    );
+    expect(fake.faults.counts.calls.CreateCustomJob).toBe(creates);
+    await provider.cancel(next);
+    expect((await until(provider, next, ['CANCELLED'])).attempt).toBe(2);
   });
 
   it('cancel is idempotent, and a deleted CustomJob reads as a vanished, failed job', async () => {
@@ -154,12 +178,6 @@ describe('vertex provider', () => {
     await paced.cancel(handle);
     await paced.status(handle);
     expect(fake.faults.counts.calls.GetCustomJob).toBeGreaterThan(gets + 2);
-  });
-
-  it('throws E_NOT_FOUND for a handle that holds no Vertex job', async () => {
-    await expect(provider.status({ provider: 'vertex', id: 'nope', data: {} })).rejects.toMatchObject({
-      code: 'E_NOT_FOUND',
-    });
   });
 
   it('reads many jobs with one ListCustomJobs', async () => {

@@ -1,0 +1,187 @@
+/**
+ * The per-job controller: the one place a job's next attempt is started.
+ * `reconcileJob` looks at a status just read; when the current attempt
+ * ended in a failure the restart rule (`restart-policy.ts`) says to
+ * restart, it takes the job's lock, reads again and asks the provider to
+ * start the next attempt (idempotent on every provider), then records the
+ * new handle. `strato submit` leaves a detached controller process
+ * (`controller-main.ts`) that runs `runController` (`controller-loop.ts`:
+ * status, reconcile, until the job ends) — so a cloud job restarts with no `strato` command
+ * running. Any other reader (`Job.status`, `strato watch`, `strato list`)
+ * reconciles too when that controller is not alive (machine slept, process
+ * killed); while it is, readers only report "restarting".
+ */
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findJson } from '../internal/atomic-json.ts';
+import { isProcessAlive, signalProcess } from '../providers/local/proc.ts';
+import type { JobStatus, Provider } from '../providers/types.ts';
+import type { ProviderName } from '../spec/schema.ts';
+import { lockJob, tryLockJob } from './job-lock.ts';
+import { decideRestart, type RestartDecision } from './restart-policy.ts';
+import type { JobRecord, JobStore } from './store.ts';
+
+export const controllerFiles = (jobDir: string) => ({
+  /** Who the controller is (pid, start time) and how to build its provider. */
+  state: join(jobDir, 'controller.json'),
+  log: join(jobDir, 'controller.log'),
+  /** Written by a cancel: no attempt starts after it. */
+  stop: join(jobDir, 'stop-requested'),
+});
+
+export interface ControllerRecord {
+  pid?: number;
+  startTicks?: number;
+  provider: ProviderName;
+  /** `provider.reattachOptions()` of the submitting process. */
+  providerOptions: Record<string, unknown>;
+  home: string;
+  jobId: string;
+}
+
+export function findControllerRecord(jobDir: string): ControllerRecord | undefined {
+  try {
+    return findJson<ControllerRecord>(controllerFiles(jobDir).state);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isControllerAlive(jobDir: string): boolean {
+  const record = findControllerRecord(jobDir);
+  return record?.pid !== undefined && isProcessAlive(record.pid, record.startTicks);
+}
+
+export function requestStop(jobDir: string, reason: string): void {
+  writeFileSync(controllerFiles(jobDir).stop, `${reason}\n`);
+}
+
+/** The reason a cancel gave, when the job was cancelled through the lifecycle. */
+export function stopRequested(jobDir: string): string | undefined {
+  const path = controllerFiles(jobDir).stop;
+  if (!existsSync(path)) return undefined;
+  try {
+    return readFileSync(path, 'utf8').trim() || 'cancel requested';
+  } catch {
+    return 'cancel requested';
+  }
+}
+
+/** What the restart rule says about this status; undefined while the attempt runs or after a success. */
+export function restartDecisionFor(record: JobRecord, status: JobStatus): RestartDecision | undefined {
+  if (status.state !== 'FAILED' || status.outcome?.kind !== 'failed') return undefined;
+  return decideRestart(status.outcome, status.attempt - 1, record.maxRestarts ?? 0);
+}
+
+/**
+ * The job as the lifecycle sees it: an attempt that failed and is about to
+ * be restarted is a job still RUNNING ("restarting as attempt 2 of 3"); one
+ * that is not restarted says why in its error; one cancelled between two
+ * attempts is CANCELLED.
+ */
+export function lifecycleView(record: JobRecord, status: JobStatus): JobStatus {
+  const decision = restartDecisionFor(record, status);
+  if (!decision) return status;
+  const stop = stopRequested(record.jobDir);
+  if (stop !== undefined && decision.restart) {
+    const message = `cancelled: ${stop} (between attempt ${status.attempt} and the next)`;
+    return { ...status, state: 'CANCELLED', message, error: { message } };
+  }
+  if (decision.restart) {
+    const { error: _error, endedAt: _endedAt, ...running } = status;
+    return { ...running, state: 'RUNNING', message: decision.message };
+  }
+  return { ...status, error: { ...status.error, message: decision.message } };
+}
+
+export interface ReconcileOptions {
+  /** The status just read (e.g. by one `statusMany` for many jobs); read here when absent. */
+  status?: JobStatus;
+  /** The job's own controller calls with true; others reconcile only when it is not alive. */
+  asController?: boolean;
+}
+
+/**
+ * Brings the job forward when its current attempt needs a successor, stores
+ * what it sees, and returns it. Safe to call from any number of processes
+ * at once: the lock and the provider's idempotent `startAttempt` make one
+ * next attempt, whoever gets there first.
+ */
+export async function reconcileJob(
+  record: JobRecord,
+  provider: Provider,
+  store: JobStore,
+  options: ReconcileOptions = {},
+): Promise<{ record: JobRecord; status: JobStatus }> {
+  let status = options.status ?? (await provider.status(record.handle));
+  const decision = restartDecisionFor(record, status);
+  if (
+    decision?.restart &&
+    stopRequested(record.jobDir) === undefined &&
+    (options.asController || !isControllerAlive(record.jobDir))
+  ) {
+    const lock = tryLockJob(record.jobDir);
+    if (lock) {
+      try {
+        const started = await startNextAttempt(record.id, provider, store);
+        if (started) ({ record, status } = started);
+      } finally {
+        lock.release();
+      }
+    }
+  }
+  const view = lifecycleView(record, status);
+  return { record: store.saveStatus(record.id, view), status: view };
+}
+
+/** Under the lock: reads the stored record and its status again, and starts the next attempt if still due. */
+async function startNextAttempt(
+  id: string,
+  provider: Provider,
+  store: JobStore,
+): Promise<{ record: JobRecord; status: JobStatus } | undefined> {
+  const fresh = store.getJob(id);
+  if (stopRequested(fresh.jobDir) !== undefined) return undefined;
+  const status = await provider.status(fresh.handle);
+  const decision = restartDecisionFor(fresh, status);
+  if (!decision?.restart) return { record: fresh, status };
+  const handle = await provider.startAttempt(fresh.handle, status.attempt + 1, decision.message);
+  const updated: JobRecord = { ...store.getJob(id), handle };
+  store.save(updated);
+  return { record: updated, status: await provider.status(handle) };
+}
+
+/**
+ * Cancels a job through the lifecycle: no attempt starts after this (the
+ * stop marker), the controller is told to end, and the attempt to cancel
+ * is read under the job's lock — so a restart in flight finishes first and
+ * its new attempt is the one cancelled. Returns the record as stored then.
+ */
+export async function cancelJob(
+  record: JobRecord,
+  provider: Provider,
+  store: JobStore,
+  options: { reason?: string; stopController?: boolean } = {},
+): Promise<JobRecord> {
+  const reason = options.reason ?? 'cancelled by request';
+  try {
+    requestStop(record.jobDir, reason);
+  } catch {
+    // No job folder left (removed by hand): there is no controller to tell either.
+  }
+  if (options.stopController !== false) {
+    const controller = findControllerRecord(record.jobDir);
+    if (controller?.pid !== undefined && isProcessAlive(controller.pid, controller.startTicks)) {
+      signalProcess(controller.pid, 'SIGTERM');
+    }
+  }
+  const lock = await lockJob(record.jobDir).catch(() => undefined);
+  try {
+    const fresh = store.findJob(record.id) ?? record;
+    await provider.cancel(fresh.handle, options.reason);
+    return fresh;
+  } finally {
+    lock?.release();
+  }
+}
