@@ -47,8 +47,6 @@ export interface LocalProviderOptions {
   pollIntervalMs?: number;
   /** Ports offered first to the cluster (tests offer a taken one). */
   portCandidates?: readonly number[];
-  /** Start supervisors from a cached esbuild bundle (default) or from the sources under tsx. */
-  bundleSupervisor?: boolean;
   now?(): Date;
 }
 
@@ -133,11 +131,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       const owned = launch.stopWhenCallerExits;
       const child = spawn(
         process.execPath,
-        [
-          ...supervisorNodeArgs({ bundle: options.bundleSupervisor }),
-          jobDir,
-          ...(owned ? ['--owner-pipe'] : []),
-        ],
+        [...supervisorNodeArgs(), jobDir, ...(owned ? ['--owner-pipe'] : [])],
         { cwd: jobDir, env: context.env, detached: true, stdio: [owned ? 'pipe' : 'ignore', log, log] },
       );
       closeSync(log);

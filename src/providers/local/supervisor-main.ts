@@ -1,6 +1,6 @@
 /**
  * Entry point of a detached supervisor process:
- * `node --import tsx supervisor-main.ts JOB_DIR [--owner-pipe]`.
+ * `node supervisor-main.js JOB_DIR [--owner-pipe]` (see supervisor-launch.ts).
  *
  * SIGTERM, SIGINT and SIGHUP cancel the job (the reason is read from the
  * cancel marker `strato cancel` writes first). With `--owner-pipe`, stdin is
