@@ -70,6 +70,9 @@ let typescriptLoader: Promise<void> | undefined;
  * file is CommonJS, which only tsx's require hook compiles.
  */
 function loadTypeScript(): Promise<void> {
+  // tsx caches compiled files in `<tmpdir>/tsx-<uid>`, a folder it does not check the owner of: code
+  // another user planted there would run as ours. Strato executes only its install and the user's files.
+  process.env.TSX_DISABLE_CACHE = '1';
   typescriptLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
     esm.register();
     cjs.register();
