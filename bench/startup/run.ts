@@ -1,7 +1,7 @@
 /**
  * CLI start-up: wall time of `strato` commands as a user runs them, a new
  * Node process each time (`node bin/strato.js …`, what `npx strato` execs).
- * Not a test: `npm run bench:startup [-- --runs N]`. Goal (issue 12):
+ * Not a test: `npm run bench:startup [-- --runs N]` (builds first). Goal:
  * `strato --version` in ≤ 0.25 s.
  */
 
