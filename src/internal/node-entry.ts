@@ -9,6 +9,10 @@
  * the `.ts` source, which Node 24 runs as it is: the sources use erasable
  * syntax only (`erasableSyntaxOnly` in tsconfig.json), so Node strips the
  * types itself. No loader, no build step, no cache either way.
+ *
+ * A new entry point (a detached per-job controller, say) is a module with a
+ * top-level `main`, started as the supervisor is (providers/local/supervisor-launch.ts):
+ * `spawn(process.execPath, [...nodeArgsFor(packageModule('./controller-main.ts', import.meta.url)), ...args])`.
  */
 
 import { createRequire } from 'node:module';
