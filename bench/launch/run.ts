@@ -1,7 +1,8 @@
 /**
  * Launch latency of the local provider: time from `submit()` to every
  * replica running, and what the supervisor costs in CPU, for 2–16 replicas
- * of a trivial sleeping command. Not a test: `npx tsx bench/launch/run.ts`.
+ * of a trivial sleeping command, from the package's build as users run it.
+ * Not a test: `npm run bench:launch` (builds first).
  * Goal (issue 4): 16 replicas running in under 1 s.
  */
 
@@ -10,9 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { table } from '../../src/cli/format.ts';
 import { sleep } from '../../src/internal/sleep.ts';
-import { submit } from '../../src/jobs/submit.ts';
-import { createLocalProvider } from '../../src/providers/local/index.ts';
-import { findLocalState } from '../../src/providers/local/state.ts';
+
+// The build, not the sources: the supervisor then starts from dist/ too, as in an installed package.
+const built = (module: string) => new URL(`../../dist/${module}.js`, import.meta.url).href;
+const { submit } = (await import(built('jobs/submit'))) as typeof import('../../src/jobs/submit.ts');
+const { createLocalProvider } = (await import(
+  built('providers/local/index')
+)) as typeof import('../../src/providers/local/index.ts');
+const { findLocalState } = (await import(
+  built('providers/local/state')
+)) as typeof import('../../src/providers/local/state.ts');
 
 const REPLICA_COUNTS = [2, 4, 8, 16];
 const REPEATS = 3;
@@ -31,7 +39,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 interface Sample {
   submitMs: number;
-  /** Until the supervisor process had started and written its first state (node + tsx boot). */
+  /** Until the supervisor process had started and written its first state (node boot). */
   supervisorUpMs: number;
   runningMs: number;
   startCpuMs: number;
@@ -80,7 +88,7 @@ async function main() {
   const home = mkdtempSync(join(tmpdir(), 'strato-bench-launch-'));
   const rows: string[][] = [];
   try {
-    // One unmeasured run warms tsx's transform cache, as any second run of strato would be.
+    // One unmeasured run warms the OS file cache, as any second run of strato would be.
     await launchOnce(2, home);
     for (const replicas of REPLICA_COUNTS) {
       const samples: Sample[] = [];

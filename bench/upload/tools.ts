@@ -124,7 +124,7 @@ export function measureRclone(server: FakeServer, src: string, dst: string): Pro
   );
 }
 
-/** `strato data push` as a user runs it: a new process, from the CLI build (src/cli/cli-bundle.ts). */
+/** `strato data push` as a user runs it: a new process, from the package build (dist/). */
 export function measureStratoCli(
   server: FakeServer,
   src: string,

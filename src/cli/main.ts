@@ -13,6 +13,15 @@ function version(): string {
   return pkg.version;
 }
 
+/** What a bug report needs: Strato's version and the Node and platform it runs on. */
+function verboseVersion(): string {
+  return [
+    `strato ${version()}`,
+    `node ${process.versions.node} (${process.execPath})`,
+    `platform ${process.platform}-${process.arch}`,
+  ].join('\n');
+}
+
 async function mainHelp(): Promise<string> {
   const commands = await Promise.all(COMMANDS.map((entry) => entry.load()));
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -25,7 +34,8 @@ async function mainHelp(): Promise<string> {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run `strato COMMAND --help` for a command's options.",
-    'Global options: --help, --version, --debug (stack traces on errors).',
+    'Global options: --help, --version (with --verbose: the Node and platform it runs on),',
+    '  --debug (stack traces on errors).',
     'Exit codes: 0 ok, 1 the job or operation failed, 2 bad input or usage.',
   ].join('\n');
 }
@@ -64,7 +74,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 0;
     }
     if (first === '--version' || first === '-v') {
-      io.out(version());
+      io.out(rest.includes('--verbose') ? verboseVersion() : version());
       return 0;
     }
     if (first.startsWith('-')) {

@@ -1,7 +1,7 @@
 /**
- * How a job's detached controller process starts, in the style of the local
- * supervisor's `supervisorNodeArgs`: today the sources under tsx; a build
- * that emits JavaScript switches `controllerNodeArgs` to the built entry.
+ * How a job's detached controller process starts: like the local
+ * supervisor, from this package's own module (`internal/node-entry.ts`) —
+ * the built `.js` when installed, the `.ts` source in the repository.
  * The controller is not on the launch path (it starts after `submit` has
  * returned the job, and only for jobs with `scheduling.maxRestarts` > 0),
  * so its start-up time does not delay the replicas.
@@ -9,18 +9,16 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeJsonAtomic } from '../internal/atomic-json.ts';
+import { nodeArgsFor, packageModule } from '../internal/node-entry.ts';
 import { processStartTicks } from '../providers/local/proc.ts';
 import { type ControllerRecord, controllerFiles } from './controller.ts';
 
-export const CONTROLLER_MAIN = fileURLToPath(new URL('./controller-main.ts', import.meta.url));
+export const CONTROLLER_MAIN = packageModule('./controller-main.ts', import.meta.url);
 
 /** Node arguments that start a controller. */
 export function controllerNodeArgs(): string[] {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return ['--import', tsx, CONTROLLER_MAIN];
+  return nodeArgsFor(CONTROLLER_MAIN);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Entry point of a job's detached controller process:
- * `node --import tsx controller-main.ts JOB_DIR [--owner-pipe]`.
+ * `node controller-main.js JOB_DIR [--owner-pipe]` (see controller-launch.ts).
  * Builds the provider the job was submitted with (from `controller.json`)
  * and runs `runController` until the job has ended.
  *

@@ -14,20 +14,19 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { bundledModule } from '../module-bundle.ts';
+import { packageModule } from '../internal/node-entry.ts';
 import type { DecodedChunk, DecodeRequest } from './chunk-decoder.ts';
 import type { WorkerRequest } from './decode-worker.ts';
 
-const DECODE_WORKER = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
+const DECODE_WORKER = packageModule('./decode-worker.ts', import.meta.url);
 
 export interface DecodePoolOptions {
   /** Worker threads (default: the cores, at most 4). */
   threads?: number;
   /** Runs waiting at one worker before it declines more (default 2: one decoding, one queued). */
   maxQueuedPerThread?: number;
-  /** The worker script; default: a cached bundle of `decode-worker.ts`. */
+  /** The worker script; default: `decode-worker` of this package. */
   workerScript?: string;
   /** Stops the threads after this long without work (default 30 s); the next run starts them again. */
   idleMs?: number;
@@ -72,7 +71,10 @@ export class DecodePool {
   private readonly threadCount: number;
   private readonly maxQueued: number;
 
-  constructor(private readonly options: DecodePoolOptions = {}) {
+  private readonly options: DecodePoolOptions;
+
+  constructor(options: DecodePoolOptions = {}) {
+    this.options = options;
     this.threadCount = options.threads ?? Math.min(4, availableParallelism());
     this.maxQueued = options.maxQueuedPerThread ?? 2;
   }
@@ -153,15 +155,8 @@ export class DecodePool {
 
   private start(): PoolThread[] {
     if (this.threads) return this.threads;
-    const script =
-      this.options.workerScript ??
-      bundledModule({
-        entry: DECODE_WORKER,
-        name: 'metrics-decode',
-        entryImportMetaUrl: true,
-        bundlePackages: true,
-      });
-    this.threads = script ? Array.from({ length: this.threadCount }, () => this.spawn(script)) : [];
+    const script = this.options.workerScript ?? DECODE_WORKER;
+    this.threads = Array.from({ length: this.threadCount }, () => this.spawn(script));
     return this.threads;
   }
 

@@ -1,7 +1,7 @@
 /**
  * A metrics decode worker's entry (see `decode-pool.ts`): decodes the record
- * runs it is sent and hands the columns back by transfer. It starts from a
- * bundle of itself (`src/module-bundle.ts`), not through tsx.
+ * runs it is sent and hands the columns back by transfer. Started by
+ * `src/internal/node-entry.ts` rules: the built module, or this source.
  */
 
 import { parentPort } from 'node:worker_threads';

@@ -92,14 +92,25 @@ export class EventFileTail {
   private readonly maxRecordBytes: number;
   private readonly chunkBytes: number;
 
+  private readonly store: ObjectStore;
+  readonly key: string;
+  /** The file as shown to users: a local path or an object URI. */
+  readonly file: string;
+  readonly run: string;
+  private readonly options: EventFileTailOptions;
+
   constructor(
-    private readonly store: ObjectStore,
-    readonly key: string,
-    /** The file as shown to users: a local path or an object URI. */
-    readonly file: string,
-    readonly run: string,
-    private readonly options: EventFileTailOptions = {},
+    store: ObjectStore,
+    key: string,
+    file: string,
+    run: string,
+    options: EventFileTailOptions = {},
   ) {
+    this.store = store;
+    this.key = key;
+    this.file = file;
+    this.run = run;
+    this.options = options;
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.chunkBytes =
       options.chunkBytes ?? (store.scheme === 'file' ? DEFAULT_FILE_CHUNK_BYTES : DEFAULT_CLOUD_CHUNK_BYTES);

@@ -27,10 +27,13 @@ export class RunMetricsWatcher {
   private readonly tails = new Map<string, EventFileTail>();
   private listingFailed = false;
 
-  constructor(
-    private readonly source: MetricsSource,
-    private readonly options: EventFileTailOptions = {},
-  ) {}
+  private readonly source: MetricsSource;
+  private readonly options: EventFileTailOptions;
+
+  constructor(source: MetricsSource, options: EventFileTailOptions = {}) {
+    this.source = source;
+    this.options = options;
+  }
 
   /** Event files found so far. */
   get fileCount(): number {

@@ -14,11 +14,15 @@ export class ScalarResolver {
   /** Tag → whether its last metadata named the scalars plugin. */
   private readonly scalarTags = new Map<string, boolean>();
 
-  constructor(
-    private readonly file: string,
-    private readonly run: string,
-    private readonly warn: WarnFn,
-  ) {}
+  private readonly file: string;
+  private readonly run: string;
+  private readonly warn: WarnFn;
+
+  constructor(file: string, run: string, warn: WarnFn) {
+    this.file = file;
+    this.run = run;
+    this.warn = warn;
+  }
 
   /**
    * Appends the scalars of `columns` from value `from` to `out` until `out`

@@ -48,10 +48,13 @@ export class ValueClassifier {
   private readonly scratch = new DataView(new ArrayBuffer(4));
   private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
-  constructor(
-    private readonly codec: EventCodec,
-    private readonly warn: WarnFn,
-  ) {}
+  private readonly codec: EventCodec;
+  private readonly warn: WarnFn;
+
+  constructor(codec: EventCodec, warn: WarnFn) {
+    this.codec = codec;
+    this.warn = warn;
+  }
 
   /** Adds the candidate scalars of `event`, read from the record at [offset, end). */
   classify(event: EventMessage, offset: number, end: number): void {

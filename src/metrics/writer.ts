@@ -69,13 +69,25 @@ export class EventFileWriter {
   private failure: unknown;
   private closed = false;
 
+  readonly path: string;
+  private readonly handle: FileHandle;
+  private readonly codec: EventCodec;
+  private readonly now: () => number;
+  private readonly scalarFormat: 'tensor' | 'simple_value';
+
   private constructor(
-    readonly path: string,
-    private readonly handle: FileHandle,
-    private readonly codec: EventCodec,
-    private readonly now: () => number,
-    private readonly scalarFormat: 'tensor' | 'simple_value',
-  ) {}
+    path: string,
+    handle: FileHandle,
+    codec: EventCodec,
+    now: () => number,
+    scalarFormat: 'tensor' | 'simple_value',
+  ) {
+    this.path = path;
+    this.handle = handle;
+    this.codec = codec;
+    this.now = now;
+    this.scalarFormat = scalarFormat;
+  }
 
   /**
    * Creates the folder and a new event file in it, and writes the

@@ -8,6 +8,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import { SpecError, StratoError } from '../errors.ts';
+import { RUNS_FROM_BUILD } from '../internal/node-entry.ts';
 import { toSpecIssues } from './issues.ts';
 import { type JobSpec, type JobSpecInput, JobSpecSchema } from './schema.ts';
 
@@ -58,16 +59,20 @@ export interface LoadedSpec {
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts']);
 
-/** Defined (true) only in the CLI's build (src/cli/cli-bundle.ts), where no TypeScript loader runs. */
-declare const STRATO_CLI_BUNDLE: boolean | undefined;
 let typescriptLoader: Promise<void> | undefined;
 
 /**
- * From the CLI build, a `.ts` spec needs tsx registered first (a failed
- * import would be cached). Both hooks: outside a `"type": "module"` package
- * a `.ts` file is CommonJS, which only tsx's require hook compiles.
+ * From the package's build, a `.ts` spec needs tsx registered first (a
+ * failed import would be cached); from the sources, whatever runs them
+ * (vitest, tsx) loads TypeScript already. tsx rather than Node's own type
+ * stripping: specs may use any TypeScript, and Node strips none under
+ * node_modules. Both hooks: outside a `"type": "module"` package a `.ts`
+ * file is CommonJS, which only tsx's require hook compiles.
  */
 function loadTypeScript(): Promise<void> {
+  // tsx caches compiled files in `<tmpdir>/tsx-<uid>`, a folder it does not check the owner of: code
+  // another user planted there would run as ours. Strato executes only its install and the user's files.
+  process.env.TSX_DISABLE_CACHE = '1';
   typescriptLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
     esm.register();
     cjs.register();
@@ -86,8 +91,7 @@ export async function loadJobSpecFile(file: string): Promise<LoadedSpec> {
   const path = resolve(file);
   const baseDir = dirname(path);
   if (MODULE_EXTENSIONS.has(extname(path))) {
-    if (typeof STRATO_CLI_BUNDLE !== 'undefined' && TYPESCRIPT_EXTENSIONS.has(extname(path)))
-      await loadTypeScript();
+    if (RUNS_FROM_BUILD && TYPESCRIPT_EXTENSIONS.has(extname(path))) await loadTypeScript();
     const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
     return { spec: parseJobSpec(defaultExport(module), file), source: file, baseDir };
   }

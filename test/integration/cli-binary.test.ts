@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 
 describe('the strato binary', () => {
-  it('runs from a checkout with no build step: --help exits 0, an unknown command exits 2', async () => {
+  it('runs from the package build: --help exits 0, an unknown command exits 2', async () => {
     const help = await run('node', ['bin/strato.js', '--help']);
     expect(help.stdout).toContain('Usage: strato COMMAND');
     await expect(run('node', ['bin/strato.js', 'frobnicate'])).rejects.toMatchObject({

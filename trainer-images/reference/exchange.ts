@@ -17,8 +17,11 @@ const HEADER_BYTES = 4 + 1 + 4;
 
 /** A training task vanished mid-exchange: in practice it was preempted or stopped. */
 export class PeerLostError extends Error {
-  constructor(readonly peer: string) {
+  readonly peer: string;
+
+  constructor(peer: string) {
     super(`lost the connection to ${peer}`);
+    this.peer = peer;
     this.name = 'PeerLostError';
   }
 }

@@ -51,7 +51,11 @@ class MetricLines {
   private readonly epochs = new EpochLineBuilder();
   private lastBatchLine = 0;
 
-  constructor(private readonly io: CliIo) {}
+  private readonly io: CliIo;
+
+  constructor(io: CliIo) {
+    this.io = io;
+  }
 
   show(event: MetricEvent, live: boolean): void {
     const line = this.epochs.add(event);

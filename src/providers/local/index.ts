@@ -49,8 +49,6 @@ export interface LocalProviderOptions {
   pollIntervalMs?: number;
   /** Ports offered first to the cluster (tests offer a taken one). */
   portCandidates?: readonly number[];
-  /** Start supervisors from a cached esbuild bundle (default) or from the sources under tsx. */
-  bundleSupervisor?: boolean;
   now?(): Date;
 }
 
@@ -88,14 +86,13 @@ function spawnSupervisor(
   env: NodeJS.ProcessEnv,
   owned: boolean,
   attempt: number,
-  bundle: boolean | undefined,
 ): SupervisorIdentity {
   const files = jobFiles(jobDir);
   const log = openSync(files.supervisorLog, 'a');
   const child = spawn(
     process.execPath,
     [
-      ...supervisorNodeArgs({ bundle }),
+      ...supervisorNodeArgs(),
       jobDir,
       ...(attempt > 1 ? ['--attempt', String(attempt)] : []),
       ...(owned ? ['--owner-pipe'] : []),
@@ -185,7 +182,6 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
         context.env,
         launch.stopWhenCallerExits,
         1,
-        options.bundleSupervisor,
       );
       const data: LocalHandleData = { jobDir, ...supervisor };
       return { provider: 'local', id: jobId, data: { ...data } };
@@ -237,7 +233,6 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
         process.env,
         launch.stopWhenCallerExits,
         attempt,
-        options.bundleSupervisor,
       );
       writeLocalState(data.jobDir, {
         ...fresh,
@@ -255,7 +250,6 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       return {
         graceMs,
         pollIntervalMs: pollMs,
-        ...(options.bundleSupervisor !== undefined ? { bundleSupervisor: options.bundleSupervisor } : {}),
       };
     },
 

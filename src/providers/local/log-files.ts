@@ -32,7 +32,11 @@ export class LineFollower {
   private offset = 0;
   private partial = '';
 
-  constructor(readonly path: string) {}
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+  }
 
   /** Complete lines written since the last call; with `flush`, the unfinished last line too. */
   readNew(flush = false): string[] {

@@ -1,6 +1,6 @@
 /**
  * Entry point of a detached supervisor process:
- * `node --import tsx supervisor-main.ts JOB_DIR [--attempt N] [--owner-pipe]`.
+ * `node supervisor-main.js JOB_DIR [--attempt N] [--owner-pipe]` (see supervisor-launch.ts).
  * With `--attempt N` it runs attempt N, once `supervisor.json` says so
  * (`startAttempt` writes that right after starting this process).
  *

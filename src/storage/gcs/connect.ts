@@ -79,7 +79,8 @@ export function authHeadersFor(
   return async () => {
     try {
       const client = await storage();
-      return (await client.authClient.getRequestHeaders()) as Record<string, string>;
+      // google-auth-library 10 (storage 8) returns a fetch `Headers`; plain pairs for our transport.
+      return Object.fromEntries(await client.authClient.getRequestHeaders());
     } catch (error) {
       throw new StratoError('E_AUTH', `no Google Cloud credentials: ${(error as Error).message}`, {
         cause: error,

@@ -4,13 +4,16 @@ import { type ErrorCode, StratoError } from '../../errors.ts';
 import { isNetworkError, isRetryableStatus } from './retry-rules.ts';
 
 export class GcsRequestError extends StratoError {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
+    status: number,
     code: ErrorCode,
     message: string,
     options: { hint?: string; cause?: unknown; retryable?: boolean } = {},
   ) {
     super(code, message, options);
+    this.status = status;
     this.name = 'GcsRequestError';
   }
 }

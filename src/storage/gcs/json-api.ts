@@ -70,7 +70,11 @@ const BRIEF_LIST_FIELDS = 'items(name,size,generation,crc32c,metadata),prefixes,
 const enc = encodeURIComponent;
 
 export class GcsJsonApi {
-  constructor(private readonly config: GcsJsonApiConfig) {}
+  private readonly config: GcsJsonApiConfig;
+
+  constructor(config: GcsJsonApiConfig) {
+    this.config = config;
+  }
 
   get endpoint(): string {
     return this.config.endpoint;

@@ -79,10 +79,12 @@ export class GcsObjectStore implements ObjectStore {
   private readonly threshold: number;
   private readonly storage: ReturnType<typeof lazyStorageClient>;
 
-  constructor(
-    readonly bucket: string,
-    private readonly options: GcsStoreOptions = {},
-  ) {
+  readonly bucket: string;
+  private readonly options: GcsStoreOptions;
+
+  constructor(bucket: string, options: GcsStoreOptions = {}) {
+    this.bucket = bucket;
+    this.options = options;
     const resolved = resolveGcsEndpoint(options);
     this.storage = lazyStorageClient(options, resolved);
     this.http = new HttpTransport({ maxSockets: options.maxSockets ?? 64 });

@@ -46,10 +46,12 @@ export class S3ObjectStore implements ObjectStore {
   private client: Promise<{ s3: S3Client; sdk: S3Module }> | undefined;
   private readonly partSize: number;
 
-  constructor(
-    readonly bucket: string,
-    private readonly options: S3StoreOptions = {},
-  ) {
+  readonly bucket: string;
+  private readonly options: S3StoreOptions;
+
+  constructor(bucket: string, options: S3StoreOptions = {}) {
+    this.bucket = bucket;
+    this.options = options;
     this.partSize = Math.max(options.partSizeBytes ?? DEFAULT_PART_BYTES, MIN_PART_BYTES);
   }
 

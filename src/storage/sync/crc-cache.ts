@@ -29,7 +29,11 @@ export class CrcCache {
   private readonly fresh = new Map<string, Entry>();
   private keep: (() => Iterable<string>) | undefined;
 
-  private constructor(private readonly file: string | undefined) {}
+  private readonly file: string | undefined;
+
+  private constructor(file: string | undefined) {
+    this.file = file;
+  }
 
   /** The cache of one source tree (nothing is read yet). */
   static async open(cacheDir: string | undefined, sourceRoot: string): Promise<CrcCache> {

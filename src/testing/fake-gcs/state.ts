@@ -84,7 +84,11 @@ export class GcsState {
   readonly buckets = new Map<string, StoredBucket>();
   private lastGeneration = 0;
 
-  constructor(readonly blobs: BlobStore) {}
+  readonly blobs: BlobStore;
+
+  constructor(blobs: BlobStore) {
+    this.blobs = blobs;
+  }
 
   /** Generations are microsecond timestamps in GCS; kept strictly increasing here. */
   nextGeneration(): string {

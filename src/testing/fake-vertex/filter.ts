@@ -128,7 +128,11 @@ function comparison(field: string, op: Op, value: string): JobPredicate {
 
 class Parser {
   private position = 0;
-  constructor(private readonly tokens: Token[]) {}
+  private readonly tokens: Token[];
+
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
 
   parse(): JobPredicate {
     const predicate = this.or();

@@ -79,10 +79,12 @@ export class JobRun {
   private ended: Promise<void> = Promise.resolve();
   readonly logFolder: string;
 
-  constructor(
-    readonly job: StoredJob,
-    private readonly deps: JobRunDeps,
-  ) {
+  readonly job: StoredJob;
+  private readonly deps: JobRunDeps;
+
+  constructor(job: StoredJob, deps: JobRunDeps) {
+    this.job = job;
+    this.deps = deps;
     this.logFolder = join(deps.logDir, job.id);
   }
 

@@ -23,7 +23,11 @@ export class JobStore {
   private readonly jobs = new Map<string, StoredJob>();
   private nextId = FIRST_ID;
 
-  constructor(private readonly now: () => Date) {}
+  private readonly now: () => Date;
+
+  constructor(now: () => Date) {
+    this.now = now;
+  }
 
   create(parent: string, job: CustomJobMessage): StoredJob {
     const id = String(this.nextId++);

@@ -20,11 +20,11 @@ import { DELETE_METADATA_TYPE, OperationStore } from './operations.ts';
 import { formatViolations, validateCreateCustomJob } from './validate.ts';
 
 export class RpcError extends Error {
-  constructor(
-    readonly code: status,
-    message: string,
-  ) {
+  readonly code: status;
+
+  constructor(code: status, message: string) {
     super(message);
+    this.code = code;
   }
 }
 
@@ -44,7 +44,10 @@ export class FakeJobService {
   readonly operations = new OperationStore();
   private readonly runs = new Map<string, JobRun>();
 
-  constructor(private readonly deps: ServiceDeps) {
+  private readonly deps: ServiceDeps;
+
+  constructor(deps: ServiceDeps) {
+    this.deps = deps;
     this.store = new JobStore(deps.now);
   }
 

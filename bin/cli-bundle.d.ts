@@ -1,2 +1,0 @@
-export declare const CLI_BUNDLE_DIR: string;
-export declare function freshCliBundle(cacheDir?: string): string | undefined;
