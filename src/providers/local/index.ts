@@ -177,12 +177,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       writeJsonAtomic(files.launch, launch);
       writeLocalState(jobDir, initialLocalState(jobId, plan, now()));
 
-      const supervisor = spawnSupervisor(
-        jobDir,
-        context.env,
-        launch.stopWhenCallerExits,
-        1,
-      );
+      const supervisor = spawnSupervisor(jobDir, context.env, launch.stopWhenCallerExits, 1);
       const data: LocalHandleData = { jobDir, ...supervisor };
       return { provider: 'local', id: jobId, data: { ...data } };
     },
@@ -228,12 +223,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       const at = now().toISOString();
       const fresh = initialLocalState(state.jobId, launch.plan, now());
       // Started right before the state names it: a reader never sees attempt N without its supervisor.
-      const supervisor = spawnSupervisor(
-        data.jobDir,
-        process.env,
-        launch.stopWhenCallerExits,
-        attempt,
-      );
+      const supervisor = spawnSupervisor(data.jobDir, process.env, launch.stopWhenCallerExits, attempt);
       writeLocalState(data.jobDir, {
         ...fresh,
         createdAt: state.createdAt,
