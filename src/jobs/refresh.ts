@@ -22,6 +22,14 @@ async function statusesOf(provider: Provider, records: readonly JobRecord[]): Pr
   return Promise.all(records.map((r) => provider.status(r.handle)));
 }
 
+/** Job by job, so one job the provider cannot read (a damaged state file) does not hold back the others. */
+async function statusesOneByOne(
+  provider: Provider,
+  records: readonly JobRecord[],
+): Promise<(JobStatus | Error)[]> {
+  return Promise.all(records.map((r) => provider.status(r.handle).catch((error: Error) => error)));
+}
+
 /** The records, in the given order, with every job that has not ended asked again and stored. */
 export async function refreshJobs(
   records: readonly JobRecord[],
@@ -39,10 +47,16 @@ export async function refreshJobs(
       const batch = indexes.map((i) => records[i]!);
       try {
         const provider = await providerFor(batch[0]!, options);
-        const statuses = await statusesOf(provider, batch);
+        const statuses = provider.statusMany
+          ? await statusesOf(provider, batch)
+          : await statusesOneByOne(provider, batch);
         indexes.forEach((i, k) => {
           const record = records[i]!;
-          out[i] = { record: store.saveStatus(record.id, statuses[k]!, undefined, record.handle) };
+          const status = statuses[k]!;
+          out[i] =
+            status instanceof Error
+              ? { record, problem: status.message }
+              : { record: store.saveStatus(record.id, status, undefined, record.handle) };
         });
       } catch (error) {
         const problem = `${providerName}: ${(error as Error).message}`;

@@ -30,14 +30,8 @@ import { allocatePorts, LOOPBACK_HOST } from './ports.ts';
 import { isProcessAlive, processStartTicks, signalProcess } from './proc.ts';
 import { reconcileDeadSupervisor, type SupervisorIdentity, supervisorOf } from './reconcile.ts';
 import { DEFAULT_GRACE_MS } from './replica-group.ts';
-import {
-  findLocalState,
-  initialLocalState,
-  jobFiles,
-  type LaunchSpec,
-  toJobStatus,
-  writeLocalState,
-} from './state.ts';
+import { initialLocalState, jobFiles, type LaunchSpec, toJobStatus, writeLocalState } from './state.ts';
+import { findCheckedLocalState as findLocalState } from './state-schema.ts';
 import { supervisorNodeArgs } from './supervisor-launch.ts';
 
 export interface LocalProviderOptions {
