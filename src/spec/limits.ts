@@ -21,7 +21,7 @@ export function checkSpecFile(path: string, shownAs: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new StratoError('E_NOT_FOUND', `cannot read ${shownAs}: no such file`, {
+      throw new StratoError('E_NOT_FOUND', `cannot read ${shownAs}: no such file (ENOENT)`, {
         cause: error,
         hint: 'check the path; templates/ has ready specs',
       });
