@@ -96,13 +96,25 @@ export class SpecError extends StratoError {
   }
 }
 
+/** Longest rendering of a received value: the input is the user's, and may be megabytes. */
+const MAX_VALUE_SHOWN = 80;
+
+/** Shortens text from the input for an error line, saying how long it was. */
+export function shortenText(text: string, max = MAX_VALUE_SHOWN): string {
+  return text.length > max ? `${text.slice(0, max - 3)}... (${text.length} characters)` : text;
+}
+
 /** Renders a received value compactly for an error line. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    // Cut before quoting: JSON.stringify of a 50 MB string is 50 MB more.
+    if (value.length <= MAX_VALUE_SHOWN) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, MAX_VALUE_SHOWN - 5))}... (${value.length} characters)`;
+  }
   const json = JSON.stringify(value);
   if (json === undefined) return String(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  return json.length > MAX_VALUE_SHOWN ? `${json.slice(0, MAX_VALUE_SHOWN - 3)}...` : json;
 }
 
 const MAX_ALLOWED_SHOWN = 12;
