@@ -1,6 +1,9 @@
 import { getJob } from '../../jobs/submit.ts';
 import { type Command, requirePositionals } from '../command.ts';
 
+/** Output written between waits for standard output to take it: bounds what a slow reader leaves in memory. */
+const DRAIN_EVERY_CHARS = 1024 * 1024;
+
 export const logsCommand: Command = {
   name: 'logs',
   summary: "Print a job's replica logs; --follow keeps printing until the job ends.",
@@ -24,6 +27,7 @@ With --follow, new lines appear as the replicas write them; Ctrl-C stops followi
     const stop = new AbortController();
     const onInterrupt = () => stop.abort();
     process.once('SIGINT', onInterrupt);
+    let printed = 0;
     try {
       for await (const line of job.logs({
         ...(replica ? { replica } : {}),
@@ -31,6 +35,12 @@ With --follow, new lines appear as the replicas write them; Ctrl-C stops followi
         signal: stop.signal,
       })) {
         io.out(replica ? line.text : `[${line.replica}] ${line.text}`);
+        // A slow reader (a pipe) slows the reading down instead of the lines piling up in memory.
+        printed += line.text.length;
+        if (printed > DRAIN_EVERY_CHARS) {
+          printed = 0;
+          await io.drain();
+        }
       }
     } finally {
       process.removeListener('SIGINT', onInterrupt);
