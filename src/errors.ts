@@ -138,9 +138,37 @@ export function formatSpecIssues(issues: readonly SpecIssue[], source?: string):
   return [head, ...issues.map((issue) => `  ${formatSpecIssue(issue)}`)].join('\n');
 }
 
+/**
+ * What to do about a file-system error the machine caused, not Strato: a
+ * full disk, a folder without write permission, a file where a folder should
+ * be (`STRATO_HOME` pointing at a file). Keyed by errno code.
+ */
+const FILE_SYSTEM_FIXES: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full: free some space (old job folders under $STRATO_HOME/jobs can go) and run again',
+  EDQUOT: 'the disk quota is used up: free some space and run again',
+  EACCES:
+    'no permission: check the owner and mode of the path and its folders, or set STRATO_HOME to a folder of yours',
+  EPERM:
+    'not permitted: check the owner and mode of the path and its folders, or set STRATO_HOME to a folder of yours',
+  EROFS: 'the file system is read-only: set STRATO_HOME to a writable folder',
+  ENOTDIR: 'a file stands where a folder is needed: check STRATO_HOME and the paths you gave',
+  EISDIR: 'a folder stands where a file is needed: check the path',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or run fewer jobs at once',
+  ENAMETOOLONG: 'the path is too long: use a shorter STRATO_HOME or file name',
+};
+
 /** Wraps anything thrown into a StratoError, keeping StratoErrors as they are. */
 export function toStratoError(error: unknown): StratoError {
   if (error instanceof StratoError) return error;
+  const errno = error as NodeJS.ErrnoException | undefined;
+  const fix = typeof errno?.code === 'string' ? FILE_SYSTEM_FIXES[errno.code] : undefined;
+  if (fix && typeof errno?.syscall === 'string') {
+    const where = errno.path ? ` ${errno.path}` : '';
+    return new StratoError('E_IO', `cannot ${errno.syscall}${where}: ${errno.code}`, {
+      cause: error,
+      hint: fix,
+    });
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new StratoError('E_INTERNAL', message, {
     cause: error,

@@ -74,7 +74,8 @@ export function createJobStore(home: string = stratoHome()): JobStore {
     jobDir: (id) => join(root, id),
     createJobDir(id) {
       const dir = join(root, id);
-      mkdirSync(dir, { recursive: true });
+      // 0700: the job's files may hold secrets (see writeJsonAtomic).
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       return dir;
     },
     save(record) {

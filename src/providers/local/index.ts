@@ -109,9 +109,10 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       }
       const { jobDir, jobId } = context;
       const files = jobFiles(jobDir);
-      mkdirSync(files.logs, { recursive: true });
+      // Logs print what the trainer prints, secrets included: owner only, as the records.
+      mkdirSync(files.logs, { recursive: true, mode: 0o700 });
       for (const replica of plan.replicas)
-        if (replica.runsProgram) writeFileSync(files.replicaLog(replica.name), '');
+        if (replica.runsProgram) writeFileSync(files.replicaLog(replica.name), '', { mode: 0o600 });
       const launch: LaunchSpec = {
         jobId,
         plan,
@@ -123,7 +124,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       writeJsonAtomic(files.launch, launch);
       writeLocalState(jobDir, initialLocalState(jobId, plan, now()));
 
-      const log = openSync(files.supervisorLog, 'a');
+      const log = openSync(files.supervisorLog, 'a', 0o600);
       const owned = launch.stopWhenCallerExits;
       const child = spawn(
         process.execPath,
