@@ -39,8 +39,16 @@ export type ErrorCode =
   /** A bug in Strato. */
   | 'E_INTERNAL';
 
-/** Codes that mean "the input was wrong", which the CLI maps to exit code 2. */
-const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set(['E_SPEC_INVALID', 'E_USAGE', 'E_NOT_FOUND']);
+/**
+ * Codes that mean "the input was wrong", which the CLI maps to exit code 2.
+ * Missing credentials or permissions count: the user fixes them, running again does not.
+ */
+const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'E_SPEC_INVALID',
+  'E_USAGE',
+  'E_NOT_FOUND',
+  'E_AUTH',
+]);
 
 export interface StratoErrorOptions {
   hint?: string;
