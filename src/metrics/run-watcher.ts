@@ -26,10 +26,15 @@ export class RunMetricsWatcher {
   private layout: Layout | undefined;
   private readonly tails = new Map<string, EventFileTail>();
   private listingFailed = false;
+  /** Why the last listing failed (a missing bucket, storage unreachable); undefined after one that worked. */
+  listingError: unknown;
 
   constructor(
     private readonly source: MetricsSource,
-    private readonly options: EventFileTailOptions = {},
+    private readonly options: EventFileTailOptions & {
+      /** Read once, not followed: a failed listing is left in `listingError` for the caller to throw, not warned about. */
+      once?: boolean;
+    } = {},
   ) {}
 
   /** Event files found so far. */
@@ -73,8 +78,12 @@ export class RunMetricsWatcher {
     try {
       const files = await this.listEventFiles();
       this.listingFailed = false;
+      this.listingError = undefined;
       return files;
     } catch (error) {
+      this.listingError = error;
+      // Read once (no follow): the caller throws it; there is no next poll to retry on.
+      if (this.options.once) return [];
       if (!this.listingFailed) {
         this.listingFailed = true;
         const reason = error instanceof Error ? error.message : String(error);
