@@ -133,10 +133,11 @@ export async function createVertexApi(
   // Credentials are resolved once, here, before the first call: a missing or broken one is then
   // one E_AUTH with the fix, instead of the auth library's rejection surfacing in several places.
   let credentials: Promise<unknown> | undefined;
-  const checkCredentials = () =>
-    options.sslCreds
-      ? undefined
-      : (credentials ??= (client as unknown as { auth: { getClient(): Promise<unknown> } }).auth.getClient());
+  const checkCredentials = (): Promise<unknown> | undefined => {
+    if (options.sslCreds) return undefined;
+    credentials ??= (client as unknown as { auth: { getClient(): Promise<unknown> } }).auth.getClient();
+    return credentials;
+  };
   const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     try {
       await checkCredentials();
