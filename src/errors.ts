@@ -35,8 +35,16 @@ export type ErrorCode =
   /** A bug in Strato. */
   | 'E_INTERNAL';
 
-/** Codes that mean "the input was wrong", which the CLI maps to exit code 2. */
-const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set(['E_SPEC_INVALID', 'E_USAGE', 'E_NOT_FOUND']);
+/**
+ * Codes that mean "the input was wrong", which the CLI maps to exit code 2.
+ * Missing credentials or permissions count: the user fixes them, running again does not.
+ */
+const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'E_SPEC_INVALID',
+  'E_USAGE',
+  'E_NOT_FOUND',
+  'E_AUTH',
+]);
 
 export interface StratoErrorOptions {
   hint?: string;
@@ -92,13 +100,25 @@ export class SpecError extends StratoError {
   }
 }
 
+/** Longest rendering of a received value: the input is the user's, and may be megabytes. */
+const MAX_VALUE_SHOWN = 80;
+
+/** Shortens text from the input for an error line, saying how long it was. */
+export function shortenText(text: string, max = MAX_VALUE_SHOWN): string {
+  return text.length > max ? `${text.slice(0, max - 3)}... (${text.length} characters)` : text;
+}
+
 /** Renders a received value compactly for an error line. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    // Cut before quoting: JSON.stringify of a 50 MB string is 50 MB more.
+    if (value.length <= MAX_VALUE_SHOWN) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, MAX_VALUE_SHOWN - 5))}... (${value.length} characters)`;
+  }
   const json = JSON.stringify(value);
   if (json === undefined) return String(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  return json.length > MAX_VALUE_SHOWN ? `${json.slice(0, MAX_VALUE_SHOWN - 3)}...` : json;
 }
 
 const MAX_ALLOWED_SHOWN = 12;
@@ -122,9 +142,37 @@ export function formatSpecIssues(issues: readonly SpecIssue[], source?: string):
   return [head, ...issues.map((issue) => `  ${formatSpecIssue(issue)}`)].join('\n');
 }
 
+/**
+ * What to do about a file-system error the machine caused, not Strato: a
+ * full disk, a folder without write permission, a file where a folder should
+ * be (`STRATO_HOME` pointing at a file). Keyed by errno code.
+ */
+const FILE_SYSTEM_FIXES: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full: free some space (old job folders under $STRATO_HOME/jobs can go) and run again',
+  EDQUOT: 'the disk quota is used up: free some space and run again',
+  EACCES:
+    'no permission: check the owner and mode of the path and its folders, or set STRATO_HOME to a folder of yours',
+  EPERM:
+    'not permitted: check the owner and mode of the path and its folders, or set STRATO_HOME to a folder of yours',
+  EROFS: 'the file system is read-only: set STRATO_HOME to a writable folder',
+  ENOTDIR: 'a file stands where a folder is needed: check STRATO_HOME and the paths you gave',
+  EISDIR: 'a folder stands where a file is needed: check the path',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or run fewer jobs at once',
+  ENAMETOOLONG: 'the path is too long: use a shorter STRATO_HOME or file name',
+};
+
 /** Wraps anything thrown into a StratoError, keeping StratoErrors as they are. */
 export function toStratoError(error: unknown): StratoError {
   if (error instanceof StratoError) return error;
+  const errno = error as NodeJS.ErrnoException | undefined;
+  const fix = typeof errno?.code === 'string' ? FILE_SYSTEM_FIXES[errno.code] : undefined;
+  if (fix && typeof errno?.syscall === 'string') {
+    const where = errno.path ? ` ${errno.path}` : '';
+    return new StratoError('E_IO', `cannot ${errno.syscall}${where}: ${errno.code}`, {
+      cause: error,
+      hint: fix,
+    });
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new StratoError('E_INTERNAL', message, {
     cause: error,

@@ -4,23 +4,42 @@
  * (rename is atomic within a file system, POSIX rename(2)).
  */
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { StratoError } from '../errors.ts';
 
 let counter = 0;
 
+/**
+ * Records may hold secrets (a spec's `container.env` is in `launch.json`):
+ * files are created 0600 and folders 0700, readable by their owner only.
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.tmp-${process.pid}-${counter++}`;
-  const fd = openSync(temp, 'w');
+  const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    // A full disk or a failed rename must not leave a (0-byte) temp file behind.
+    rmSync(temp, { force: true });
+    throw error;
   }
-  renameSync(temp, path);
 }
 
 /** The parsed file, or undefined when it does not exist. Corrupt JSON is an E_CORRUPT error. */

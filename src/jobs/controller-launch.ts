@@ -34,7 +34,7 @@ export function spawnController(
 ): ControllerRecord {
   const files = controllerFiles(jobDir);
   writeJsonAtomic(files.state, record);
-  const log = openSync(files.log, 'a');
+  const log = openSync(files.log, 'a', 0o600);
   const child = spawn(
     process.execPath,
     [...controllerNodeArgs(), jobDir, ...(options.owned ? ['--owner-pipe'] : [])],

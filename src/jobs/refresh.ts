@@ -22,9 +22,14 @@ export interface RefreshedJob {
   error?: unknown;
 }
 
-async function statusesOf(provider: Provider, records: readonly JobRecord[]): Promise<JobStatus[]> {
+/**
+ * One batched call where the provider offers it; otherwise job by job, so
+ * one job the provider cannot read (a damaged state file) does not hold
+ * back the others.
+ */
+async function statusesOf(provider: Provider, records: readonly JobRecord[]): Promise<(JobStatus | Error)[]> {
   if (provider.statusMany) return provider.statusMany(records.map((r) => r.handle));
-  return Promise.all(records.map((r) => provider.status(r.handle)));
+  return Promise.all(records.map((r) => provider.status(r.handle).catch((error: Error) => error)));
 }
 
 /** The records, in the given order, with every job that has not ended asked again and stored. */
@@ -48,11 +53,20 @@ export async function refreshJobs(
         const statuses = await statusesOf(provider, batch);
         await Promise.all(
           indexes.map(async (i, k) => {
-            const { record } = await reconcileJob(batch[k]!, provider, store, {
-              status: statuses[k]!,
-              ...(options.asController ? { asController: true } : {}),
-            });
-            out[i] = { record };
+            const status = statuses[k]!;
+            if (status instanceof Error) {
+              out[i] = { record: batch[k]!, problem: status.message, error: status };
+              return;
+            }
+            try {
+              const { record } = await reconcileJob(batch[k]!, provider, store, {
+                status,
+                ...(options.asController ? { asController: true } : {}),
+              });
+              out[i] = { record };
+            } catch (error) {
+              out[i] = { record: batch[k]!, problem: (error as Error).message, error };
+            }
           }),
         );
       } catch (error) {

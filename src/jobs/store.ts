@@ -15,6 +15,7 @@ import type { JobHandle, JobState, JobStatus } from '../providers/types.ts';
 import { isTerminalState } from '../providers/types.ts';
 import type { ProviderName, Strategy } from '../spec/schema.ts';
 import { isWellFormedJobId } from './ids.ts';
+import { type DamagedJob, findDamage, readJobRecord } from './record-schema.ts';
 
 export interface JobRecord {
   version: 1;
@@ -53,6 +54,8 @@ export interface JobStore {
   getJob(id: string): JobRecord;
   /** Every record, newest first. */
   list(): JobRecord[];
+  /** Every record, newest first, and every job folder whose record is damaged (never hidden). */
+  scan(): { records: JobRecord[]; damaged: DamagedJob[] };
   /**
    * Records a status just read (a terminal state is never overwritten by a
    * live one). The stored handle is kept as it is on disk: only the job's
@@ -72,7 +75,8 @@ export function createJobStore(home: string = stratoHome()): JobStore {
     jobDir: (id) => join(root, id),
     createJobDir(id) {
       const dir = join(root, id);
-      mkdirSync(dir, { recursive: true });
+      // 0700: the job's files may hold secrets (see writeJsonAtomic).
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       return dir;
     },
     save(record) {
@@ -80,7 +84,7 @@ export function createJobStore(home: string = stratoHome()): JobStore {
     },
     findJob(id) {
       if (!isWellFormedJobId(id)) return undefined;
-      return findJson<JobRecord>(recordPath(id));
+      return readJobRecord(recordPath(id), id, join(root, id));
     },
     getJob(id) {
       const record = store.findJob(id);
@@ -94,17 +98,23 @@ export function createJobStore(home: string = stratoHome()): JobStore {
       });
     },
     list() {
-      if (!existsSync(root)) return [];
+      return store.scan().records;
+    },
+    scan() {
+      if (!existsSync(root)) return { records: [], damaged: [] };
       const records: JobRecord[] = [];
+      const damaged: DamagedJob[] = [];
       for (const entry of readdirSync(root)) {
-        try {
-          const record = findJson<JobRecord>(recordPath(entry));
+        if (!isWellFormedJobId(entry)) continue;
+        // A damaged record is not a reason to hide the others, nor to hide itself.
+        const problem = findDamage(join(root, entry), entry, () => {
+          const record = readJobRecord(recordPath(entry), entry, join(root, entry));
           if (record) records.push(record);
-        } catch {
-          // A damaged record is not a reason to hide the others.
-        }
+        });
+        if (problem) damaged.push(problem);
       }
-      return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+      records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+      return { records, damaged };
     },
     saveStatus(id, status, now = new Date()) {
       const record = store.getJob(id);

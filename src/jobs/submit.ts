@@ -4,6 +4,7 @@
  * later process gets a job back (`getJob`) or lists them (`listJobs`).
  */
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteUri } from '../internal/uri.ts';
 import { loadProvider } from '../providers/registry.ts';
@@ -71,14 +72,21 @@ export async function submit(
   }
 
   const jobDir = store.createJobDir(jobId);
-  const handle = await provider.submit(plan, {
-    jobId,
-    jobDir,
-    baseDir,
-    env,
-    ...(options.docker ? { docker: true } : {}),
-    ...(options.stopWhenCallerExits ? { stopWhenCallerExits: true } : {}),
-  });
+  const handle = await provider
+    .submit(plan, {
+      jobId,
+      jobDir,
+      baseDir,
+      env,
+      ...(options.docker ? { docker: true } : {}),
+      ...(options.stopWhenCallerExits ? { stopWhenCallerExits: true } : {}),
+    })
+    .catch((error: unknown) => {
+      // No record will point at the folder, and a provider whose submit threw runs nothing
+      // from it (the local supervisor's start is submit's last step): leave nothing behind.
+      rmSync(jobDir, { recursive: true, force: true });
+      throw error;
+    });
   const now = new Date().toISOString();
   const record: JobRecord = {
     version: 1,

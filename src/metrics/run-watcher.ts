@@ -14,6 +14,11 @@ import { EventFileTail, type EventFileTailOptions } from './event-file-tail.ts';
 import type { MetricsSource } from './target.ts';
 import type { MetricEvent, MetricsWarning } from './types.ts';
 
+export interface RunMetricsWatcherOptions extends EventFileTailOptions {
+  /** Read once, not followed: a failed listing is left in `listingError` for the caller to throw, not warned about. */
+  once?: boolean;
+}
+
 /** TensorFlow names event files `events.out.tfevents.*`; TensorBoard reads any file whose name contains this. */
 const EVENT_FILE_MARK = 'tfevents';
 
@@ -26,11 +31,13 @@ export class RunMetricsWatcher {
   private layout: Layout | undefined;
   private readonly tails = new Map<string, EventFileTail>();
   private listingFailed = false;
+  /** Why the last listing failed (a missing bucket, storage unreachable); undefined after one that worked. */
+  listingError: unknown;
 
   private readonly source: MetricsSource;
-  private readonly options: EventFileTailOptions;
+  private readonly options: RunMetricsWatcherOptions;
 
-  constructor(source: MetricsSource, options: EventFileTailOptions = {}) {
+  constructor(source: MetricsSource, options: RunMetricsWatcherOptions = {}) {
     this.source = source;
     this.options = options;
   }
@@ -76,8 +83,12 @@ export class RunMetricsWatcher {
     try {
       const files = await this.listEventFiles();
       this.listingFailed = false;
+      this.listingError = undefined;
       return files;
     } catch (error) {
+      this.listingError = error;
+      // Read once (no follow): the caller throws it; there is no next poll to retry on.
+      if (this.options.once) return [];
       if (!this.listingFailed) {
         this.listingFailed = true;
         const reason = error instanceof Error ? error.message : String(error);

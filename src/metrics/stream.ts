@@ -74,6 +74,7 @@ export async function* followRunMetricBatches(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}),
     ...(decodePool ? { decodePool } : {}),
+    ...(options.follow ? {} : { once: true }),
   });
   try {
     if (!options.follow && source.store.scheme === 'file' && !(await localPathExists(`/${source.key}`))) {
@@ -83,6 +84,8 @@ export async function* followRunMetricBatches(
     }
     for (;;) {
       yield* watcher.poll();
+      if (!options.follow && watcher.listingError !== undefined)
+        throw listingFailure(watcher.listingError, source);
       if (!options.follow) {
         if (!options.signal?.aborted) watcher.reportEndOfInput();
         return;
@@ -92,6 +95,20 @@ export async function* followRunMetricBatches(
   } finally {
     if (source.owned) await source.store.close?.();
   }
+}
+
+/** A read-once listing that failed: the store's own error when it says what is wrong, else a transient one. */
+function listingFailure(error: unknown, source: Awaited<ReturnType<typeof openMetricsSource>>): StratoError {
+  if (error instanceof StratoError) return error;
+  const where = source.display(source.key);
+  return new StratoError(
+    'E_TRANSIENT',
+    `cannot list ${where}: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+      hint: 'check that the bucket exists and the storage endpoint answers, then run again (or use --follow to keep trying)',
+    },
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import type { z } from 'zod';
-import type { SpecIssue } from '../errors.ts';
+import { type SpecIssue, shortenText } from '../errors.ts';
 import { closest } from './suggest.ts';
 
 type Path = readonly PropertyKey[];
@@ -15,7 +15,8 @@ export function formatPath(path: Path): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    // A key is the user's text (an unknown field may be any length): shown shortened.
+    else out += out === '' ? shortenText(String(key), 60) : `.${shortenText(String(key), 60)}`;
   }
   return out;
 }

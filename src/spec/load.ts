@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { SpecError, StratoError } from '../errors.ts';
 import { RUNS_FROM_BUILD } from '../internal/node-entry.ts';
 import { toSpecIssues } from './issues.ts';
+import { checkSpecDepth, checkSpecFile } from './limits.ts';
 import { type JobSpec, type JobSpecInput, JobSpecSchema } from './schema.ts';
 
 /** Typed identity for TS users: `export default defineJob({...})` gets completion and checks. */
@@ -22,6 +23,7 @@ export function parseJobSpec(input: unknown, source?: string): JobSpec {
   if (input === null || input === undefined) {
     throw new SpecError([{ path: '', message: 'is empty', fix: 'start from a file in templates/' }], source);
   }
+  checkSpecDepth(input, source);
   const result = JobSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   throw new SpecError(toSpecIssues(result.error.issues, JobSpecSchema, input), source);
@@ -36,6 +38,20 @@ export function parseYaml(text: string, source?: string): unknown {
       doc.errors.slice(0, 1).map((error) => {
         const pos = error.linePos?.[0];
         const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+        if (error.code === 'MULTIPLE_DOCS') {
+          return {
+            path: '',
+            message: `holds more than one YAML document (a second one starts${where})`,
+            fix: 'one spec per file: remove the `---` line and what follows, or split it into two files',
+          };
+        }
+        if (error.code === 'RESOURCE_EXHAUSTION') {
+          return {
+            path: '',
+            message: `is nested too deeply to read${where}`,
+            fix: 'a spec is a few levels deep; start from a file in templates/',
+          };
+        }
         return {
           path: '',
           message: `YAML syntax error${where}: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
@@ -45,7 +61,45 @@ export function parseYaml(text: string, source?: string): unknown {
       source,
     );
   }
-  return doc.toJS();
+  try {
+    // yaml's default limit of 100 alias expansions refuses an alias bomb (ReferenceError).
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new SpecError(
+      [
+        {
+          path: '',
+          message: `cannot be expanded: ${(error as Error).message}`,
+          fix: 'use fewer YAML aliases (*name): each may be expanded at most 100 times in all',
+        },
+      ],
+      source,
+    );
+  }
+}
+
+/**
+ * A spec module that failed to import (it threw, has a syntax error, or
+ * imports something missing) is the user's input being wrong: one line
+ * saying so, without the loader's stack or its cache paths.
+ */
+function moduleLoadError(error: unknown, file: string): SpecError {
+  const raw = error instanceof Error ? error.message : String(error);
+  // A loader's syntax error lists "<path>:<line>:<col>: ERROR: <what>"; keep the position and what.
+  const located = /:(\d+):(\d+): ERROR: (.*)/.exec(raw);
+  const what = located
+    ? `syntax error at line ${located[1]}, column ${located[2]}: ${located[3]}`
+    : `${error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : ''}${raw.split('\n')[0]}`;
+  return new SpecError(
+    [
+      {
+        path: '',
+        message: `failed to load: ${what.length > 300 ? `${what.slice(0, 297)}...` : what}`,
+        fix: 'run the module with node (or tsx) to see the full error; it must `export default` the spec',
+      },
+    ],
+    file,
+  );
 }
 
 export interface LoadedSpec {
@@ -90,9 +144,15 @@ function defaultExport(module: { default?: unknown }): unknown {
 export async function loadJobSpecFile(file: string): Promise<LoadedSpec> {
   const path = resolve(file);
   const baseDir = dirname(path);
+  checkSpecFile(path, file);
   if (MODULE_EXTENSIONS.has(extname(path))) {
     if (RUNS_FROM_BUILD && TYPESCRIPT_EXTENSIONS.has(extname(path))) await loadTypeScript();
-    const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    } catch (error) {
+      throw moduleLoadError(error, file);
+    }
     return { spec: parseJobSpec(defaultExport(module), file), source: file, baseDir };
   }
   let text: string;

@@ -27,6 +27,9 @@ export function editDistance(a: string, b: string): number {
  * reverse) also counts, so `t4` finds `nvidia-tesla-t4`.
  */
 export function closest(value: string, candidates: readonly string[], limit = 3): string[] {
+  // A value far longer than every candidate is no typo of one, and the distance costs length².
+  const longest = Math.max(0, ...candidates.map((c) => c.length));
+  if (value.length > 2 * longest + 8) return [];
   const norm = (s: string) => s.toLowerCase().replaceAll('_', '-');
   const wanted = norm(value);
   const scored = candidates

@@ -136,6 +136,9 @@ async function pump(outgoing: ClientRequest, body: StreamBody): Promise<void> {
     writing = new Promise<void>((resolve, reject) => {
       outgoing.write(piece, (error) => (error ? reject(error) : resolve()));
     });
+    // The write may fail (EPIPE, ECONNRESET) while the next piece is being read, before
+    // anyone awaits it: mark it handled here; it is still awaited (and thrown) above.
+    writing.catch(() => {});
   }
   await writing;
   outgoing.end();

@@ -75,7 +75,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       });
       vertex = fake;
       const env = fakeVertexEnv(fake);
-      services.push({ name: 'vertex', endpoint: fake.endpoint, env, close: () => fake.close() });
+      // With its scheme: a bare host:port means TLS to a Vertex client (and to STRATO_VERTEX_ENDPOINT).
+      services.push({ name: 'vertex', endpoint: `http://${fake.endpoint}`, env, close: () => fake.close() });
       services.push({ name: 'vertexRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
     // Further fakes (Cloud TPU, Compute Engine) start here the same way, each from its own folder.

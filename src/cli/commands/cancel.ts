@@ -1,3 +1,6 @@
+import { StratoError } from '../../errors.ts';
+import { forceCancel } from '../../jobs/force-cancel.ts';
+import type { Job } from '../../jobs/job.ts';
 import { getJob } from '../../jobs/submit.ts';
 import { isTerminalState } from '../../providers/types.ts';
 import { type Command, requirePositionals } from '../command.ts';
@@ -5,15 +8,53 @@ import { type Command, requirePositionals } from '../command.ts';
 export const cancelCommand: Command = {
   name: 'cancel',
   summary: 'Stop jobs: SIGTERM to every replica, SIGKILL after the grace period; state CANCELLED.',
-  usage: 'ID...',
+  usage: 'ID... [--force]',
   description: `
-Returns once each job has ended. Cancelling a job that already ended does nothing (exit 0).`,
-  options: {},
+Returns once each job has ended. Cancelling a job that already ended does nothing (exit 0).
+Every id is looked up first: if any is unknown or its record is damaged, nothing is cancelled
+and every such id is named (exit 2), so a typo never stops only part of a list.
+
+--force stops a job whose record or supervisor state is damaged: its processes are found from
+its folder (every process writing a log there), not from the records, and stopped; then the
+folder can be repaired or removed.`,
+  options: {
+    force: {
+      type: 'boolean',
+      description: 'Stop the job from what is on disk, even when its records are damaged (local jobs).',
+    },
+  },
   async run(args, io) {
     const ids = requirePositionals(this, args, 1, 'the job id(s) to cancel (see strato list)');
-    // Resolve every id first, so a typo cancels nothing.
-    const jobs = await Promise.all(ids.map((id) => getJob(id, { env: io.env })));
-    for (const job of jobs) {
+    if (args.values.force) {
+      for (const id of ids) {
+        const result = await forceCancel(id, { env: io.env });
+        const processes = `${result.stopped} process${result.stopped === 1 ? '' : 'es'} stopped`;
+        if (result.state) io.out(`${id}: ${result.state} (${processes})`);
+        else {
+          io.out(`${id}: ${processes}`);
+          io.err(
+            `${id}: its records are damaged (${result.damaged}); remove ${result.jobDir} once you no longer need its logs`,
+          );
+        }
+      }
+      return 0;
+    }
+    // Resolve every id first, so a typo cancels nothing; name every id that fails, not just the first.
+    const found = await Promise.allSettled(ids.map((id) => getJob(id, { env: io.env })));
+    const failed = found.flatMap((result, i) =>
+      result.status === 'rejected' ? [[ids[i]!, result.reason] as const] : [],
+    );
+    if (failed.length === 1) throw failed[0]![1];
+    if (failed.length > 1) {
+      const errors = failed.map(([, reason]) => reason as Error);
+      const allBadInput = errors.every((e) => e instanceof StratoError && e.exitCode === 2);
+      throw new StratoError(
+        allBadInput ? 'E_NOT_FOUND' : 'E_CORRUPT',
+        `nothing cancelled: ${failed.length} of the ids cannot be used:\n${errors.map((e) => `  ${e.message}`).join('\n')}`,
+        { hint: (errors[0] as StratoError).hint ?? 'see `strato list`' },
+      );
+    }
+    for (const job of found.map((result) => (result as PromiseFulfilledResult<Job>).value)) {
       const before = await job.status();
       if (isTerminalState(before.state)) {
         io.out(`${job.id} had already ended: ${before.state}`);

@@ -68,6 +68,10 @@ stopped when run again. Globs: "*.tfrecord", "train/**", "**/*.tmp" (no "/": fil
 Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
   options: {
     delete: { type: 'boolean', description: 'Delete objects under DST that SRC does not have (mirror).' },
+    'allow-empty-source': {
+      type: 'boolean',
+      description: 'With --delete, let a source with no files empty DST (refused without it).',
+    },
     'dry-run': {
       type: 'boolean',
       short: 'n',
@@ -130,7 +134,17 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         ? undefined
         : createProgressReporter({ isTTY: io.isTTY, write: (line) => io.err(line) });
     let last: Parameters<NonNullable<typeof reporter>['finish']>[0] | undefined;
+    // Ctrl-C stops starting uploads, lets those in flight end, and says so; a second one kills.
+    const stop = new AbortController();
+    const onInterrupt = () => {
+      io.err(
+        `interrupted: stopping after the uploads in flight (${last?.uploaded ?? 0} of ${last?.filesToUpload ?? '?'} files done); run the same command again to finish`,
+      );
+      stop.abort();
+    };
+    process.once('SIGINT', onInterrupt);
     const summary = await uploadDataset(src, dst, {
+      signal: stop.signal,
       ...storeOptionsFor(
         dst,
         args.values.endpoint as string | undefined,
@@ -139,6 +153,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
       ),
       env: io.env,
       delete: Boolean(args.values.delete),
+      allowEmptySource: Boolean(args.values['allow-empty-source']),
       dryRun: Boolean(args.values['dry-run']),
       include: (args.values.include as string[] | undefined) ?? [],
       exclude: (args.values.exclude as string[] | undefined) ?? [],
@@ -149,7 +164,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         last = progress;
         reporter?.update(progress);
       },
-    });
+    }).finally(() => process.removeListener('SIGINT', onInterrupt));
     if (reporter && last) reporter.finish(last);
     io.out(args.values.json ? JSON.stringify(summary) : formatSummary(summary, dst));
     return 0;

@@ -1,4 +1,4 @@
-import { formatSpecIssue } from '../../errors.ts';
+import { formatSpecIssue, SpecError, toStratoError } from '../../errors.ts';
 import { planJob } from '../../jobs/plan-job.ts';
 import { loadJobSpecFile } from '../../spec/load.ts';
 import type { ClusterPlan, ReplicaPlan } from '../../strategies/plan.ts';
@@ -78,9 +78,25 @@ Nothing is submitted; cloud providers' host names are shown as they would be on 
   },
   async run(args, io) {
     const [file] = requirePositionals(this, args, 1, 'the spec file to explain');
-    const { spec, baseDir } = await loadJobSpecFile(file!);
-    const plan = planJob(spec, { baseDir });
-    io.out(args.values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
-    return 0;
+    if (!args.values.json) {
+      const { spec, baseDir } = await loadJobSpecFile(file!);
+      io.out(renderPlan(planJob(spec, { baseDir })));
+      return 0;
+    }
+    // With --json, a bad spec is JSON too (as `validate --json` prints it): scripts parse stdout.
+    try {
+      const { spec, baseDir } = await loadJobSpecFile(file!);
+      io.out(JSON.stringify(planJob(spec, { baseDir }), null, 2));
+      return 0;
+    } catch (error) {
+      const err = toStratoError(error);
+      const problems =
+        err instanceof SpecError
+          ? err.issues
+          : [{ path: '', message: err.message, ...(err.hint ? { fix: err.hint } : {}) }];
+      io.out(JSON.stringify({ file, valid: false, code: err.code, problems }));
+      io.err(`error: ${err.message}`);
+      return err.exitCode;
+    }
   },
 };

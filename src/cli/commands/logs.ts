@@ -2,6 +2,9 @@ import { listenForInterrupts } from '../../internal/interrupt.ts';
 import { getJob } from '../../jobs/submit.ts';
 import { type Command, requirePositionals } from '../command.ts';
 
+/** Output written between waits for standard output to take it: bounds what a slow reader leaves in memory. */
+const DRAIN_EVERY_CHARS = 1024 * 1024;
+
 export const logsCommand: Command = {
   name: 'logs',
   summary: "Print a job's replica logs; --follow keeps printing until the job ends.",
@@ -23,6 +26,7 @@ With --follow, new lines appear as the replicas write them; Ctrl-C stops followi
     const job = await getJob(id!, { env: io.env });
     const replica = typeof args.values.replica === 'string' ? args.values.replica : undefined;
     const interrupts = listenForInterrupts();
+    let printed = 0;
     try {
       for await (const line of job.logs({
         ...(replica ? { replica } : {}),
@@ -30,6 +34,12 @@ With --follow, new lines appear as the replicas write them; Ctrl-C stops followi
         signal: interrupts.signal,
       })) {
         io.out(replica ? line.text : `[${line.replica}] ${line.text}`);
+        // A slow reader (a pipe) slows the reading down instead of the lines piling up in memory.
+        printed += line.text.length;
+        if (printed > DRAIN_EVERY_CHARS) {
+          printed = 0;
+          await io.drain();
+        }
       }
     } finally {
       interrupts.release();

@@ -10,7 +10,8 @@ export const validateCommand: Command = {
   description: `
 Each FILE is a YAML or JSON job spec, or a .ts/.js module whose default export is one.
 Every problem is listed with its field path, the value received, what is allowed and the fix.
-Exits 0 when every file is valid, 2 otherwise.`,
+Every FILE is checked even when an earlier one is bad (a folder, a missing file, a module that throws).
+Exits 0 when every file is valid, 2 when some are invalid, 1 when one could not be read at all.`,
   options: {
     json: {
       type: 'boolean',
@@ -19,7 +20,7 @@ Exits 0 when every file is valid, 2 otherwise.`,
   },
   async run(args, io) {
     const files = requirePositionals(this, args, 1, 'the spec file(s) to validate');
-    let allValid = true;
+    let exitCode = 0;
     for (const file of files) {
       try {
         const { spec, baseDir } = await loadJobSpecFile(file);
@@ -31,10 +32,11 @@ Exits 0 when every file is valid, 2 otherwise.`,
         io.out(`ok  ${file}: ${spec.strategy} on ${spec.provider.name}, ${plan.replicas.length} replica(s)`);
         for (const warning of plan.warnings) io.out(`    warning: ${formatSpecIssue(warning)}`);
       } catch (error) {
-        allValid = false;
         const err = toStratoError(error);
+        exitCode = Math.max(exitCode, err.exitCode === 2 ? 2 : 1);
         if (args.values.json) {
-          const problems = err instanceof SpecError ? err.issues : [{ path: '', message: err.message }];
+          const problems =
+            err instanceof SpecError ? err.issues : [{ path: '', message: err.message, fix: err.hint }];
           io.out(JSON.stringify({ file, valid: false, problems, warnings: [] }));
           continue;
         }
@@ -42,11 +44,12 @@ Exits 0 when every file is valid, 2 otherwise.`,
           io.err(`bad ${file}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}`);
           for (const issue of err.issues) io.err(`    ${formatSpecIssue(issue).replaceAll('\n', '\n    ')}`);
         } else {
+          // Printed once, here; the other files are still checked.
           io.err(`bad ${file}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
-          if (err.exitCode !== 2) throw err;
         }
       }
     }
-    return allValid ? 0 : 2;
+    // 1 (could not check) outranks 2 (checked, invalid): a script must not read "fix the spec".
+    return exitCode === 1 ? 1 : exitCode;
   },
 };

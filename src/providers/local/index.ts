@@ -32,14 +32,8 @@ import { allocatePorts, LOOPBACK_HOST } from './ports.ts';
 import { isProcessAlive, processStartTicks, signalProcess } from './proc.ts';
 import { reconcileDeadSupervisor, type SupervisorIdentity, supervisorOf } from './reconcile.ts';
 import { DEFAULT_GRACE_MS } from './replica-group.ts';
-import {
-  findLocalState,
-  initialLocalState,
-  jobFiles,
-  type LaunchSpec,
-  toJobStatus,
-  writeLocalState,
-} from './state.ts';
+import { initialLocalState, jobFiles, type LaunchSpec, toJobStatus, writeLocalState } from './state.ts';
+import { findCheckedLocalState as findLocalState } from './state-schema.ts';
 import { supervisorNodeArgs } from './supervisor-launch.ts';
 
 export interface LocalProviderOptions {
@@ -88,7 +82,7 @@ function spawnSupervisor(
   attempt: number,
 ): SupervisorIdentity {
   const files = jobFiles(jobDir);
-  const log = openSync(files.supervisorLog, 'a');
+  const log = openSync(files.supervisorLog, 'a', 0o600);
   const child = spawn(
     process.execPath,
     [
@@ -163,9 +157,10 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       }
       const { jobDir, jobId } = context;
       const files = jobFiles(jobDir);
-      mkdirSync(files.logs, { recursive: true });
+      // Logs print what the trainer prints, secrets included: owner only, as the records.
+      mkdirSync(files.logs, { recursive: true, mode: 0o700 });
       for (const replica of plan.replicas)
-        if (replica.runsProgram) writeFileSync(files.replicaLog(replica.name), '');
+        if (replica.runsProgram) writeFileSync(files.replicaLog(replica.name), '', { mode: 0o600 });
       const launch: LaunchSpec = {
         jobId,
         plan,

@@ -1,6 +1,7 @@
 /** Replica log files: their last lines (for error reports) and following them as they grow. */
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 /** Bytes read from the end of a log to find its last lines. */
 const TAIL_BYTES = 16 * 1024;
@@ -27,10 +28,16 @@ export function lastLines(path: string, count = 10): string[] {
   }
 }
 
-/** Reads a growing text file line by line from where it left off. */
+/** Read per step: what one log costs in memory, however large it grew (a 600 MB log used to be read whole). */
+const CHUNK_BYTES = 1024 * 1024;
+/** A "line" longer than this (a binary dump, a log without newlines) is handed out in pieces of this size. */
+const MAX_LINE_CHARS = 1024 * 1024;
+
+/** Reads a growing text file line by line from where it left off, a chunk at a time. */
 export class LineFollower {
   private offset = 0;
   private partial = '';
+  private decoder = new StringDecoder('utf8');
 
   readonly path: string;
 
@@ -38,37 +45,50 @@ export class LineFollower {
     this.path = path;
   }
 
-  /** Complete lines written since the last call; with `flush`, the unfinished last line too. */
-  readNew(flush = false): string[] {
+  /**
+   * Complete lines written since the last call; with `flush`, the unfinished
+   * last line too. Lazy: a chunk is read only when the lines before it have
+   * been taken, so memory stays at one chunk whatever the file's size.
+   */
+  *readNew(flush = false): Generator<string> {
     let size: number;
     try {
       size = statSync(this.path).size;
     } catch {
-      return [];
+      return;
     }
     if (size < this.offset) {
       // Truncated or replaced: start over.
       this.offset = 0;
       this.partial = '';
+      this.decoder = new StringDecoder('utf8');
     }
-    let text = this.partial;
     if (size > this.offset) {
       const fd = openSync(this.path, 'r');
       try {
-        const buffer = Buffer.alloc(size - this.offset);
-        const read = readSync(fd, buffer, 0, buffer.length, this.offset);
-        this.offset += read;
-        text += buffer.subarray(0, read).toString('utf8');
+        const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, size - this.offset));
+        while (this.offset < size) {
+          const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - this.offset), this.offset);
+          if (read === 0) break;
+          this.offset += read;
+          // The decoder keeps a character cut at the chunk's end for the next chunk.
+          const lines = (this.partial + this.decoder.write(buffer.subarray(0, read))).split('\n');
+          this.partial = lines.pop() ?? '';
+          yield* lines;
+          while (this.partial.length > MAX_LINE_CHARS) {
+            yield this.partial.slice(0, MAX_LINE_CHARS);
+            this.partial = this.partial.slice(MAX_LINE_CHARS);
+          }
+        }
       } finally {
         closeSync(fd);
       }
     }
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    if (flush && this.partial !== '') {
-      lines.push(this.partial);
+    if (flush) {
+      const rest = this.partial + this.decoder.end();
+      this.decoder = new StringDecoder('utf8');
       this.partial = '';
+      if (rest !== '') yield rest;
     }
-    return lines;
   }
 }

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isTerminalState } from '../types.ts';
 import { isProcessAlive, processesInGroup, signalGroup } from './proc.ts';
-import { findLocalState, jobFiles, type LocalJobState, writeLocalState } from './state.ts';
+import { jobFiles, type LocalJobState, writeLocalState } from './state.ts';
+import { findCheckedLocalState as findLocalState } from './state-schema.ts';
 
 export interface SupervisorIdentity {
   pid?: number;

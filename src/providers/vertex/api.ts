@@ -131,8 +131,17 @@ export async function createVertexApi(
   });
   const parent = `projects/${project}/locations/${region}`;
   const policy = options.retry ?? VERTEX_RETRY;
+  // Credentials are resolved once, here, before the first call: a missing or broken one is then
+  // one E_AUTH with the fix, instead of the auth library's rejection surfacing in several places.
+  let credentials: Promise<unknown> | undefined;
+  const checkCredentials = (): Promise<unknown> | undefined => {
+    if (options.sslCreds) return undefined;
+    credentials ??= (client as unknown as { auth: { getClient(): Promise<unknown> } }).auth.getClient();
+    return credentials;
+  };
   const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     try {
+      await checkCredentials();
       return await run();
     } catch (error) {
       throw translateVertexError(error, { action, project, region });

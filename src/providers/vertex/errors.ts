@@ -57,10 +57,24 @@ function permissionHint(message: string, context: ErrorContext): string {
   );
 }
 
+/** google-auth-library's words when it finds no usable credentials (they carry no gRPC code). */
+const NO_CREDENTIALS =
+  /Could not load the default credentials|Could not refresh access token|invalid_grant|The file at .* does not exist|Unable to detect a Project Id|Error while making request: .* metadata/i;
+
+const CREDENTIALS_FIX =
+  'log in with `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file; ' +
+  'for the fake Vertex of `strato fake-cloud`, export the STRATO_VERTEX_ENDPOINT it prints (http://… means plaintext, no credentials)';
+
 /** The StratoError for an error thrown by the Vertex client (or passes a StratoError through). */
 export function translateVertexError(error: unknown, context: ErrorContext): StratoError {
   if (error instanceof StratoError) return error;
   const rpc = (error ?? {}) as RpcErrorLike;
+  if (typeof rpc.code !== 'number' && NO_CREDENTIALS.test(serviceMessage(rpc))) {
+    return new StratoError('E_AUTH', `no Google credentials for ${context.action}: ${serviceMessage(rpc)}`, {
+      cause: error,
+      hint: CREDENTIALS_FIX,
+    });
+  }
   const message = `Vertex AI refused ${context.action}: ${serviceMessage(rpc)}`;
   const options = { cause: error };
   switch (rpc.code) {
@@ -101,7 +115,7 @@ export function translateVertexError(error: unknown, context: ErrorContext): Str
     case GrpcCode.UNAUTHENTICATED:
       return new StratoError('E_AUTH', message, {
         ...options,
-        hint: 'log in with `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS',
+        hint: CREDENTIALS_FIX,
       });
     case GrpcCode.NOT_FOUND:
       return new StratoError('E_NOT_FOUND', message, {

@@ -41,6 +41,26 @@ const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
+/**
+ * The AWS SDK warns on every run under Node < 22 about its own future
+ * support policy: news for whoever picks Strato's Node version, not for a
+ * user pushing data. Its documented switch is read from `process.env` as
+ * the client is built, so it is set for that moment only: the user's
+ * environment (and what replicas inherit) stays as it was.
+ */
+const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+function withoutNodeVersionWarning<T>(build: () => T): T {
+  const before = process.env[NODE_VERSION_WARNING_SWITCH];
+  process.env[NODE_VERSION_WARNING_SWITCH] = 'true';
+  try {
+    return build();
+  } finally {
+    if (before === undefined) delete process.env[NODE_VERSION_WARNING_SWITCH];
+    else process.env[NODE_VERSION_WARNING_SWITCH] = before;
+  }
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly scheme = 's3' as const;
   private client: Promise<{ s3: S3Client; sdk: S3Module }> | undefined;
@@ -59,15 +79,18 @@ export class S3ObjectStore implements ObjectStore {
     this.client ??= import('@aws-sdk/client-s3').then((sdk) => {
       const env = this.options.env ?? process.env;
       const { endpoint, credentials } = this.options;
-      const s3 = new sdk.S3Client({
-        region: this.options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-        ...(endpoint ? { endpoint } : {}),
-        forcePathStyle: this.options.forcePathStyle ?? endpoint !== undefined,
-        ...(credentials ? { credentials } : {}),
-        // Checksums are Strato's own CRC32C, set per request; no SDK-chosen CRC32 besides.
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+      const s3 = withoutNodeVersionWarning(
+        () =>
+          new sdk.S3Client({
+            region: this.options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+            ...(endpoint ? { endpoint } : {}),
+            forcePathStyle: this.options.forcePathStyle ?? endpoint !== undefined,
+            ...(credentials ? { credentials } : {}),
+            // Checksums are Strato's own CRC32C, set per request; no SDK-chosen CRC32 besides.
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+          }),
+      );
       return { s3, sdk };
     });
     return this.client;

@@ -8,7 +8,14 @@
 
 import { StratoError } from '../../errors.ts';
 
-export type PathFilter = (relativePath: string) => boolean;
+export type PathFilter = ((relativePath: string) => boolean) & {
+  /**
+   * Whether an exclude names this path (a symlink or folder) or everything
+   * under it: such a path is not even looked at, so `--exclude LINK` works
+   * on a symlink that leads out of the tree (the fix its error suggests).
+   */
+  excludes?: (relativePath: string) => boolean;
+};
 
 export function globToRegExp(pattern: string): RegExp {
   let source = '';
@@ -60,5 +67,9 @@ export function createPathFilter(options: {
   const includes = (options.include ?? []).map(matcher);
   const excludes = (options.exclude ?? []).map(matcher);
   if (includes.length === 0 && excludes.length === 0) return () => true;
-  return (path) => (includes.length === 0 || includes.some((m) => m(path))) && !excludes.some((m) => m(path));
+  const filter: PathFilter = (path) =>
+    (includes.length === 0 || includes.some((m) => m(path))) && !excludes.some((m) => m(path));
+  // `dir/**` names what is under dir: it matches "dir/" too.
+  filter.excludes = (path) => excludes.some((m) => m(path) || m(`${path}/`));
+  return filter;
 }

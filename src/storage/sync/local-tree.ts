@@ -43,6 +43,8 @@ export async function scanLocalTree(root: string, filter: PathFilter): Promise<L
   };
 
   const followLink = async (path: string, rel: string, dir: string): Promise<void> => {
+    // Excluded links are skipped before they are checked: the check's own hint says to exclude them.
+    if (filter.excludes?.(rel)) return;
     const target = await realpath(path).catch(() => undefined);
     if (target === undefined) {
       throw new StratoError('E_USAGE', `symlink ${path} is broken`, {

@@ -38,6 +38,8 @@ export interface UploadDatasetOptions extends StoreOptions {
   include?: string[];
   /** Globs of files to leave out. */
   exclude?: string[];
+  /** With `delete`, allow a source with no files: every object under the destination is deleted. */
+  allowEmptySource?: boolean;
   /** Where the CRC cache and upload sessions live; default `$STRATO_HOME/cache`; false for none. */
   cacheDir?: string | false;
   env?: NodeJS.ProcessEnv;
@@ -158,6 +160,17 @@ export async function uploadDataset(
       filter,
       statObject: (key) => target.store.stat(key),
     });
+    // An empty source (a wrong path, a mount that is not there, filters that keep nothing) with
+    // --delete would empty the whole prefix: refused unless asked for in so many words.
+    if (files.length === 0 && plan.deletes.length > 0 && !options.allowEmptySource) {
+      throw new StratoError(
+        'E_USAGE',
+        `the source ${src} has no files${options.include?.length || options.exclude?.length ? ' (after --include/--exclude)' : ''}: --delete would delete all ${plan.deletes.length} object(s) under ${dst}`,
+        {
+          hint: 'check the source path and filters; to really empty the destination, add --allow-empty-source',
+        },
+      );
+    }
     progress.files = files.length;
     progress.bytes = files.reduce((sum, f) => sum + f.size, 0);
     progress.filesToUpload = plan.uploads.length;

@@ -80,9 +80,18 @@ export function locationTypeOf(location: string): string {
   return 'region';
 }
 
+/** One change to the state, as the on-disk journal records it (see persist.ts). */
+export type StateChange =
+  | { op: 'bucket'; bucket: Omit<StoredBucket, 'objects' | 'sortedNames'> }
+  | { op: 'deleteBucket'; name: string }
+  | { op: 'put'; object: StoredObject }
+  | { op: 'delete'; bucket: string; name: string };
+
 export class GcsState {
   readonly buckets = new Map<string, StoredBucket>();
   private lastGeneration = 0;
+  /** Told of every change once it is made (before an old blob is released): the data dir's journal. */
+  journal: ((change: StateChange) => void) | undefined;
 
   readonly blobs: BlobStore;
 
@@ -118,6 +127,8 @@ export class GcsState {
       sortedNames: [],
     };
     this.buckets.set(name, bucket);
+    const { objects: _objects, sortedNames: _sorted, ...saved } = bucket;
+    this.journal?.({ op: 'bucket', bucket: saved });
     return bucket;
   }
 
@@ -133,6 +144,7 @@ export class GcsState {
       throw new GcsHttpError(409, 'conflict', 'The bucket you tried to delete is not empty.');
     }
     this.buckets.delete(name);
+    this.journal?.({ op: 'deleteBucket', name });
   }
 
   findObject(bucketName: string, name: string): StoredObject | undefined {
@@ -151,6 +163,7 @@ export class GcsState {
     const previous = bucket.objects.get(object.name);
     checkPreconditions(previous, conditions);
     bucket.objects.set(object.name, object);
+    this.journal?.({ op: 'put', object });
     if (!previous) bucket.sortedNames = undefined;
     else if (previous.blob !== object.blob) await this.blobs.release(previous.blob);
     return object;
@@ -159,6 +172,7 @@ export class GcsState {
   /** Replaces an object's metadata (not its bytes): a new metageneration. */
   updateObject(object: StoredObject): StoredObject {
     this.getBucket(object.bucket).objects.set(object.name, object);
+    this.journal?.({ op: 'put', object });
     return object;
   }
 
@@ -168,6 +182,7 @@ export class GcsState {
     if (!object) throw notFound(`No such object: ${bucketName}/${name}`);
     checkPreconditions(object, conditions);
     bucket.objects.delete(name);
+    this.journal?.({ op: 'delete', bucket: bucketName, name });
     bucket.sortedNames = undefined;
     await this.blobs.release(object.blob);
   }
