@@ -19,6 +19,7 @@ import logging
 import os
 from typing import Any, Callable, Dict, Optional
 
+from .devices import split_cpu
 from .env import TrainerEnv, read_env
 from .errors import StratoTrainerError
 from .keras_compat import import_tensorflow
@@ -67,6 +68,11 @@ def _one_device(tf: Any, env: TrainerEnv) -> Any:
 
 def _mirrored(tf: Any, env: TrainerEnv) -> Any:
     gpus = gpu_count(tf)
+    if gpus == 0 and (env.replicas_in_sync or 1) > 1:
+        # No GPU here (local runs, CI): as many logical CPU devices as the plan has replicas.
+        devices = split_cpu(tf, env.replicas_in_sync or 1)
+        log(f"mirrored: no GPU, MirroredStrategy over {len(devices)} logical CPU devices")
+        return tf.distribute.MirroredStrategy(devices=devices)
     if env.replicas_in_sync and gpus and gpus != env.replicas_in_sync:
         LOGGER.warning(f"the plan expects {env.replicas_in_sync} GPUs in sync, this machine has {gpus}")
     log(f"mirrored: MirroredStrategy over {gpus or 'no'} GPUs")

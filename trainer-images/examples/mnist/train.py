@@ -17,18 +17,17 @@ Keras downloads MNIST; `--synthetic` makes random images (smoke tests).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import sys
 from typing import Any, Optional, Sequence, Tuple
 
+import data as mnist_data
 import strato_trainer as st
-from strato_trainer.paths import join_dir
 
-IMAGE_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+NUM_CLASSES = mnist_data.NUM_CLASSES
 HIDDEN_UNITS = 128
-SYNTHETIC_EXAMPLES = 1024
 # A TPU runs this many steps per host round trip; small models starve it otherwise.
 # (https://www.tensorflow.org/guide/tpu#improving_performance_with_multiple_steps_inside_tffunction)
 TPU_STEPS_PER_EXECUTION = 50
@@ -45,16 +44,22 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--data-dir", default=os.environ.get("DATA_DIR"), help="folder with mnist.npz")
     parser.add_argument("--synthetic", action="store_true", help="random images instead of MNIST")
+    parser.add_argument(
+        "--save",
+        choices=("savedmodel", "weights"),
+        default="savedmodel",
+        help="what goes to AIP_MODEL_DIR: a SavedModel for serving, or only the weights (seconds faster)",
+    )
     args = parser.parse_args(argv)
     if args.save_freq != "epoch":
         args.save_freq = int(args.save_freq)
     return args
 
 
-def build_model(keras: Any) -> Any:
+def build_model(keras: Any, shape: Tuple[int, int, int]) -> Any:
     return keras.Sequential(
         [
-            keras.layers.Input(shape=IMAGE_SHAPE),
+            keras.layers.Input(shape=shape),
             keras.layers.Conv2D(32, 3, activation="relu"),
             keras.layers.MaxPooling2D(),
             keras.layers.Conv2D(64, 3, activation="relu"),
@@ -75,49 +80,35 @@ def compile_model(model: Any, keras: Any, args: argparse.Namespace, steps_per_ex
     )
 
 
-Split = Tuple[Any, Any]
+Split = mnist_data.Split
 
 
 def load_mnist(tf: Any, keras: Any, args: argparse.Namespace) -> Tuple[Split, Split]:
-    """(train images, labels), (test images, labels); images are uint8 or float, 28 × 28."""
+    """(train images, labels), (test images, labels); images are uint8, square, one channel."""
     if args.synthetic:
-        def split(n: int) -> Split:
-            images = tf.random.uniform((n, 28, 28), maxval=255.0, seed=1)
-            labels = tf.random.uniform((n,), maxval=NUM_CLASSES, dtype=tf.int64, seed=2)
-            return images, labels
-
-        return split(SYNTHETIC_EXAMPLES), split(SYNTHETIC_EXAMPLES // 4)
+        return mnist_data.synthetic()
     if args.data_dir:
-        import numpy as np  # noqa: PLC0415 (only this path needs it)
-
-        with tf.io.gfile.GFile(join_dir(args.data_dir).rstrip("/") + "/mnist.npz", "rb") as file:
-            with np.load(file) as npz:
-                return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
+        return mnist_data.from_dir(tf, args.data_dir)
     return keras.datasets.mnist.load_data()
 
 
 def examples(tf: Any, split: Split) -> Any:
     images, labels = split
+    shape = mnist_data.image_shape(split)
 
     def normalize(image: Any, label: Any) -> Tuple[Any, Any]:
-        return tf.cast(tf.reshape(image, IMAGE_SHAPE), tf.float32) / 255.0, label
+        return tf.cast(tf.reshape(image, shape), tf.float32) / 255.0, label
 
     return tf.data.Dataset.from_tensor_slices((images, labels)).map(normalize)
 
 
-def count(split: Split) -> int:
-    return int(split[1].shape[0])
+count = mnist_data.count
 
 
 def train_input(tf: Any, keras: Any, env: st.TrainerEnv, split: Split, global_batch: int) -> Any:
     if env.strategy == "parameter-server":
         # Workers pull batches from their own pipeline; the coordinator only schedules steps.
-        def dataset_fn(context: Any) -> Any:
-            batch = context.get_per_replica_batch_size(global_batch)
-            dataset = examples(tf, split).shard(context.num_input_pipelines, context.input_pipeline_id)
-            return dataset.shuffle(10 * batch).batch(batch).repeat().prefetch(2)
-
-        return keras.utils.experimental.DatasetCreator(dataset_fn)
+        return keras.utils.experimental.DatasetCreator(per_replica_input(tf, split, global_batch))
     options = tf.data.Options()
     # In-memory data has no files to split between workers: shard by element.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
@@ -125,13 +116,29 @@ def train_input(tf: Any, keras: Any, env: st.TrainerEnv, split: Split, global_ba
     return dataset.repeat().prefetch(2).with_options(options)
 
 
+def per_replica_input(tf: Any, split: Split, global_batch: int) -> Any:
+    """A dataset function for `distribute_datasets_from_function`: this input pipeline's shard, per-replica batches."""
+
+    def dataset_fn(context: Any) -> Any:
+        batch = context.get_per_replica_batch_size(global_batch)
+        dataset = examples(tf, split).shard(context.num_input_pipelines, context.input_pipeline_id)
+        return dataset.shuffle(10 * batch).batch(batch, drop_remainder=True).repeat().prefetch(2)
+
+    return dataset_fn
+
+
 def evaluate_as_sidecar(tf: Any, keras: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None:
     """The evaluator role: evaluate each epoch's checkpoint as the chief writes it, then stop."""
-    model = build_model(keras)
-    compile_model(model, keras, args)
     _, test = load_mnist(tf, keras, args)
+    model = build_model(keras, mnist_data.image_shape(test))
+    compile_model(model, keras, args)
     data = examples(tf, test).batch(args.batch_size)
     st.sidecar_evaluator(model, data, env=env, keras=keras, max_evaluations=args.epochs).start()
+
+
+def uses_custom_loop(keras: Any, env: st.TrainerEnv) -> bool:
+    """Keras 3's fit cannot train across machines; the helper's loop can (see strato_trainer/loop.py)."""
+    return st.keras_flavor(keras) == "keras3" and env.strategy in ("multi-worker-mirrored", "parameter-server")
 
 
 def train_with_strategy(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None:
@@ -140,22 +147,49 @@ def train_with_strategy(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -
     if env.is_evaluator:
         evaluate_as_sidecar(tf, keras, env, args)
         return
-    callbacks = st.callbacks(env, keras, tf=tf, save_freq=args.save_freq)
     global_batch = args.batch_size * strategy.num_replicas_in_sync
-    train, _ = load_mnist(tf, keras, args)
+    train, test = load_mnist(tf, keras, args)
+    shape = mnist_data.image_shape(train)
     steps = args.steps_per_epoch or max(1, count(train) // global_batch)
-    per_execution = min(TPU_STEPS_PER_EXECUTION, steps) if env.strategy == "tpu" else 1
-    with strategy.scope():
-        model = build_model(keras)
-        compile_model(model, keras, args, steps_per_execution=per_execution)
-    model.fit(
-        train_input(tf, keras, env, train, global_batch),
-        epochs=args.epochs,
-        steps_per_epoch=steps,
-        callbacks=callbacks,
-        verbose=2,
-    )
-    st.save_model(model, env, tf=tf, keras=keras)
+    if uses_custom_loop(keras, env):
+        config = st.LoopConfig(
+            build_model=lambda: build_model(keras, shape),
+            build_optimizer=lambda: keras.optimizers.Adam(learning_rate=args.learning_rate),
+            train_dataset=per_replica_input(tf, train, global_batch),
+            epochs=args.epochs,
+            steps_per_epoch=steps,
+            global_batch=global_batch,
+            test_dataset=examples(tf, test).batch(256),
+        )
+        model = st.train(strategy, config, env, tf=tf)
+    else:
+        callbacks = st.callbacks(env, keras, tf=tf, save_freq=args.save_freq)
+        per_execution = min(TPU_STEPS_PER_EXECUTION, steps) if env.strategy == "tpu" else 1
+        with strategy.scope():
+            model = build_model(keras, shape)
+            compile_model(model, keras, args, steps_per_execution=per_execution)
+        model.fit(
+            train_input(tf, keras, env, train, global_batch),
+            epochs=args.epochs,
+            steps_per_epoch=steps,
+            # Single-machine strategies only: evaluation in fit is collective across workers.
+            validation_data=examples(tf, test).batch(256) if env.strategy in ("one-device", "mirrored") else None,
+            callbacks=callbacks,
+            verbose=2,
+        )
+    print(f"weights checksum {weights_checksum(model)}", flush=True)
+    if args.save == "weights":
+        st.save_weights(model, env, tf=tf)
+    else:
+        st.save_model(model, env, tf=tf, keras=keras)
+
+
+def weights_checksum(model: Any) -> str:
+    """SHA-256 over every weight's bytes: replicas trained in sync print the same one."""
+    digest = hashlib.sha256()
+    for weight in model.get_weights():
+        digest.update(weight.tobytes())
+    return digest.hexdigest()[:16]
 
 
 def pack_batch(tf: Any, tensor: Any, layout: Any, batch_dim: str) -> Any:
