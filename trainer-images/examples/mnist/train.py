@@ -25,6 +25,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import data as mnist_data
 import strato_trainer as st
+from strato_trainer.paths import join_dir
 
 NUM_CLASSES = mnist_data.NUM_CLASSES
 HIDDEN_UNITS = 128
@@ -212,10 +213,9 @@ def train_on_mesh(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None
     """
     keras = tf.keras
     if st.keras_flavor(keras) != "tf_keras":
-        raise st.StratoTrainerError(
-            "DTensor layouts for Keras layers (keras.dtensor.experimental) exist only in tf_keras",
-            hint="set TF_USE_LEGACY_KERAS=1 (the Strato images do)",
-        )
+        # Keras 3 has no DTensor layouts for its layers: train DTensor variables directly.
+        train_mesh_mlp(tf, env, args)
+        return
     dtensor = tf.experimental.dtensor
     mesh = st.mesh(env, tf)
     assert env.mesh is not None
@@ -285,6 +285,89 @@ def train_on_mesh(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None
                 writer.flush()
     checkpoint_for_serving = tf.train.Checkpoint(model=model)
     checkpoint_for_serving.write(join_dir(env.model_dir).rstrip("/") + "/weights")
+
+
+def train_mesh_mlp(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None:
+    """Keras 3: the MLP of DTensor variables in dtensor_mlp.py, batch-parallel over the mesh's first dimension."""
+    import dtensor_mlp  # noqa: PLC0415 (DTensor jobs only)
+
+    dtensor = tf.experimental.dtensor
+    mesh = st.mesh(env, tf)
+    assert env.mesh is not None
+    dims = [name for name, _ in env.mesh]
+    sizes = dict(env.mesh)
+    batch_dim = dims[0]
+    model_dim = dims[-1] if len(dims) > 1 and dtensor_mlp.HIDDEN_UNITS % sizes[dims[-1]] == 0 else None
+    clients = env.dtensor.num_clients if env.dtensor else 1
+    client = env.dtensor.client_id if env.dtensor else 0
+    global_batch = args.batch_size * sizes[batch_dim]
+    local_batch = global_batch // clients
+    train, test = load_mnist(tf, tf.keras, args)
+    shape = mnist_data.image_shape(train)
+    steps = args.steps_per_epoch or max(1, count(train) // global_batch)
+    print(
+        f"mesh {dict(sizes)}: {len(mesh.local_devices())} local devices, global batch {global_batch} "
+        f"= {args.batch_size} per device x {sizes[batch_dim]}",
+        flush=True,
+    )
+    model = dtensor_mlp.MeshMlp(tf, mesh, shape[0] * shape[1], NUM_CLASSES, model_dim)
+    image_layout = dtensor.Layout.batch_sharded(mesh, batch_dim, rank=4)
+    label_layout = dtensor.Layout.batch_sharded(mesh, batch_dim, rank=1)
+
+    def batches(split: Split, repeat: bool) -> Any:
+        dataset = examples(tf, split).shard(clients, client)
+        if repeat:
+            dataset = dataset.shuffle(10 * local_batch).repeat()
+        for images, labels in dataset.batch(local_batch, drop_remainder=True):
+            yield pack_batch(tf, images, image_layout, batch_dim), pack_batch(tf, labels, label_layout, batch_dim)
+
+    train_step = tf.function(lambda images, labels: model.step(images, labels, args.learning_rate))
+    evaluate = tf.function(lambda images, labels: model.step_free(images, labels))
+
+    # DTensor checkpoints are collective: every client saves to the same folder.
+    epoch_counter = tf.Variable(0, dtype=tf.int64)
+    checkpoint = tf.train.Checkpoint(epoch=epoch_counter, **model.variables())
+    manager = tf.train.CheckpointManager(checkpoint, join_dir(env.checkpoint_dir, "dtensor"), max_to_keep=2)
+    manager.restore_or_initialize()
+    logs = st.tensorboard_dir(env)
+    writers = (
+        {run: tf.summary.create_file_writer(join_dir(logs, run)) for run in ("train", "validation")}
+        if env.is_chief
+        else {}
+    )
+    exit_code = st.preemption_exit_code(device="TPU" if env.strategy == "tpu" else "CPU")
+    stream = batches(train, repeat=True)
+    with st.SigtermWatcher() as watcher:
+        for epoch in range(int(epoch_counter.numpy()), args.epochs):
+            loss_sum, correct_sum = 0.0, 0.0
+            for _ in range(steps):
+                loss, correct = train_step(*next(stream))
+                loss_sum += float(dtensor.unpack(loss)[0])
+                correct_sum += float(dtensor.unpack(correct)[0])
+                if watcher.preempted:
+                    # One client cannot save alone; the job resumes from the last epoch's checkpoint.
+                    st.exit_for_preemption(exit_code)
+            total, test_correct = 0, 0.0
+            for images, labels in batches(test, repeat=False):
+                test_correct += float(dtensor.unpack(evaluate(images, labels))[0])
+                total += global_batch
+            metrics = {"loss": loss_sum / steps, "accuracy": correct_sum / (steps * global_batch)}
+            metrics["val_accuracy"] = test_correct / max(1, total)
+            epoch_counter.assign(epoch + 1)
+            manager.save()
+            if writers:
+                # Keras' TensorBoard names: epoch_* under train/ and validation/.
+                scalars = {
+                    "train": {"epoch_loss": metrics["loss"], "epoch_accuracy": metrics["accuracy"]},
+                    "validation": {"epoch_accuracy": metrics["val_accuracy"]},
+                }
+                for run, values in scalars.items():
+                    with writers[run].as_default():
+                        for name, value in values.items():
+                            tf.summary.scalar(name, value, step=epoch)
+                    writers[run].flush()
+            shown = "  ".join(f"{name} {value:.4f}" for name, value in metrics.items())
+            print(f"epoch {epoch + 1}/{args.epochs}  {shown}", flush=True)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
