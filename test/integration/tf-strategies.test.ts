@@ -7,6 +7,7 @@
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
+import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { getTensorflowVenv, templateCopy } from '../support/tensorflow.ts';
 import { metricsOf, replicaLog, runJob, series, strato } from '../support/tf-jobs.ts';
 import { tempDir } from './local-support.ts';
@@ -19,7 +20,7 @@ afterAll(() => home.remove());
 const SHORT = ['--epochs=2', '--steps-per-epoch=40', '--save=weights'];
 const ACCURACY_THRESHOLD = 0.6;
 
-async function trainsAndLearns(template: string, args: string[], edit?: (spec: any) => void) {
+async function trainsAndLearns(template: string, args: string[], edit?: (spec: JobSpecInput) => void) {
   const file = templateCopy(template, `${home.path}/specs/${Math.random().toString(36).slice(2)}`, {
     args,
     edit,
@@ -66,7 +67,7 @@ describe('real TensorFlow through strato run, one job per strategy', () => {
         'tf-local-multi-worker-mirrored.yaml',
         [...SHORT, '--batch-size=32'],
         (spec) => {
-          spec.resources.workers.replicas = workers;
+          spec.resources = { workers: { replicas: workers } };
         },
       );
       const names = Array.from({ length: workers }, (_, i) => `worker-${i}`);

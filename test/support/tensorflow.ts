@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { JobSpecInput } from '../../src/spec/schema.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -51,7 +52,7 @@ export function getTensorflowVenv(base: NodeJS.ProcessEnv = process.env): Tensor
 export function templateCopy(
   name: string,
   dir: string,
-  options: { args?: string[]; edit?: (spec: Record<string, any>) => void } = {},
+  options: { args?: string[]; edit?: (spec: JobSpecInput) => void } = {},
 ): string {
   const spec = parse(readFileSync(join(REPO_ROOT, 'templates', name), 'utf8'));
   spec.container.workingDir = REPO_ROOT;

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional
 
 from .env import TrainerEnv
@@ -31,8 +32,10 @@ def import_tensorflow() -> Any:
         import tensorflow as tf  # noqa: PLC0415 (deliberately lazy)
     except ImportError as error:
         raise StratoTrainerError(
-            "TensorFlow is not installed in this Python",
-            hint="use the Strato trainer images (trainer-images/), or pip install tensorflow",
+            f"TensorFlow is not installed in this Python ({sys.executable})",
+            hint="install it: `pip install tensorflow-cpu==2.21.0` (or tensorflow for GPUs) into this Python, "
+            "or use the Strato trainer images (trainer-images/); for local runs from the repository, "
+            "`bash test/setup/ensure-tensorflow.sh` makes .venv-tf/: put its bin/ first on PATH",
         ) from error
     return tf
 

@@ -79,6 +79,16 @@ def _mirrored(tf: Any, env: TrainerEnv) -> Any:
     return tf.distribute.MirroredStrategy()
 
 
+def rejected_cluster(env: TrainerEnv, error: Exception) -> StratoTrainerError:
+    """TensorFlow's refusal of the cluster, said in the words of the variable it came from."""
+    variable = env.tf_config.source if env.tf_config else "TF_CONFIG"
+    return StratoTrainerError(
+        f"TensorFlow rejected {variable}: {error} ({variable}={env.tf_config.to_json() if env.tf_config else ''})",
+        hint=f"{variable} is set by Strato for each replica; do not set it by hand "
+        "(`strato explain` shows the value each replica gets)",
+    )
+
+
 def _multi_worker_mirrored(tf: Any, env: TrainerEnv) -> Any:
     resolver = cluster_resolver(tf, env)
     assert env.tf_config is not None
@@ -86,7 +96,10 @@ def _multi_worker_mirrored(tf: Any, env: TrainerEnv) -> Any:
         f"multi-worker-mirrored: {env.tf_config.task_type} {env.tf_config.task_index} "
         f"of {env.tf_config.training_tasks} training tasks"
     )
-    return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    except (ValueError, KeyError, tf.errors.InvalidArgumentError) as error:
+        raise rejected_cluster(env, error) from error
 
 
 def serve_parameter_server_task(tf: Any, env: TrainerEnv) -> None:
@@ -116,7 +129,10 @@ def _parameter_server(tf: Any, env: TrainerEnv) -> Any:
     partitioner = tf.distribute.experimental.partitioners.MinSizePartitioner(
         min_shard_bytes=PS_MIN_SHARD_BYTES, max_shards=max(1, env.tf_config.ps_tasks)
     )
-    strategy = tf.distribute.ParameterServerStrategy(resolver, variable_partitioner=partitioner)
+    try:
+        strategy = tf.distribute.ParameterServerStrategy(resolver, variable_partitioner=partitioner)
+    except (ValueError, KeyError, tf.errors.InvalidArgumentError) as error:
+        raise rejected_cluster(env, error) from error
     # The coordinator dispatches steps to the workers; Keras' fit reuses this one (one per strategy).
     tf.distribute.coordinator.ClusterCoordinator(strategy)
     log(f"parameter-server: coordinator for {len(env.tf_config.cluster.get('worker', ()))} workers")

@@ -15,8 +15,6 @@ import gzip
 import struct
 from typing import Any, Tuple
 
-import numpy as np
-
 NUM_CLASSES = 10
 SYNTHETIC_SIDE = 28
 SYNTHETIC_TRAIN = 2048
@@ -31,6 +29,8 @@ Split = Tuple[Any, Any]
 
 def synthetic(seed: int = 7) -> Tuple[Split, Split]:
     """Class prototypes + uniform noise, as uint8 images; the same on every replica (fixed seed)."""
+    import numpy as np  # noqa: PLC0415 (TensorFlow brings numpy; imported late so a missing TF is reported first)
+
     rng = np.random.default_rng(seed)
     prototypes = rng.uniform(0, 255, (NUM_CLASSES, SYNTHETIC_SIDE, SYNTHETIC_SIDE))
 
@@ -44,6 +44,8 @@ def synthetic(seed: int = 7) -> Tuple[Split, Split]:
 
 def _read_idx(data: bytes) -> Any:
     """The IDX format: zero, zero, a type byte (0x08 = uint8), the rank, then big-endian int32 sizes."""
+    import numpy as np  # noqa: PLC0415
+
     _, _, kind, rank = struct.unpack(">BBBB", data[:4])
     if kind != 0x08:
         raise ValueError(f"IDX type 0x{kind:02x} is not uint8")
@@ -53,6 +55,8 @@ def _read_idx(data: bytes) -> Any:
 
 def from_dir(tf: Any, data_dir: str) -> Tuple[Split, Split]:
     """`mnist.npz` or the IDX files from a folder or URI (read through tf.io.gfile, so gs:// works)."""
+    import numpy as np  # noqa: PLC0415
+
     base = data_dir.rstrip("/")
 
     def read(name: str) -> bytes:
