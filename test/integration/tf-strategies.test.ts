@@ -7,10 +7,11 @@
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { getTensorflowVenv, templateCopy } from '../support/tensorflow.ts';
 import { metricsOf, replicaLog, runJob, series, strato } from '../support/tf-jobs.ts';
-import { tempDir } from './local-support.ts';
+import { tempDir, waitFor } from './local-support.ts';
 
 const venv = getTensorflowVenv();
 const home = tempDir('strato-tf-strategies-');
@@ -19,6 +20,8 @@ afterAll(() => home.remove());
 // Few steps: TensorFlow's import alone costs ~2 s per process on these machines.
 const SHORT = ['--epochs=2', '--steps-per-epoch=40', '--save=weights'];
 const ACCURACY_THRESHOLD = 0.6;
+// The 2-worker run without preemption: the preempted run below must match it.
+const uninterrupted = { accuracy: Number.NaN };
 
 async function trainsAndLearns(template: string, args: string[], edit?: (spec: JobSpecInput) => void) {
   const file = templateCopy(template, `${home.path}/specs/${Math.random().toString(36).slice(2)}`, {
@@ -37,7 +40,7 @@ async function trainsAndLearns(template: string, args: string[], edit?: (spec: J
   console.log(
     `${template}: validation accuracy ${accuracy.at(-1)!.toFixed(3)} in ${job.seconds.toFixed(1)} s`,
   );
-  return job;
+  return { ...job, accuracy: accuracy.at(-1)! };
 }
 
 async function checksums(id: string, replicas: string[]) {
@@ -74,6 +77,7 @@ describe('real TensorFlow through strato run, one job per strategy', () => {
       const sums = await checksums(job.id, names);
       expect(sums[0]).toMatch(/^[0-9a-f]{16}$/);
       expect(new Set(sums)).toEqual(new Set([sums[0]]));
+      if (workers === 2) uninterrupted.accuracy = job.accuracy;
     },
     240_000,
   );
@@ -101,4 +105,50 @@ describe('real TensorFlow through strato run, one job per strategy', () => {
       expect(log).toContain("mesh {'batch': 4}: 2 local devices, global batch 64 = 16 per device x 4");
     }
   }, 180_000);
+});
+
+describe('preemption for real (multi-worker-mirrored, 2 workers)', () => {
+  // Same data and schedule as the uninterrupted 2-worker run above; batches differ after the restart.
+  const ACCURACY_TOLERANCE = 0.08;
+
+  it('SIGTERM mid-training: every worker saves at the same step and exits 42, Strato restarts, training resumes where it stopped', async () => {
+    const file = templateCopy('tf-local-multi-worker-mirrored.yaml', `${home.path}/specs/preempted`, {
+      args: [...SHORT, '--batch-size=32'],
+    });
+    const job = await submit(file, { home: home.path, env: venv.env(), stopWhenCallerExits: true });
+    // The first epoch's end is flushed to the event files; SIGTERM then lands in epoch 2.
+    await waitFor(
+      async () => series(await metricsOf(venv, home.path, job.id), 'train', 'epoch_loss').length >= 1,
+      'the first epoch',
+      120_000,
+    );
+    const worker1 = (await job.status()).replicas.find((r) => r.name === 'worker-1');
+    process.kill(worker1!.pid!, 'SIGTERM');
+    const status = await job.wait({ pollIntervalMs: 200 });
+    expect(status.state).toBe('SUCCEEDED');
+    expect(status.restarts).toHaveLength(1);
+    expect(status.restarts[0]!.reason).toMatch(/worker-\d exited with code 42/);
+
+    // Resumed from the preemption save: the step after it, not the epoch's start.
+    const log = (await replicaLog(venv, home.path, job.id, 'worker-0')).join('\n');
+    const resumedAt = Number(/resumed from \S+ at step (\d+)/.exec(log)?.[1]);
+    expect(resumedAt).toBeGreaterThanOrEqual(40);
+    expect(resumedAt).toBeLessThan(80);
+    expect(log).toContain('preempted (SIGTERM): exiting with 42');
+
+    // The event files: every step once, no gap, no repeat; each epoch once.
+    const metrics = await metricsOf(venv, home.path, job.id);
+    const steps = metrics.filter((m) => m.run === 'train' && m.tag === 'batch_loss').map((m) => m.step);
+    expect(steps.sort((a, b) => a - b)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    const epochs = metrics.filter((m) => m.run === 'train' && m.tag === 'epoch_loss').map((m) => m.step);
+    expect(epochs.sort()).toEqual([0, 1]);
+
+    const accuracy = series(metrics, 'validation', 'epoch_accuracy').at(-1)!;
+    console.log(
+      `preempted at step ${resumedAt}: accuracy ${accuracy.toFixed(3)}, uninterrupted ${uninterrupted.accuracy.toFixed(3)}`,
+    );
+    expect(Math.abs(accuracy - uninterrupted.accuracy)).toBeLessThan(ACCURACY_TOLERANCE);
+    const sums = await checksums(job.id, ['worker-0', 'worker-1']);
+    expect(sums[1]).toBe(sums[0]);
+  }, 240_000);
 });

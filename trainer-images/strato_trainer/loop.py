@@ -196,8 +196,10 @@ def _train_synchronously(run: _Run) -> History:
     train_step = tf.function(run.distributed_step)
 
     def one_step() -> Any:
+        # Step count and summary before the handler's preemption check: a save there includes this step.
         loss, correct = train_step(iterator)
         run.step.assign_add(1)
+        run.write("train", "batch_loss", float(loss), int(run.step.numpy()))
         return loss, correct
 
     watcher = None if handler is not None else SigtermWatcher().__enter__()
@@ -208,7 +210,6 @@ def _train_synchronously(run: _Run) -> History:
                 loss, correct = handler.run(one_step) if handler is not None else one_step()
                 step += 1
                 loss_sum, correct_sum, examples = loss_sum + float(loss), correct_sum + float(correct), examples + config.global_batch
-                run.write("train", "batch_loss", float(loss), step)
                 if watcher is not None and watcher.preempted:
                     manager.save(checkpoint_number=step)
                     run.flush()
