@@ -5,6 +5,7 @@
 # they are present, and only a notice where apt-get is not usable (the tests
 # that need a missing tool then say so and skip).
 set -uo pipefail
+bash "$(dirname "${BASH_SOURCE[0]}")/ensure-tensorflow.sh"  # the real-TensorFlow tests' venv (.venv-tf/)
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)

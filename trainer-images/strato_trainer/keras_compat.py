@@ -24,6 +24,8 @@ TF_KERAS = "tf_keras"
 KERAS_3 = "keras3"
 
 LEGACY_KERAS_HINT = "set TF_USE_LEGACY_KERAS=1 and install tf-keras (the Strato images do both)"
+# Keras 3 trains these strategies in the helper's custom loop instead of fit.
+CUSTOM_LOOP_HINT = "train with strato_trainer.train() (a custom loop that works with Keras 3), or " + LEGACY_KERAS_HINT
 
 
 def import_tensorflow() -> Any:
@@ -59,12 +61,12 @@ def require_support(flavor: str, env: TrainerEnv) -> None:
     if env.strategy == "parameter-server":
         raise StratoTrainerError(
             "Keras 3 cannot train with ParameterServerStrategy (Model.fit has no coordinator support)",
-            hint=LEGACY_KERAS_HINT,
+            hint=CUSTOM_LOOP_HINT,
         )
     if env.strategy == "multi-worker-mirrored" and env.tf_config and env.tf_config.training_tasks > 1:
         raise StratoTrainerError(
             "Keras 3's BackupAndRestore lets every worker write the same backup files",
-            hint=LEGACY_KERAS_HINT + "; tf_keras writes from the chief only",
+            hint=CUSTOM_LOOP_HINT + "; tf_keras writes from the chief only",
         )
     if env.is_evaluator:
         raise StratoTrainerError("Keras 3 has no SidecarEvaluator for the evaluator role", hint=LEGACY_KERAS_HINT)

@@ -23,7 +23,7 @@ import os
 import sys
 from typing import Any, Optional, Sequence, Tuple
 
-import data as mnist_data
+import mnist_data
 import strato_trainer as st
 from strato_trainer.paths import join_dir
 
@@ -229,8 +229,9 @@ def train_on_mesh(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None
     if model_dim is not None and HIDDEN_UNITS % sizes[model_dim] == 0:
         layout_map["hidden.*kernel"] = dtensor.Layout([dtensor.UNSHARDED, model_dim], mesh)
         layout_map["hidden.*bias"] = dtensor.Layout([model_dim], mesh)
+    train, _ = load_mnist(tf, keras, args)
     with layout_map.scope():
-        model = build_model(keras)
+        model = build_model(keras, mnist_data.image_shape(train))
     # tf_keras optimizers take the mesh their slot variables live on; build before the first step.
     optimizer = keras.optimizers.Adam(learning_rate=args.learning_rate, mesh=mesh)
     optimizer.build(model.trainable_variables)
@@ -244,7 +245,6 @@ def train_on_mesh(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None
         )
     global_batch = args.batch_size * sizes[batch_dim]
     local_batch = global_batch // clients
-    train, _ = load_mnist(tf, keras, args)
     steps = args.steps_per_epoch or max(1, count(train) // global_batch)
     dataset = examples(tf, train).shard(clients, client).shuffle(10 * local_batch)
     dataset = dataset.batch(local_batch, drop_remainder=True).repeat()
@@ -288,8 +288,8 @@ def train_on_mesh(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None
 
 
 def train_mesh_mlp(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> None:
-    """Keras 3: the MLP of DTensor variables in dtensor_mlp.py, batch-parallel over the mesh's first dimension."""
-    import dtensor_mlp  # noqa: PLC0415 (DTensor jobs only)
+    """Keras 3: the MLP of DTensor variables in mnist_dtensor.py, batch-parallel over the mesh's first dimension."""
+    import mnist_dtensor  # noqa: PLC0415 (DTensor jobs only)
 
     dtensor = tf.experimental.dtensor
     mesh = st.mesh(env, tf)
@@ -297,7 +297,7 @@ def train_mesh_mlp(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> Non
     dims = [name for name, _ in env.mesh]
     sizes = dict(env.mesh)
     batch_dim = dims[0]
-    model_dim = dims[-1] if len(dims) > 1 and dtensor_mlp.HIDDEN_UNITS % sizes[dims[-1]] == 0 else None
+    model_dim = dims[-1] if len(dims) > 1 and mnist_dtensor.HIDDEN_UNITS % sizes[dims[-1]] == 0 else None
     clients = env.dtensor.num_clients if env.dtensor else 1
     client = env.dtensor.client_id if env.dtensor else 0
     global_batch = args.batch_size * sizes[batch_dim]
@@ -310,7 +310,7 @@ def train_mesh_mlp(tf: Any, env: st.TrainerEnv, args: argparse.Namespace) -> Non
         f"= {args.batch_size} per device x {sizes[batch_dim]}",
         flush=True,
     )
-    model = dtensor_mlp.MeshMlp(tf, mesh, shape[0] * shape[1], NUM_CLASSES, model_dim)
+    model = mnist_dtensor.MeshMlp(tf, mesh, shape[0] * shape[1], NUM_CLASSES, model_dim)
     image_layout = dtensor.Layout.batch_sharded(mesh, batch_dim, rank=4)
     label_layout = dtensor.Layout.batch_sharded(mesh, batch_dim, rank=1)
 
