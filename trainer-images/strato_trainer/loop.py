@@ -27,6 +27,7 @@ https://www.tensorflow.org/tutorials/distribute/parameter_server_training)
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
@@ -53,6 +54,10 @@ class LoopConfig:
     global_batch: int
     # A local dataset of (images, labels) batches, evaluated on the chief after each epoch.
     test_dataset: Optional[Any] = None
+    # What the loop adds to the bare steps, each on by default (as in callbacks()); off only to measure them.
+    tensorboard: bool = True
+    backup: bool = True
+    preemption: bool = True
 
 
 @dataclass
@@ -60,6 +65,8 @@ class History:
     """Per epoch: the metrics the loop wrote to TensorBoard; `first_step` is where this process began."""
 
     epochs: List[Dict[str, float]] = field(default_factory=list)
+    # Wall seconds of each epoch's training steps (no evaluation), for throughput.
+    step_seconds: List[float] = field(default_factory=list)
     first_step: int = 0
     last_step: int = 0
 
@@ -119,7 +126,7 @@ class _Run:
         return {"val_loss": loss_sum / max(1, total), "val_accuracy": correct_sum / max(1, total)}
 
     def write(self, run: str, name: str, value: float, step: int) -> None:
-        if not self.env.is_chief:
+        if not self.env.is_chief or not self.config.tensorboard:
             return
         if run not in self.writers:
             self.writers[run] = self.tf.summary.create_file_writer(join_dir(tensorboard_dir(self.env), run))
@@ -172,9 +179,9 @@ def _train_synchronously(run: _Run) -> History:
     """One-device, mirrored and multi-worker-mirrored: every step is one all-reduce across all replicas."""
     tf, strategy, config = run.tf, run.strategy, run.config
     multi_worker = run.env.strategy == "multi-worker-mirrored"
-    manager = _backup_manager(run)
+    manager = _backup_manager(run) if config.backup else None
     handler = None
-    if multi_worker:
+    if multi_worker and config.preemption:
         code = run.preemption_code()
 
         def exit_fn() -> None:
@@ -202,19 +209,23 @@ def _train_synchronously(run: _Run) -> History:
         run.write("train", "batch_loss", float(loss), int(run.step.numpy()))
         return loss, correct
 
-    watcher = None if handler is not None else SigtermWatcher().__enter__()
+    watcher = None if handler is not None or not config.preemption else SigtermWatcher().__enter__()
     try:
         for epoch in range(step // config.steps_per_epoch, config.epochs):
             loss_sum, correct_sum, examples = 0.0, 0.0, 0
+            started = time.perf_counter()
             for _ in range(step % config.steps_per_epoch, config.steps_per_epoch):
                 loss, correct = handler.run(one_step) if handler is not None else one_step()
                 step += 1
                 loss_sum, correct_sum, examples = loss_sum + float(loss), correct_sum + float(correct), examples + config.global_batch
                 if watcher is not None and watcher.preempted:
-                    manager.save(checkpoint_number=step)
+                    if manager is not None:
+                        manager.save(checkpoint_number=step)
                     run.flush()
                     exit_for_preemption(run.preemption_code())
-            manager.save(checkpoint_number=step)
+            if manager is not None:
+                manager.save(checkpoint_number=step)
+            run.history.step_seconds.append(time.perf_counter() - started)
             run.end_epoch(epoch, loss_sum, correct_sum, examples)
     finally:
         if watcher is not None:
