@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
+from . import staging
 from .env import TrainerEnv, read_env
 from .keras_compat import import_tensorflow
 from .paths import backup_dir, join_dir, scratch_dir, tensorboard_dir
@@ -150,6 +151,8 @@ class _Run:
     def flush(self) -> None:
         for writer in self.writers.values():
             writer.flush()
+        if self.env.is_chief:
+            staging.upload()  # gs:// run dirs staged locally (see staging.py); a no-op otherwise
 
     def preemption_code(self) -> int:
         return preemption_exit_code(device="GPU" if gpu_count(self.tf) else "CPU")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import keras_compat as compat
+from . import staging
 from .env import TrainerEnv, read_env
 from .paths import model_dir, scratch_dir
 from .strategy import log
@@ -30,6 +31,7 @@ def save_model(model: Any, env: Optional[TrainerEnv] = None, tf: Any = None, ker
     if not env.is_chief:
         tf.io.gfile.rmtree(path)
         return env.model_dir
+    staging.upload()
     log(f"model saved to {path}")
     return path
 
@@ -52,6 +54,7 @@ def save_weights(model: Any, env: Optional[TrainerEnv] = None, tf: Any = None) -
     if not env.is_chief:
         tf.io.gfile.rmtree(path)
         return env.model_dir
+    staging.upload()
     log(f"weights saved to {path}model.weights.h5")
     return path + "model.weights.h5"
 
