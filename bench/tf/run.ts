@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { table } from '../../src/cli/format.ts';
 import { getTensorflowVenv, REPO_ROOT } from '../../test/support/tensorflow.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const TRAIN_ARGS = ['--epochs=4', '--steps-per-epoch=60', '--batch-size=64'];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const TRAIN_ARGS = ['--epochs=3', '--steps-per-epoch=50', '--batch-size=64'];
 const venv = getTensorflowVenv();
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -105,6 +105,9 @@ try {
     for (let round = 0; round < ROUNDS; round++) {
       bare.push(await run(root, true, round));
       helper.push(await run(root, false, round));
+      console.error(
+        `${label}, round ${round + 1}: bare ${bare.at(-1)!.toFixed(0)} ex/s, helper ${helper.at(-1)!.toFixed(0)} ex/s`,
+      );
     }
     const overhead = (median(bare) / median(helper) - 1) * 100;
     rows.push([

@@ -7,11 +7,11 @@
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { submit } from '../../src/jobs/submit.ts';
+import { getJob, submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { getTensorflowVenv, templateCopy } from '../support/tensorflow.ts';
 import { metricsOf, replicaLog, runJob, series, strato } from '../support/tf-jobs.ts';
-import { tempDir, waitFor } from './local-support.ts';
+import { expectNothingSurvives, tempDir, waitFor } from './local-support.ts';
 
 const venv = getTensorflowVenv();
 const home = tempDir('strato-tf-strategies-');
@@ -31,6 +31,8 @@ async function trainsAndLearns(template: string, args: string[], edit?: (spec: J
   const job = await runJob(venv, home.path, file);
   expect(job.code, job.stdout + job.stderr).toBe(0);
   expect(job.stdout).toContain('job        SUCCEEDED');
+  // No replica, supervisor or child of TensorFlow's outlives the job.
+  await expectNothingSurvives((await getJob(job.id, { home: home.path })).record.jobDir);
   const metrics = await metricsOf(venv, home.path, job.id);
   const loss = series(metrics, 'train', 'epoch_loss');
   expect(loss).toHaveLength(2);
@@ -150,5 +152,6 @@ describe('preemption for real (multi-worker-mirrored, 2 workers)', () => {
     expect(Math.abs(accuracy - uninterrupted.accuracy)).toBeLessThan(ACCURACY_TOLERANCE);
     const sums = await checksums(job.id, ['worker-0', 'worker-1']);
     expect(sums[1]).toBe(sums[0]);
+    await expectNothingSurvives(job.record.jobDir);
   }, 240_000);
 });
