@@ -111,7 +111,8 @@ describe('real TensorFlow through strato run, one job per strategy', () => {
 
 describe('preemption for real (multi-worker-mirrored, 2 workers)', () => {
   // Same data and schedule as the uninterrupted 2-worker run above; batches differ after the restart.
-  const ACCURACY_TOLERANCE = 0.08;
+  // 80-step runs vary by about ±0.05 from run to run (batch order); a preempted one must stay within 0.1.
+  const ACCURACY_TOLERANCE = 0.1;
 
   it('SIGTERM mid-training: every worker saves at the same step and exits 42, Strato restarts, training resumes where it stopped', async () => {
     const file = templateCopy('tf-local-multi-worker-mirrored.yaml', `${home.path}/specs/preempted`, {

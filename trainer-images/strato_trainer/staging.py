@@ -12,7 +12,9 @@ file). Without the variable nothing changes: TensorFlow writes gs:// itself.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import urllib.parse
 import urllib.request
@@ -23,6 +25,7 @@ EMULATOR_VARIABLE = "STORAGE_EMULATOR_HOST"
 # local folder -> gs:// folder, and (size, mtime) of each file as last uploaded
 _STAGED: Dict[str, str] = {}
 _UPLOADED: Dict[str, Tuple[int, float]] = {}
+_ROOT: Optional[str] = None
 
 
 def emulator_host(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
@@ -37,10 +40,19 @@ def local_dir(uri: str, environ: Optional[Mapping[str, str]] = None) -> str:
     """`uri` itself, or for gs:// with an emulator, the local folder that stands in for it (ending in `/`)."""
     if not uri.startswith("gs://") or emulator_host(environ) is None:
         return uri
-    folder = os.path.join(tempfile.gettempdir(), "strato-trainer-staged", uri[len("gs://") :].strip("/"))
+    folder = os.path.join(_root(), uri[len("gs://") :].strip("/"))
     os.makedirs(folder, exist_ok=True)
     _STAGED[folder] = uri.rstrip("/")
     return folder + "/"
+
+
+def _root() -> str:
+    """This process's own staging folder, removed at exit: nothing stale is ever restored from it."""
+    global _ROOT
+    if _ROOT is None:
+        _ROOT = tempfile.mkdtemp(prefix="strato-trainer-staged-")
+        atexit.register(shutil.rmtree, _ROOT, True)
+    return _ROOT
 
 
 def upload(environ: Optional[Mapping[str, str]] = None) -> int:
