@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { StratoError } from '../errors.ts';
 import { findJson } from '../internal/atomic-json.ts';
-import { PROVIDER_NAMES, STRATEGIES } from '../spec/schema.ts';
 import {
   damagedRecordHint,
   describeSchemaIssues,
@@ -20,6 +19,7 @@ import {
   jobStatusSchema,
   timestamp,
 } from '../providers/status-schema.ts';
+import { PROVIDER_NAMES, STRATEGIES } from '../spec/schema.ts';
 import type { JobRecord } from './store.ts';
 
 /** The record's file name in a job folder (as in `store.ts`). */

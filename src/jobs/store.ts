@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StratoError } from '../errors.ts';
-import { findJson, writeJsonAtomic } from '../internal/atomic-json.ts';
+import { writeJsonAtomic } from '../internal/atomic-json.ts';
 import { stratoHome } from '../internal/home.ts';
 import type { JobHandle, JobState, JobStatus } from '../providers/types.ts';
 import { isTerminalState } from '../providers/types.ts';

@@ -3,7 +3,8 @@
 # fakes are here (test/support/tools.ts lists them with their test files):
 #   chromium, rclone  installed from Debian with apt-get when missing;
 #   gcloud            the Google Cloud CLI, which Debian does not package:
-#                     install it yourself (see below).
+#                     install it yourself (see below);
+#   TensorFlow        tensorflow-cpu and tensorboard in .venv-tf/ (ensure-tensorflow.sh).
 # Runs before `npm test`. A tool that is missing and cannot be installed
 # makes this script fail with how to install it — unless you opt out of its
 # tests with STRATO_TESTS_WITHOUT_<TOOL>=1: then this script says so loudly
@@ -37,6 +38,9 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
 fi
 
 status=0
+# The real-TensorFlow tests' venv (.venv-tf/), from the pip index pip is configured with.
+bash "$(dirname "${BASH_SOURCE[0]}")/ensure-tensorflow.sh" || status=1
+
 for tool in chromium rclone gcloud; do
   if opted_out "$tool"; then
     cat >&2 <<NOTICE

@@ -18,6 +18,7 @@ from .env import DTensorEnv, TpuEnv, TrainerEnv, read_env
 from .errors import StratoTrainerError
 from .evaluator import sidecar_evaluator
 from .keras_compat import import_tensorflow, keras_flavor
+from .loop import History, LoopConfig, train
 from .mesh import mesh
 from .paths import backup_dir, checkpoint_dir, eval_checkpoint_dir, model_dir, tensorboard_dir
 from .preemption import (
@@ -28,7 +29,7 @@ from .preemption import (
     on_gcp,
     preemption_exit_code,
 )
-from .saving import save_model
+from .saving import save_model, save_weights
 from .strategy import strategy
 
 __version__ = "0.1.0"
@@ -37,6 +38,8 @@ __all__ = [
     "DEFAULT_PREEMPTION_EXIT_CODE",
     "GCE_PREEMPTION_EXIT_CODE",
     "DTensorEnv",
+    "History",
+    "LoopConfig",
     "SigtermWatcher",
     "StratoTrainerError",
     "TfConfig",
@@ -57,7 +60,9 @@ __all__ = [
     "preemption_exit_code",
     "read_env",
     "save_model",
+    "save_weights",
     "sidecar_evaluator",
     "strategy",
     "tensorboard_dir",
+    "train",
 ]

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional
 
 from .env import TrainerEnv
@@ -23,6 +24,8 @@ TF_KERAS = "tf_keras"
 KERAS_3 = "keras3"
 
 LEGACY_KERAS_HINT = "set TF_USE_LEGACY_KERAS=1 and install tf-keras (the Strato images do both)"
+# Keras 3 trains these strategies in the helper's custom loop instead of fit.
+CUSTOM_LOOP_HINT = "train with strato_trainer.train() (a custom loop that works with Keras 3), or " + LEGACY_KERAS_HINT
 
 
 def import_tensorflow() -> Any:
@@ -31,8 +34,10 @@ def import_tensorflow() -> Any:
         import tensorflow as tf  # noqa: PLC0415 (deliberately lazy)
     except ImportError as error:
         raise StratoTrainerError(
-            "TensorFlow is not installed in this Python",
-            hint="use the Strato trainer images (trainer-images/), or pip install tensorflow",
+            f"TensorFlow is not installed in this Python ({sys.executable})",
+            hint="install it: `pip install tensorflow-cpu==2.21.0` (or tensorflow for GPUs) into this Python, "
+            "or use the Strato trainer images (trainer-images/); for local runs from the repository, "
+            "`bash test/setup/ensure-tensorflow.sh` makes .venv-tf/: put its bin/ first on PATH",
         ) from error
     return tf
 
@@ -56,12 +61,12 @@ def require_support(flavor: str, env: TrainerEnv) -> None:
     if env.strategy == "parameter-server":
         raise StratoTrainerError(
             "Keras 3 cannot train with ParameterServerStrategy (Model.fit has no coordinator support)",
-            hint=LEGACY_KERAS_HINT,
+            hint=CUSTOM_LOOP_HINT,
         )
     if env.strategy == "multi-worker-mirrored" and env.tf_config and env.tf_config.training_tasks > 1:
         raise StratoTrainerError(
             "Keras 3's BackupAndRestore lets every worker write the same backup files",
-            hint=LEGACY_KERAS_HINT + "; tf_keras writes from the chief only",
+            hint=CUSTOM_LOOP_HINT + "; tf_keras writes from the chief only",
         )
     if env.is_evaluator:
         raise StratoTrainerError("Keras 3 has no SidecarEvaluator for the evaluator role", hint=LEGACY_KERAS_HINT)

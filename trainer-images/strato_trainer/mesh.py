@@ -35,8 +35,15 @@ def mesh(env: Optional[TrainerEnv] = None, tf: Any = None, device_type: Optional
     tf = tf or import_tensorflow()
     dtensor = tf.experimental.dtensor
     device_type = device_type or mesh_device_type(tf, env)
-    dtensor.initialize_accelerator_system(device_type)
     dims = list(env.mesh)
     clients = env.dtensor.num_clients if env.dtensor else 1
+    if device_type == "CPU":
+        # No accelerator here: each client splits its CPU into its share of the mesh's devices.
+        size = 1
+        for _, length in dims:
+            size *= length
+        dtensor.initialize_accelerator_system(device_type, num_logical_cpu_devices=max(1, size // clients))
+    else:
+        dtensor.initialize_accelerator_system(device_type)
     log(f"mesh: {dict(dims)} over {clients} client(s) on {device_type}")
     return dtensor.create_distributed_mesh(mesh_dims=dims, device_type=device_type)

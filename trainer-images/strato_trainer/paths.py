@@ -14,6 +14,7 @@ import os
 import tempfile
 from typing import Optional
 
+from . import staging
 from .env import TrainerEnv, read_env
 
 
@@ -34,13 +35,13 @@ def scratch_dir(env: TrainerEnv, purpose: str) -> str:
 def model_dir(env: Optional[TrainerEnv] = None) -> str:
     """`AIP_MODEL_DIR` on the chief; a scratch folder on the other workers."""
     env = env or read_env()
-    return env.model_dir if env.is_chief else scratch_dir(env, "model")
+    return staging.local_dir(env.model_dir) if env.is_chief else scratch_dir(env, "model")
 
 
 def checkpoint_dir(env: Optional[TrainerEnv] = None) -> str:
     """`AIP_CHECKPOINT_DIR`: every replica restores from it after a restart."""
     env = env or read_env()
-    return env.checkpoint_dir
+    return staging.local_dir(env.checkpoint_dir)
 
 
 def backup_dir(env: Optional[TrainerEnv] = None) -> str:
@@ -61,5 +62,5 @@ def tensorboard_dir(env: Optional[TrainerEnv] = None) -> str:
     """
     env = env or read_env()
     if env.is_evaluator:
-        return join_dir(env.tensorboard_dir, "evaluator")
-    return env.tensorboard_dir if env.is_chief else scratch_dir(env, "logs")
+        return join_dir(staging.local_dir(env.tensorboard_dir), "evaluator")
+    return staging.local_dir(env.tensorboard_dir) if env.is_chief else scratch_dir(env, "logs")

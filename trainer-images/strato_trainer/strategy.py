@@ -19,6 +19,7 @@ import logging
 import os
 from typing import Any, Callable, Dict, Optional
 
+from .devices import split_cpu
 from .env import TrainerEnv, read_env
 from .errors import StratoTrainerError
 from .keras_compat import import_tensorflow
@@ -67,10 +68,25 @@ def _one_device(tf: Any, env: TrainerEnv) -> Any:
 
 def _mirrored(tf: Any, env: TrainerEnv) -> Any:
     gpus = gpu_count(tf)
+    if gpus == 0 and (env.replicas_in_sync or 1) > 1:
+        # No GPU here (local runs, CI): as many logical CPU devices as the plan has replicas.
+        devices = split_cpu(tf, env.replicas_in_sync or 1)
+        log(f"mirrored: no GPU, MirroredStrategy over {len(devices)} logical CPU devices")
+        return tf.distribute.MirroredStrategy(devices=devices)
     if env.replicas_in_sync and gpus and gpus != env.replicas_in_sync:
         LOGGER.warning(f"the plan expects {env.replicas_in_sync} GPUs in sync, this machine has {gpus}")
     log(f"mirrored: MirroredStrategy over {gpus or 'no'} GPUs")
     return tf.distribute.MirroredStrategy()
+
+
+def rejected_cluster(env: TrainerEnv, error: Exception) -> StratoTrainerError:
+    """TensorFlow's refusal of the cluster, said in the words of the variable it came from."""
+    variable = env.tf_config.source if env.tf_config else "TF_CONFIG"
+    return StratoTrainerError(
+        f"TensorFlow rejected {variable}: {error} ({variable}={env.tf_config.to_json() if env.tf_config else ''})",
+        hint=f"{variable} is set by Strato for each replica; do not set it by hand "
+        "(`strato explain` shows the value each replica gets)",
+    )
 
 
 def _multi_worker_mirrored(tf: Any, env: TrainerEnv) -> Any:
@@ -80,7 +96,10 @@ def _multi_worker_mirrored(tf: Any, env: TrainerEnv) -> Any:
         f"multi-worker-mirrored: {env.tf_config.task_type} {env.tf_config.task_index} "
         f"of {env.tf_config.training_tasks} training tasks"
     )
-    return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    except (ValueError, KeyError, tf.errors.InvalidArgumentError) as error:
+        raise rejected_cluster(env, error) from error
 
 
 def serve_parameter_server_task(tf: Any, env: TrainerEnv) -> None:
@@ -110,7 +129,10 @@ def _parameter_server(tf: Any, env: TrainerEnv) -> Any:
     partitioner = tf.distribute.experimental.partitioners.MinSizePartitioner(
         min_shard_bytes=PS_MIN_SHARD_BYTES, max_shards=max(1, env.tf_config.ps_tasks)
     )
-    strategy = tf.distribute.ParameterServerStrategy(resolver, variable_partitioner=partitioner)
+    try:
+        strategy = tf.distribute.ParameterServerStrategy(resolver, variable_partitioner=partitioner)
+    except (ValueError, KeyError, tf.errors.InvalidArgumentError) as error:
+        raise rejected_cluster(env, error) from error
     # The coordinator dispatches steps to the workers; Keras' fit reuses this one (one per strategy).
     tf.distribute.coordinator.ClusterCoordinator(strategy)
     log(f"parameter-server: coordinator for {len(env.tf_config.cluster.get('worker', ()))} workers")

@@ -56,10 +56,25 @@ def _initialize_tpu_system(cluster_resolver: Any = None) -> str:
     return "topology"
 
 
+_LOGICAL: dict = {}
+
+
+def _get_logical_device_configuration(device: Any) -> Optional[List[Any]]:
+    return _LOGICAL.get(device.name)
+
+
+def _set_logical_device_configuration(device: Any, configurations: List[Any]) -> None:
+    recorder.record("config.set_logical_device_configuration", device.name, len(configurations))
+    _LOGICAL[device.name] = list(configurations)
+
+
 config = _Namespace(
     list_physical_devices=_list_physical_devices,
     list_logical_devices=_list_physical_devices,
     experimental_connect_to_cluster=_connect_to_cluster,
+    get_logical_device_configuration=_get_logical_device_configuration,
+    set_logical_device_configuration=_set_logical_device_configuration,
+    LogicalDeviceConfiguration=lambda **kwargs: _Namespace(**kwargs),
 )
 tpu = _Namespace(experimental=_Namespace(initialize_tpu_system=_initialize_tpu_system))
 

@@ -235,6 +235,9 @@ def make(flavor: str, fit_steps: int = 2, step_hooks: Optional[List[Callable[[in
                 raise ValueError("Keras 3 saves only .keras files; use model.export() for a SavedModel")
             recorder.record("Model.save", filepath, options=options)
 
+        def get_weights(self) -> List[Any]:
+            return []  # the stand-in trains nothing: no weights to compare
+
         def export(self, filepath: str, format: str = "tf_saved_model", **kwargs: Any) -> None:
             if legacy:
                 raise AttributeError("'Model' object has no attribute 'export'")
