@@ -52,6 +52,11 @@ export interface StratoErrorOptions {
   retryable?: boolean;
 }
 
+/**
+ * Every error Strato reports: a stable `code` (what kind of problem, and the
+ * CLI's exit status), a one-line message, a `hint` that says how to fix it,
+ * and `retryable` when the same call may succeed if repeated.
+ */
 export class StratoError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;

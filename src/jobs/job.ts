@@ -22,11 +22,17 @@ import { DEFAULT_WATCH_INTERVAL_MS, watchJobs } from './watch.ts';
 /** Between status polls of `events()` and `wait()`. */
 export const DEFAULT_STATUS_POLL_MS = DEFAULT_WATCH_INTERVAL_MS;
 
+/** How `Job.events` and `Job.wait` follow a job. */
 export interface WatchOptions {
   pollIntervalMs?: number;
   signal?: AbortSignal;
 }
 
+/**
+ * A submitted job: its record, and how to follow it (`status`, `events`,
+ * `logs`, `metrics`, `wait`) or stop it (`cancel`). Get one from `submit`,
+ * or later, in any process, from `getJob(id)`.
+ */
 export class Job {
   #record: JobRecord;
   readonly #provider: Provider;

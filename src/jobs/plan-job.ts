@@ -14,6 +14,7 @@ import type { JobSpec } from '../spec/schema.ts';
 import { compile } from '../strategies/compile.ts';
 import { type ClusterPlan, type CompileContext, defaultAddressOf } from '../strategies/plan.ts';
 
+/** Where relative paths resolve, and the addresses replicas get (defaults fit the provider). */
 export interface PlanOptions extends Partial<CompileContext> {
   /** Folder of the spec file; relative paths resolve against it. */
   baseDir?: string;
@@ -24,6 +25,12 @@ export function defaultRunDir(jobId: string, env: NodeJS.ProcessEnv = process.en
   return `file://${join(stratoHome(env), 'runs', jobId)}`;
 }
 
+/**
+ * The cluster plan of a parsed spec: every replica with its role, machine
+ * and exact environment (`TF_CONFIG`, TPU and DTensor variables, `AIP_*`
+ * directories), checked against the provider's rules. Pure: nothing runs.
+ * Throws a `SpecError` listing every problem at once.
+ */
 export function planJob(spec: JobSpec, options: PlanOptions = {}): ClusterPlan {
   const baseDir = options.baseDir ?? process.cwd();
   const fit = checkProviderFit(spec);

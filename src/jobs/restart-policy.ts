@@ -12,6 +12,7 @@
 
 import type { AttemptOutcome } from '../providers/types.ts';
 
+/** Whether to restart an ended attempt, and why. */
 export interface RestartDecision {
   restart: boolean;
   /** Why, as a stable word: for code and tests. */
@@ -20,6 +21,10 @@ export interface RestartDecision {
   message: string;
 }
 
+/**
+ * The one restart rule: only a preemption is restarted, while
+ * `restartsUsed` < `maxRestarts`; everything else ends the job.
+ */
 export function decideRestart(
   outcome: AttemptOutcome,
   restartsUsed: number,

@@ -21,6 +21,7 @@ import type { JobRecord } from './store.ts';
 
 export { contextOf, type JobsOptions, providerFor } from './context.ts';
 
+/** How `submit` plans, stages and launches a job. */
 export interface SubmitOptions extends JobsOptions {
   /** Folder relative paths in a spec object resolve against; default cwd (a file's own folder for files). */
   baseDir?: string;

@@ -18,6 +18,7 @@ import type { JobRecord } from './store.ts';
 /** Between two ticks unless told otherwise. */
 export const DEFAULT_WATCH_INTERVAL_MS = 250;
 
+/** How `watchJobs` follows its jobs. */
 export interface WatchJobsOptions extends JobsOptions {
   intervalMs?: number;
   /** Stops watching (not the jobs) at the next tick or during the pause between ticks. */
@@ -26,6 +27,7 @@ export interface WatchJobsOptions extends JobsOptions {
   asController?: boolean;
 }
 
+/** What one tick of `watchJobs` yields. */
 export interface WatchTick {
   at: Date;
   /** Every watched job, in the order given, as refreshed on this tick. */

@@ -19,6 +19,7 @@ import type { MetricEvent, MetricsWarning } from './types.ts';
  */
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
+/** How `followRunMetrics` reads and follows a run dir. */
 export interface FollowRunMetricsOptions {
   /** Keep polling for new events until `signal` aborts (default: read what is there and end). */
   follow?: boolean;

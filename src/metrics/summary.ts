@@ -2,6 +2,7 @@
 
 import type { MetricEvent } from './types.ts';
 
+/** The last value of one tag. */
 export interface LatestValue {
   run: string;
   tag: string;
@@ -11,6 +12,7 @@ export interface LatestValue {
   points: number;
 }
 
+/** What `summarizeMetrics` returns. */
 export interface MetricsSummary {
   /** Highest step seen in any series; undefined without events. */
   lastStep: number | undefined;
@@ -70,6 +72,7 @@ export class MetricsSummarizer {
   }
 }
 
+/** The latest value of every tag, the last step and the pace in steps per second. */
 export function summarizeMetrics(events: Iterable<MetricEvent>): MetricsSummary {
   const summarizer = new MetricsSummarizer();
   for (const event of events) summarizer.add(event);

@@ -23,6 +23,7 @@ const AUTO_FLUSH_BYTES = 1024 * 1024;
 /** What tf.summary.scalar attaches (tensorboard/plugins/scalar/metadata.py): plugin "scalars", DATA_CLASS_SCALAR. */
 const SCALAR_METADATA = encodeMetadata({ pluginData: { pluginName: 'scalars' }, dataClass: 1 });
 
+/** Where and how an `EventFileWriter` writes. */
 export interface EventFileWriterOptions {
   /** Host name in the file name (default: this machine's). */
   hostname?: string;
@@ -61,6 +62,11 @@ function localDir(logDir: string): string {
   return logDir;
 }
 
+/**
+ * Writes TensorBoard event files (`events.out.tfevents.*`) as TensorFlow does:
+ * TFRecord framing with masked CRC32C, scalar summaries. For tests and tools
+ * that need real event files without TensorFlow.
+ */
 export class EventFileWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;

@@ -9,6 +9,7 @@ import type { Findings } from '../spec/rules.ts';
 import type { JobSpec, ProviderName } from '../spec/schema.ts';
 import { ROLE_NAMES } from '../spec/schema.ts';
 
+/** What a provider can run. */
 export interface ProviderCapabilities {
   /** NVIDIA GPUs on replicas. */
   gpu: boolean;
@@ -28,6 +29,7 @@ export interface ProviderCapabilities {
   outputSchemes: readonly ('file' | 'gs' | 's3')[];
 }
 
+/** What each provider can run (GPUs, TPUs, container images, run-dir schemes), checked before a job is planned. */
 export const PROVIDER_CAPABILITIES: Readonly<Record<ProviderName, ProviderCapabilities>> = {
   local: {
     gpu: true,

@@ -28,6 +28,7 @@ export const PROVIDER_LOADERS: Readonly<Record<ProviderName, ProviderLoader | un
   'tpu-vm': undefined,
 };
 
+/** The provider called `name`, loaded only when a job needs it (the Vertex client is large). */
 export async function loadProvider(name: ProviderName, options: ProviderOptions = {}): Promise<Provider> {
   const loader = PROVIDER_LOADERS[name];
   if (!loader) {

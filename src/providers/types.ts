@@ -46,6 +46,7 @@ export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLE
 
 export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** True for SUCCEEDED, FAILED and CANCELLED: a job in one of them never changes again. */
 export function isTerminalState(state: JobState): boolean {
   return TERMINAL_JOB_STATES.has(state);
 }
@@ -57,6 +58,7 @@ export function isTerminalState(state: JobState): boolean {
  */
 export type ReplicaState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED' | 'IDLE';
 
+/** One replica of the current attempt. */
 export interface ReplicaStatus {
   /** `worker-1`, `chief-0`: as in the plan. */
   name: string;
@@ -108,6 +110,7 @@ export type AttemptOutcome =
       signal?: string;
     };
 
+/** A job as its provider sees it now: state, replicas, attempts, and how the last attempt ended. */
 export interface JobStatus {
   state: JobState;
   replicas: ReplicaStatus[];
@@ -155,11 +158,13 @@ export interface SubmitContext {
   stopWhenCallerExits?: boolean;
 }
 
+/** One line a replica printed. */
 export interface LogLine {
   replica: string;
   text: string;
 }
 
+/** Which log lines to read, and whether to follow them. */
 export interface LogOptions {
   /** Only this replica's lines (`worker-1`). */
   replica?: string;
@@ -169,6 +174,12 @@ export interface LogOptions {
   pollIntervalMs?: number;
 }
 
+/**
+ * Where replicas run. A provider turns a plan into running replicas,
+ * reports facts about them (read-only `status`), and starts the next attempt
+ * when the lifecycle (`src/jobs`) says so. Every provider passes the same
+ * contract table (test/unit/providers/contract.test.ts).
+ */
 export interface Provider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;

@@ -102,6 +102,7 @@ function moduleLoadError(error: unknown, file: string): SpecError {
   );
 }
 
+/** A spec read from a file, with the folder its relative paths resolve against. */
 export interface LoadedSpec {
   spec: JobSpec;
   /** The file it came from. */

@@ -10,6 +10,7 @@ import { GPU_TYPE_IDS } from './catalog/gpu.ts';
 
 export const API_VERSION = 'strato.dev/v1';
 
+/** The `tf.distribute` strategies a spec may name (DTensor is `mesh` on top of one of them). */
 export const STRATEGIES = [
   'one-device',
   'mirrored',
@@ -19,6 +20,7 @@ export const STRATEGIES = [
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** Where a job may run: this machine, Vertex AI, or Cloud TPU VMs. */
 export const PROVIDER_NAMES = ['local', 'vertex', 'tpu-vm'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
@@ -225,6 +227,11 @@ export const MeshSchema = z
     'DTensor mesh: dimension name to size, e.g. {batch: 4, model: 2}. Sizes multiply to the device count.',
   );
 
+/**
+ * The job spec (`apiVersion: strato.dev/v1`, `kind: Job`) as a zod schema:
+ * unknown fields are errors, defaults are filled in. `parseJobSpec` adds the
+ * catalog and strategy rules on top.
+ */
 export const JobSpecSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
@@ -270,5 +277,6 @@ export type GpuAccelerator = z.output<typeof GpuAcceleratorSchema>;
 export type ProviderSpec = z.output<typeof ProviderSchema>;
 export type Mesh = z.output<typeof MeshSchema>;
 
+/** The roles under `resources` (TensorFlow calls the `workers` role `worker`). */
 export const ROLE_NAMES = ['chief', 'workers', 'ps', 'evaluator'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];

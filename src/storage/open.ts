@@ -10,6 +10,7 @@ import type { GcsStoreOptions } from './gcs/store.ts';
 import type { S3StoreOptions } from './s3/store.ts';
 import type { ObjectStore } from './types.ts';
 
+/** Endpoints, credentials and the folder relative paths resolve against. */
 export interface StoreOptions {
   /** Options for gs:// stores: endpoint (a fake's), credentials, retries, transport. */
   gcs?: GcsStoreOptions;
@@ -19,12 +20,14 @@ export interface StoreOptions {
   baseDir?: string;
 }
 
+/** An object store and the key a URI names in it. */
 export interface OpenedStore {
   store: ObjectStore;
   /** The URI's path inside the bucket (for file://, the absolute path without its leading `/`). */
   key: string;
 }
 
+/** The object store behind a URI (`file://`, `gs://`, `s3://`, or a plain path) and the key inside it. */
 export async function openObjectStore(uri: string, options: StoreOptions = {}): Promise<OpenedStore> {
   const parsed = parseObjectUri(uri, options.baseDir);
   if (parsed.scheme === 'file') {

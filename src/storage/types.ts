@@ -7,6 +7,7 @@
 
 import type { Readable } from 'node:stream';
 
+/** One object: key, size, checksums, generation. */
 export interface ObjectInfo {
   key: string;
   size: number;
@@ -102,6 +103,10 @@ export interface BucketInfo {
   locationType?: string;
 }
 
+/**
+ * The operations Strato needs from any object store (file://, gs://, s3://):
+ * list, stat, ranged read, streamed and resumable write, delete.
+ */
 export interface ObjectStore {
   readonly scheme: 'file' | 'gs' | 's3';
   /** Bucket name; empty for `file://`. */

@@ -55,6 +55,7 @@ function asset(name: string): string {
   return readFileSync(new URL(name, import.meta.url), 'utf8');
 }
 
+/** A self-contained HTML page with one chart per metric tag (what `strato metrics --html` writes). */
 export function renderHtmlReport(series: TagSeries[], options: HtmlReportOptions): string {
   const data = reportData(series);
   const points = data.charts.reduce((sum, c) => sum + c.runs.reduce((s, r) => s + r.points.length, 0), 0);

@@ -36,6 +36,7 @@ import { initialLocalState, jobFiles, type LaunchSpec, toJobStatus, writeLocalSt
 import { findCheckedLocalState as findLocalState } from './state-schema.ts';
 import { supervisorNodeArgs } from './supervisor-launch.ts';
 
+/** How the local provider runs and watches its replicas. */
 export interface LocalProviderOptions {
   /** SIGTERM → SIGKILL delay when stopping replicas. Default 10 s. */
   graceMs?: number;
@@ -108,6 +109,11 @@ function spawnSupervisor(
   return { pid: child.pid, ...(startTicks !== undefined ? { startTicks } : {}) };
 }
 
+/**
+ * The provider that runs every replica as a process on this machine, on
+ * loopback ports, with the environment a cloud replica would get; each job is
+ * watched by a detached supervisor, so it outlives the command that started it.
+ */
 export function createLocalProvider(options: LocalProviderOptions = {}): Provider {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const pollMs = options.pollIntervalMs ?? 200;

@@ -112,6 +112,7 @@ function scheduling(plan: ClusterPlan, options: RenderOptions): SchedulingBody {
   return body;
 }
 
+/** The Vertex AI CustomJob body a plan becomes (what `strato explain --json` shows); throws a `SpecError` when the plan does not fit Vertex. */
 export function renderCustomJob(plan: ClusterPlan, options: RenderOptions): CustomJobBody {
   const findings = checkVertexPlan(plan);
   if (findings.errors.length > 0) throw new SpecError(findings.errors);

@@ -27,6 +27,7 @@ import { cancelVertexJob, refreshVertexJob, startVertexAttempt, submitVertexJob 
 import { currentAttempt, type VertexJobRecord } from './record.ts';
 import { pollVertexJobs } from './watch.ts';
 
+/** How the Vertex AI provider reaches the service. */
 export interface VertexProviderOptions {
   /** Where the JobService is; default from `STRATO_VERTEX_ENDPOINT`, else the regional endpoint. */
   endpoint?: VertexEndpointOptions;
@@ -50,6 +51,7 @@ interface VertexHandleData extends VertexJobRecord {
   endpointUrl?: string;
 }
 
+/** Environment variable that points the Vertex client elsewhere (`http://127.0.0.1:PORT` for the fake cloud). */
 export const VERTEX_ENDPOINT_ENV = 'STRATO_VERTEX_ENDPOINT';
 
 /** The endpoint parsed once (internal/endpoint.ts), as gRPC options: `http://` adds insecure channel credentials. */
@@ -76,6 +78,12 @@ function recordOf(handle: JobHandle): VertexHandleData {
   return data as VertexHandleData;
 }
 
+/**
+ * The provider that runs a job as a Vertex AI CustomJob through
+ * `@google-cloud/aiplatform`. Reads many jobs with one ListCustomJobs per
+ * project and region; never creates a job twice (a lost create is found by
+ * its label).
+ */
 export function createVertexProvider(options: VertexProviderOptions = {}): Provider & {
   /** Statuses of many jobs with one ListCustomJobs per project and region. */
   statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]>;

@@ -18,6 +18,7 @@ export interface GpuType {
   memoryGb: number;
 }
 
+/** The GPU types a spec may name, with their Vertex AI accelerator names and memory. */
 export const GPU_TYPES = [
   { id: 'nvidia-tesla-t4', vertexName: 'NVIDIA_TESLA_T4', displayName: 'NVIDIA T4', memoryGb: 16 },
   { id: 'nvidia-tesla-p4', vertexName: 'NVIDIA_TESLA_P4', displayName: 'NVIDIA P4', memoryGb: 8 },
@@ -44,6 +45,7 @@ export const GPU_TYPES = [
 export type GpuTypeId = (typeof GPU_TYPES)[number]['id'];
 export const GPU_TYPE_IDS = GPU_TYPES.map((g) => g.id) as [GpuTypeId, ...GpuTypeId[]];
 
+/** The GPU type with this id (`nvidia-l4`, …), or undefined. */
 export function findGpuType(id: string): GpuType | undefined {
   return GPU_TYPES.find((g) => g.id === id);
 }

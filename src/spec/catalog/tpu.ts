@@ -21,6 +21,7 @@ export interface TpuSlice {
   topology: string;
 }
 
+/** One Cloud TPU generation and the slices it comes in. */
 export interface TpuGeneration {
   id: TpuGenerationId;
   /** Prefix of slice names: `v5litepod` for v5e, else the id. */
@@ -66,6 +67,7 @@ function chipNamedSlices(
   }));
 }
 
+/** Every Cloud TPU generation with its slices, topologies and chips per host. */
 export const TPU_GENERATIONS: readonly TpuGeneration[] = [
   {
     id: 'v2',
@@ -183,6 +185,7 @@ export const TPU_GENERATIONS: readonly TpuGeneration[] = [
 
 export const TPU_SLICE_NAMES: readonly string[] = TPU_GENERATIONS.flatMap((g) => g.slices.map((s) => s.name));
 
+/** A slice name resolved to its generation and slice. */
 export interface ResolvedTpu {
   generation: TpuGeneration;
   slice: TpuSlice;

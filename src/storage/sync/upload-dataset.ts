@@ -27,6 +27,7 @@ import { type PoolFailure, runPool } from './pool.ts';
 import { sessionJournal } from './session-journal.ts';
 import { uploadViaWrite } from './write-upload.ts';
 
+/** How `uploadDataset` compares, uploads and reports. */
 export interface UploadDatasetOptions extends StoreOptions {
   /** Uploads in flight at once; default 32. */
   concurrency?: number;
@@ -63,6 +64,7 @@ export interface SyncProgress {
   deleted: number;
 }
 
+/** What an upload did: files uploaded, skipped as unchanged, deleted, bytes. */
 export interface SyncSummary {
   files: number;
   bytes: number;
@@ -95,6 +97,11 @@ interface Target {
   uri: string;
 }
 
+/**
+ * Uploads a local file or folder to an object store URI: only what changed
+ * (size and mtime, then checksum), in parallel, resumable after an
+ * interruption, each object verified by its checksum.
+ */
 export async function uploadDataset(
   src: string,
   dst: string,
