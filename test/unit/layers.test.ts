@@ -7,6 +7,7 @@
  *   strategies                     spec → cluster plan, pure
  *   storage                        object stores and data sync
  *   metrics                        TensorBoard event files read from an object store
+ *   infra                          stacks of cloud resources: constructs, state, plan, deploy, drivers
  *   providers                      run a cluster plan; report facts
  *   jobs                           the lifecycle: stage data, submit, store, watch
  *   testing                        fake clouds, which run their jobs through the local provider
@@ -33,6 +34,7 @@ const LAYERS = [
   'strategies',
   'storage',
   'metrics',
+  'infra',
   'providers',
   'jobs',
   'testing',
