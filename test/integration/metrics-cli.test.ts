@@ -8,6 +8,7 @@ import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { EventFileWriter } from '../../src/metrics/writer.ts';
 import { seededBytes, tensorScalarRecord, versionRecord, withTempDir } from '../support/event-files.ts';
+import { jobRecordText } from '../support/records.ts';
 
 /** A run dir as Keras leaves it: logs/train (epoch and batch values) and logs/validation. */
 async function kerasRunDir(dir: string): Promise<void> {
@@ -103,7 +104,7 @@ describe('strato metrics', () => {
       await mkdir(join(dir, 'home', 'jobs', 'mnist-1'), { recursive: true });
       await writeFile(
         join(dir, 'home', 'jobs', 'mnist-1', 'job.json'),
-        JSON.stringify({ id: 'mnist-1', runDir: pathToFileURL(join(dir, 'runs', 'mnist-1')).href }),
+        jobRecordText('mnist-1', { runDir: pathToFileURL(join(dir, 'runs', 'mnist-1')).href }),
       );
       const { code, stdout } = await run(['metrics', 'mnist-1', '--json'], dir);
       expect(code).toBe(0);
