@@ -1,5 +1,6 @@
 import { StratoError } from '../../errors.ts';
 import { parseEndpoint } from '../../internal/endpoint.ts';
+import { listenForInterrupts } from '../../internal/interrupt.ts';
 import { parseObjectUri } from '../../internal/uri.ts';
 import { DEFAULT_RESUMABLE_THRESHOLD_BYTES } from '../../storage/gcs/store.ts';
 import type { StoreOptions } from '../../storage/open.ts';
@@ -134,17 +135,19 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         ? undefined
         : createProgressReporter({ isTTY: io.isTTY, write: (line) => io.err(line) });
     let last: Parameters<NonNullable<typeof reporter>['finish']>[0] | undefined;
-    // Ctrl-C stops starting uploads, lets those in flight end, and says so; a second one kills.
-    const stop = new AbortController();
-    const onInterrupt = () => {
+    // Ctrl-C (or SIGTERM) stops starting uploads, lets those in flight end, and says so; a second one kills.
+    const interrupts = listenForInterrupts((count, signal) => {
+      if (count > 1) {
+        interrupts.release();
+        process.kill(process.pid, signal);
+        return;
+      }
       io.err(
         `interrupted: stopping after the uploads in flight (${last?.uploaded ?? 0} of ${last?.filesToUpload ?? '?'} files done); run the same command again to finish`,
       );
-      stop.abort();
-    };
-    process.once('SIGINT', onInterrupt);
+    });
     const summary = await uploadDataset(src, dst, {
-      signal: stop.signal,
+      signal: interrupts.signal,
       ...storeOptionsFor(
         dst,
         args.values.endpoint as string | undefined,
@@ -164,7 +167,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         last = progress;
         reporter?.update(progress);
       },
-    }).finally(() => process.removeListener('SIGINT', onInterrupt));
+    }).finally(() => interrupts.release());
     if (reporter && last) reporter.finish(last);
     io.out(args.values.json ? JSON.stringify(summary) : formatSummary(summary, dst));
     return 0;

@@ -1,4 +1,5 @@
 import { StratoError } from '../../errors.ts';
+import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { JobRecord } from '../../jobs/store.ts';
 import { getJob, listJobs } from '../../jobs/submit.ts';
 import { watchJobs } from '../../jobs/watch.ts';
@@ -32,7 +33,7 @@ export const watchCommand: Command = {
 Without IDs, watches every job that has not ended. Each tick asks each provider once for all its
 jobs (Vertex AI: one ListCustomJobs, however many jobs), and prints a line whenever a job's state
 or its "why isn't it running" reason changes. Exits when every watched job has ended: 0 when all
-SUCCEEDED, 1 otherwise. Ctrl-C stops watching; the jobs keep running.`,
+SUCCEEDED, 1 otherwise. Ctrl-C (or SIGTERM) stops watching; the jobs keep running.`,
   options: {
     interval: {
       type: 'string',
@@ -60,16 +61,14 @@ SUCCEEDED, 1 otherwise. Ctrl-C stops watching; the jobs keep running.`,
       io.out('no jobs to watch: every job has ended (strato list shows them)');
       return 0;
     }
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
+    const interrupts = listenForInterrupts();
     try {
       const last = new Map<string, JobRecord>();
       let latest: readonly JobRecord[] = records;
       for await (const tick of watchJobs(records, {
         env: io.env,
         intervalMs: intervalSec * 1000,
-        signal: stop.signal,
+        signal: interrupts.signal,
       })) {
         latest = tick.jobs.map((j) => j.record);
         for (const { record, problem } of tick.jobs) {
@@ -86,7 +85,7 @@ SUCCEEDED, 1 otherwise. Ctrl-C stops watching; the jobs keep running.`,
       }
       return latest.every((r) => r.state === 'SUCCEEDED') ? 0 : 1;
     } finally {
-      process.off('SIGINT', onSignal);
+      interrupts.release();
     }
   },
 };
