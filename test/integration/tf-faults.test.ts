@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/local.ts';
 import { getTensorflowVenv, templateCopy } from '../support/tensorflow.ts';
 import { runJob, strato } from '../support/tf-jobs.ts';
-import { tempDir } from '../support/local.ts';
 
 const venv = getTensorflowVenv();
 const home = tempDir('strato-tf-faults-');

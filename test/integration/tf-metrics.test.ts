@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventFileWriter } from '../../src/metrics/writer.ts';
+import { tempDir } from '../support/local.ts';
 import { getTensorflowVenv, REPO_ROOT, templateCopy } from '../support/tensorflow.ts';
 import { type MetricValue, metricsOf, runJob } from '../support/tf-jobs.ts';
-import { tempDir } from '../support/local.ts';
 
 const venv = getTensorflowVenv();
 const home = tempDir('strato-tf-metrics-');

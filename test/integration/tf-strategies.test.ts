@@ -9,9 +9,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getJob, submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
+import { expectNothingSurvives, tempDir, waitFor } from '../support/local.ts';
 import { getTensorflowVenv, templateCopy } from '../support/tensorflow.ts';
 import { metricsOf, replicaLog, runJob, series, strato } from '../support/tf-jobs.ts';
-import { expectNothingSurvives, tempDir, waitFor } from '../support/local.ts';
 
 const venv = getTensorflowVenv();
 const home = tempDir('strato-tf-strategies-');

@@ -11,7 +11,14 @@
 import { Storage } from '@google-cloud/storage';
 import { describe, expect, it } from 'vitest';
 import { getTensorflowVenv } from '../support/tensorflow.ts';
-import { BUCKET, currentCustomJob, readMetrics, runToEnd, series, useVertexCloud } from '../support/vertex.ts';
+import {
+  BUCKET,
+  currentCustomJob,
+  readMetrics,
+  runToEnd,
+  series,
+  useVertexCloud,
+} from '../support/vertex.ts';
 
 const venv = getTensorflowVenv();
 const env = useVertexCloud();
