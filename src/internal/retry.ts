@@ -9,6 +9,7 @@
  * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/)
  */
 
+import { type FailureBudget, FailureBudgetExhausted } from './failure-budget.ts';
 import { sleep } from './sleep.ts';
 
 export interface RetryPolicy {
@@ -52,6 +53,12 @@ export interface RetryOptions<T> {
    * result (used to find a job whose create response was lost).
    */
   beforeRetry?: (error: unknown) => Promise<T | undefined>;
+  /**
+   * Shared with the other calls to the same service in one operation: when
+   * failures across all of them run unbroken past its bounds, every call
+   * stops retrying and throws `FailureBudgetExhausted` (failure-budget.ts).
+   */
+  budget?: FailureBudget;
 }
 
 /**
@@ -66,10 +73,17 @@ export async function withRetry<T>(
   const wait = policy.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await operation(attempt);
+      const result = await operation(attempt);
+      options.budget?.succeeded();
+      return result;
     } catch (error) {
-      if (attempt >= policy.maxAttempts || !options.shouldRetry(error)) throw error;
+      if (error instanceof FailureBudgetExhausted) throw error;
+      const retryable = options.shouldRetry(error);
+      if (retryable) options.budget?.failed(error);
+      if (attempt >= policy.maxAttempts || !retryable) throw error;
       await wait(backoffDelay(policy, attempt), options.signal);
+      // Another call may have spent the shared budget while this one waited.
+      options.budget?.throwIfExhausted();
       const recovered = await options.beforeRetry?.(error);
       if (recovered !== undefined) return recovered;
     }

@@ -5,6 +5,7 @@
  */
 
 import type { IncomingMessage } from 'node:http';
+import type { FailureBudget } from '../../internal/failure-budget.ts';
 import { type RetryPolicy, withRetry } from '../../internal/retry.ts';
 import type { HttpResponse, HttpTransport, StreamBody } from '../http-transport.ts';
 import type { ListOptions } from '../types.ts';
@@ -48,6 +49,8 @@ export interface GcsJsonApiConfig {
   http: HttpTransport;
   authHeaders: () => Promise<Record<string, string>>;
   retry: RetryPolicy;
+  /** Shared by every call through this API object: a dead endpoint stops all of them fast. */
+  budget?: FailureBudget;
 }
 
 interface Call {
@@ -80,6 +83,11 @@ export class GcsJsonApi {
     return this.config.endpoint;
   }
 
+  /** The failure budget every call through this API shares, if any. */
+  get budget(): FailureBudget | undefined {
+    return this.config.budget;
+  }
+
   private url(path: string): string {
     return /^https?:\/\//.test(path) ? path : `${this.config.endpoint}${path}`;
   }
@@ -103,7 +111,10 @@ export class GcsJsonApi {
         if ((res.status >= 200 && res.status < 300) || call.expect?.includes(res.status)) return res;
         throw errorFromResponse(res.status, res.body, call.what);
       },
-      { shouldRetry: (error) => call.idempotent && isTransient(error) },
+      {
+        shouldRetry: (error) => call.idempotent && isTransient(error),
+        ...(this.config.budget ? { budget: this.config.budget } : {}),
+      },
     );
   }
 
@@ -215,7 +226,7 @@ export class GcsJsonApi {
         for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
         throw errorFromResponse(status, Buffer.concat(chunks), `read gs://${bucket}/${name}`);
       },
-      { shouldRetry: isTransient },
+      { shouldRetry: isTransient, ...(this.config.budget ? { budget: this.config.budget } : {}) },
     );
   }
 

@@ -8,6 +8,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
+import { FailureBudgetExhausted } from '../../internal/failure-budget.ts';
 import { backoffDelay, type RetryPolicy } from '../../internal/retry.ts';
 import { sleep } from '../../internal/sleep.ts';
 import { crc32cBase64, crc32cUpdate } from '../checksum.ts';
@@ -88,7 +89,9 @@ export async function uploadResumable(
             hint: 'the source changed while it was being uploaded, or bytes were damaged on the way; run again',
           });
         }
-        if (!isTransient(error) || ++setbacks >= options.retry.maxAttempts) throw error;
+        if (!isTransient(error) || error instanceof FailureBudgetExhausted) throw error;
+        api.budget?.failed(error);
+        if (++setbacks >= options.retry.maxAttempts) throw error;
         await sleep(backoffDelay(options.retry, setbacks));
         status = await api.queryResumable(uri, undefined);
       }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StratoError } from '../../errors.ts';
+import { FailureBudget, type FailureBudgetOptions } from '../../internal/failure-budget.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
 import { crc32cBase64, crc32cOf, parseGoogHash } from '../checksum.ts';
 import { type ChunkSource, fileChunkSource, streamChunkSource } from '../chunk-source.ts';
@@ -32,6 +33,8 @@ import { stockUploadFile } from './stock-upload.ts';
 
 export interface GcsStoreOptions extends GcsConnectOptions {
   retry?: Partial<RetryPolicy>;
+  /** Bounds of the failure budget all this store's calls share (internal/failure-budget.ts). */
+  failureBudget?: FailureBudgetOptions;
   /** Connections kept open to the service; default 64. */
   maxSockets?: number;
   /** Bytes per resumable-upload request; a multiple of 256 KiB; default 16 MiB. */
@@ -99,6 +102,7 @@ export class GcsObjectStore implements ObjectStore {
       http: this.http,
       authHeaders: authHeadersFor(options, resolved, this.storage),
       retry: this.retry,
+      budget: new FailureBudget(options.failureBudget),
     });
   }
 

@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StratoError } from '../../errors.ts';
+import { FailureBudgetExhausted } from '../../internal/failure-budget.ts';
 import { stratoHome } from '../../internal/home.ts';
 import { isUri, parseObjectUri } from '../../internal/uri.ts';
 import { crc32cFromBase64 } from '../checksum.ts';
@@ -191,8 +192,15 @@ export async function uploadDataset(
       emit();
       return summaryOf(progress, started, true, plan.uploads.length, plan.deletes.length);
     }
+    // A dead endpoint (the store's shared failure budget is spent) stops the push: no new file is started.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const stopWhenEndpointDead = (error: unknown) => {
+      if (error instanceof FailureBudgetExhausted) stop.abort(error);
+      throw error;
+    };
     const upload = async (action: UploadAction) => {
-      await uploadOne(target, action, { cacheDir, crcCache, progress, emit });
+      await uploadOne(target, action, { cacheDir, crcCache, progress, emit }).catch(stopWhenEndpointDead);
     };
     const uploadFailures = (
       await Promise.all([
@@ -200,13 +208,13 @@ export async function uploadDataset(
           plan.uploads.filter((u) => u.file.size > LARGE_FILE_BYTES),
           largeConcurrency,
           upload,
-          options.signal,
+          signal,
         ),
         runPool(
           plan.uploads.filter((u) => u.file.size <= LARGE_FILE_BYTES),
           concurrency,
           upload,
-          options.signal,
+          signal,
         ),
       ])
     ).flat();
@@ -216,14 +224,13 @@ export async function uploadDataset(
       plan.deletes,
       concurrency,
       async (action) => {
-        await target.store.delete(
-          action.key,
-          action.generation ? { ifGenerationMatch: action.generation } : {},
-        );
+        await target.store
+          .delete(action.key, action.generation ? { ifGenerationMatch: action.generation } : {})
+          .catch(stopWhenEndpointDead);
         progress.deleted++;
         emit();
       },
-      options.signal,
+      signal,
     );
     crcCache.retain(() => files.map((f) => f.rel));
     await crcCache.save().catch(() => {}); // only a cache
@@ -347,7 +354,8 @@ function throwIfFailed(
 ): void {
   const failures = [...uploads, ...deletes];
   if (failures.length === 0) return;
-  const first = failures[0]!;
+  // When the endpoint is dead, that is the news, whichever file failed first.
+  const first = failures.find((f) => f.error instanceof FailureBudgetExhausted) ?? failures[0]!;
   const cause = first.error instanceof StratoError ? first.error : undefined;
   const what = 'file' in first.item ? first.item.file.path : first.item.key;
   const parts = [
