@@ -4,7 +4,9 @@
  * each, the OS confirms that no process of the job survives.
  */
 
+import { appendFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { submit } from '../../src/jobs/submit.ts';
 import { createLocalProvider } from '../../src/providers/local/index.ts';
@@ -61,6 +63,10 @@ describe('local job recovery', () => {
     const status = await job.status();
     expect(status.state).toBe('FAILED');
     expect(status.message).toMatch(/supervisor \(pid \d+\) died before the job ended/);
+    // A SIGKILLed supervisor leaves no last words: the status says so instead of pointing at an empty log.
+    expect(status.message).toMatch(
+      /it wrote nothing to .*supervisor\.log: it was killed .*is the disk full\?/,
+    );
     await expectNothingSurvives(job.record.jobDir);
   });
 
@@ -69,11 +75,14 @@ describe('local job recovery', () => {
     await waitFor(async () => (await job.status()).state === 'RUNNING', 'RUNNING');
     const state = findLocalState(job.record.jobDir)!;
     process.kill(state.supervisor.watchdogPid!, 'SIGKILL');
+    // Its last words, as a supervisor that ran out of disk would have written them.
+    appendFileSync(join(job.record.jobDir, 'supervisor.log'), 'starting worker-0\nwrite failed: ENOSPC\n');
     process.kill(state.supervisor.pid!, 'SIGKILL');
     await waitFor(() => !isAlive(state.supervisor.pid!), 'supervisor gone');
     const status = await job.status();
     expect(status.state).toBe('FAILED');
     expect(status.message).toContain('replica group(s) it left were killed');
+    expect(status.message).toMatch(/the end of .*supervisor\.log: .*write failed: ENOSPC$/);
     await expectNothingSurvives(job.record.jobDir);
   });
 

@@ -5,7 +5,8 @@
  * process that reads the status does this; doing it twice is harmless.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isTerminalState } from '../types.ts';
 import { isProcessAlive, processesInGroup, signalGroup } from './proc.ts';
 import { jobFiles, type LocalJobState, writeLocalState } from './state.ts';
@@ -42,6 +43,36 @@ export function killLeftoverReplicas(state: LocalJobState): number {
   return killed;
 }
 
+/** How much of the end of supervisor.log is shown in the status. */
+const LAST_WORDS_BYTES = 2048;
+
+/**
+ * What the dead supervisor's log says at its end, as part of a sentence. An
+ * empty log is said to be empty, with its likely causes, instead of being
+ * pointed to: a supervisor killed by SIGKILL (the OOM killer, a user) or
+ * starved by a full disk writes nothing.
+ */
+function lastWords(logPath: string): string {
+  let tail = '';
+  try {
+    const fd = openSync(logPath, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = Buffer.alloc(Math.min(size, LAST_WORDS_BYTES));
+      readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      tail = buffer.toString('utf8').trim();
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // No log at all reads as an empty one.
+  }
+  if (tail === '') {
+    return `it wrote nothing to ${logPath}: it was killed (SIGKILL, the out-of-memory killer) or could not write (is the disk full? df ${dirname(logPath)})`;
+  }
+  return `the end of ${logPath}: ${tail.split('\n').slice(-3).join(' | ')}`;
+}
+
 /**
  * Ends the record of a job whose supervisor died. Returns the state as it is
  * now (unchanged when the job already ended or its supervisor lives).
@@ -63,7 +94,7 @@ export function reconcileDeadSupervisor(
   const stopped = killed > 0 ? `; ${killed} replica group(s) it left were killed` : '';
   const message = cancelled
     ? `cancelled: ${readFileSync(files.cancelMarker, 'utf8').trim() || 'cancel requested'} (the supervisor had already gone${stopped})`
-    : `the job's supervisor (pid ${pid ?? 'unknown'}) died before the job ended${stopped}; see ${files.supervisorLog}`;
+    : `the job's supervisor (pid ${pid ?? 'unknown'}) died before the job ended${stopped}; ${lastWords(files.supervisorLog)}`;
   for (const replica of latest.replicas) {
     if (replica.state === 'RUNNING' || replica.state === 'PENDING') {
       replica.state = 'STOPPED';
