@@ -37,5 +37,9 @@ export async function providerFor(
   record: Pick<JobRecord, 'provider'>,
   options: JobsOptions,
 ): Promise<Provider> {
-  return options.provider ?? loadProvider(record.provider, options.providerOptions);
+  // The caller's environment (the CLI's, a test's), not this process's, names the provider's endpoints.
+  return (
+    options.provider ??
+    loadProvider(record.provider, { env: contextOf(options).env, ...options.providerOptions })
+  );
 }

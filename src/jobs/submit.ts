@@ -7,7 +7,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteUri } from '../internal/uri.ts';
-import { loadProvider } from '../providers/registry.ts';
 import { loadJobSpecFile, parseJobSpec } from '../spec/load.ts';
 import type { JobSpec, JobSpecInput } from '../spec/schema.ts';
 import type { ClusterPlan } from '../strategies/plan.ts';
@@ -51,7 +50,7 @@ export async function submit(
 ): Promise<Job> {
   const { home, env, store } = contextOf(options);
   const { spec, baseDir, specFile } = await resolveSpec(input, options);
-  const provider = options.provider ?? (await loadProvider(spec.provider.name, options.providerOptions));
+  const provider = await providerFor({ provider: spec.provider.name }, options);
   const jobId = newJobId(spec.name);
   const runDir = spec.output ? absoluteUri(spec.output, baseDir) : `file://${join(home, 'runs', jobId)}`;
 

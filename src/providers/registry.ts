@@ -12,6 +12,8 @@ import type { VertexProviderOptions } from './vertex/index.ts';
 
 /** Options for whichever provider is loaded; each reads its own key. */
 export interface ProviderOptions {
+  /** The environment providers read their endpoints from (e.g. STRATO_VERTEX_ENDPOINT) unless their own options say; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   local?: LocalProviderOptions;
   /** Provider-specific options of other providers (endpoints, credentials). */
   [provider: string]: unknown;
@@ -22,9 +24,10 @@ export type ProviderLoader = (options: ProviderOptions) => Promise<Provider>;
 export const PROVIDER_LOADERS: Readonly<Record<ProviderName, ProviderLoader | undefined>> = {
   local: async (options) => (await import('./local/index.ts')).createLocalProvider(options.local),
   vertex: async (options) =>
-    (await import('./vertex/index.ts')).createVertexProvider(
-      options.vertex as VertexProviderOptions | undefined,
-    ),
+    (await import('./vertex/index.ts')).createVertexProvider({
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.vertex as VertexProviderOptions | undefined),
+    }),
   'tpu-vm': undefined,
 };
 
