@@ -27,6 +27,7 @@ import { followRunMetrics } from '../../src/metrics/stream.ts';
 import { EventFileWriter } from '../../src/metrics/writer.ts';
 import { FileObjectStore, fileKey } from '../../src/storage/file-store.ts';
 import type { ByteRange, ObjectStore } from '../../src/storage/types.ts';
+import { getTensorflowVenv, type TensorflowVenv } from '../../test/support/tensorflow.ts';
 
 const MB = 1_000_000;
 
@@ -127,6 +128,24 @@ function parseInChild(path: string, mode: string): ParseResult {
   return JSON.parse(child.stdout) as ParseResult;
 }
 
+/** TensorBoard's EventAccumulator over the same file, in the TensorFlow venv's Python (the peer reader). */
+function parseWithTensorboard(venv: TensorflowVenv, path: string): Omit<ParseResult, 'mode' | 'bytes'> {
+  const script = fileURLToPath(new URL('./tensorboard_parse.py', import.meta.url));
+  const child = spawnSync(venv.python, [script, path], { encoding: 'utf8', env: venv.env() });
+  if (child.status !== 0) throw new Error(`TensorBoard parse failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Omit<ParseResult, 'mode' | 'bytes'>;
+}
+
+/** The TensorFlow venv when there is one; the TensorBoard rows are left out (and said so) otherwise. */
+function findVenv(): TensorflowVenv | undefined {
+  try {
+    return getTensorflowVenv();
+  } catch (error) {
+    console.error(`TensorBoard not measured: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 function countingStore(inner: ObjectStore): ObjectStore & { bytesRead: number; requests: number } {
   const counted = Object.create(inner) as ObjectStore & { bytesRead: number; requests: number };
   counted.bytesRead = 0;
@@ -188,6 +207,9 @@ async function main(): Promise<void> {
       ['FILE', 'PARSER', 'EVENTS', 'MB/s best (median)', 'events/s best', 'cold MB/s', 'peak RSS MB'],
     ];
     let big = '';
+    const venv = findVenv();
+    const ratios: string[] = [];
+    const strato: Record<number, number> = {};
     for (const targetMb of [10, 100]) {
       const started = performance.now();
       const path = await generate(join(dir, `${targetMb}mb`), targetMb * MB);
@@ -221,9 +243,28 @@ async function main(): Promise<void> {
           mbps(bestColdMs),
           Math.max(...results.map((r) => r.peakRssMb)).toFixed(0),
         ]);
+        if (mode === 'stream') strato[targetMb] = bestMs;
+      }
+      if (venv) {
+        const tb = parseWithTensorboard(venv, path);
+        const mbps = (ms: number) => (size / MB / (ms / 1000)).toFixed(1);
+        rows.push([
+          `${(size / MB).toFixed(0)} MB`,
+          'TensorBoard EventAccumulator',
+          String(tb.events),
+          mbps(tb.ms),
+          `${(((tb.events / tb.ms) * 1000) / 1e6).toFixed(2)} M`,
+          mbps(tb.coldMs),
+          tb.peakRssMb.toFixed(0),
+        ]);
+        ratios.push(
+          `${(size / MB).toFixed(0)} MB: followRunMetrics ${(tb.ms / strato[targetMb]!).toFixed(1)}× TensorBoard's speed`,
+        );
       }
     }
     console.log(table(rows));
+    if (ratios.length > 0)
+      console.log(`(${ratios.join('; ')}; TensorBoard: one steady pass after a cold one)`);
     console.log(
       `(peak RSS of a child that parses nothing: ${baseline.peakRssMb.toFixed(0)} MB, and each decode worker adds its own heap; load average ${loadavg()[0]!.toFixed(1)})`,
     );

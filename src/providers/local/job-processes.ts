@@ -11,6 +11,7 @@
 
 import { readdirSync, readlinkSync } from 'node:fs';
 import { sep } from 'node:path';
+import { sleep } from '../../internal/sleep.ts';
 import { isProcessAlive, readProcStat, signalGroup, signalProcess } from './proc.ts';
 
 export interface JobProcess {
@@ -57,8 +58,6 @@ export function findJobProcesses(jobDir: string): JobProcess[] {
   }
   return found;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Signals the job's processes: the whole group of each one that leads its
