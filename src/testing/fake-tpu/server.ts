@@ -24,7 +24,6 @@ import { QueuedResources } from './queued.ts';
 import {
   acceleratorTypesIn,
   defaultTopology,
-  FAKE_GENERATIONS,
   FAKE_ZONES,
   findAcceleratorType,
   runtimesIn,

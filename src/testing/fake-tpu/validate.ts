@@ -69,9 +69,29 @@ export interface ResolvedNodeType {
   size: number;
 }
 
-/** Checks a node to create in `zone`; returns its accelerator type resolved. */
+/**
+ * `AcceleratorConfig.Type` numbers: the client libraries' REST transport sends
+ * enums as numbers (`$alt=json;enum-encoding=int`), gcloud as names.
+ */
+const CONFIG_TYPE_NAMES: Record<number, string> = {
+  2: 'V2',
+  4: 'V3',
+  7: 'V4',
+  9: 'V5LITE_POD',
+  10: 'V5P',
+  11: 'V6E',
+};
+
+/**
+ * Checks a node to create in `zone`; returns its accelerator type resolved.
+ * Rewrites a numeric `acceleratorConfig.type` to its name in place, so what
+ * the fake stores reads the same whichever client sent it.
+ */
 export function checkNode(node: NodeJson | undefined, zone: string): ResolvedNodeType {
   if (!node) throw new ApiError('INVALID_ARGUMENT', 'node is required');
+  const configType = node.acceleratorConfig?.type as unknown;
+  if (typeof configType === 'number')
+    node.acceleratorConfig!.type = CONFIG_TYPE_NAMES[configType] ?? String(configType);
   if (node.acceleratorType && node.acceleratorConfig) {
     throw new ApiError('INVALID_ARGUMENT', 'Only one of accelerator_type and accelerator_config may be set');
   }
