@@ -48,14 +48,25 @@ export interface TpuClientOptions {
 export async function createTpuClient(options: TpuClientOptions = {}): Promise<TpuClient> {
   const Client = await loadTpuClient();
   const value = (options.env ?? process.env)[TPU_ENDPOINT_ENV];
-  if (!value) return new Client({ fallback: true });
-  const endpoint = parseEndpoint(value, TPU_ENDPOINT_ENV);
+  const endpoint = value ? parseEndpoint(value, TPU_ENDPOINT_ENV) : undefined;
+  if (!endpoint?.tls && endpoint) return anonymousClient(Client, endpoint);
+  const client = new Client({
+    fallback: true,
+    ...(endpoint ? { apiEndpoint: endpoint.host, port: endpoint.port } : {}),
+  });
+  // Find credentials now: the REST transport rejects a call without them in
+  // the background and leaves it pending, so the first call would never end.
+  await client.auth.getClient();
+  return client;
+}
+
+function anonymousClient(Client: typeof TpuClient, endpoint: { host: string; port: number }): TpuClient {
   return new Client({
     fallback: true,
     apiEndpoint: endpoint.host,
     port: endpoint.port,
-    protocol: endpoint.tls ? 'https' : 'http',
+    protocol: 'http',
     // Plaintext means a fake on loopback: no credentials to find or send.
-    ...(endpoint.tls ? {} : { authClient: ANONYMOUS_AUTH as never }),
+    authClient: ANONYMOUS_AUTH as never,
   } as ConstructorParameters<typeof TpuClient>[0]);
 }

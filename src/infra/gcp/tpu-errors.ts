@@ -41,7 +41,10 @@ export const CREDENTIALS_FIX =
   'for the fake Cloud TPU of `strato fake-cloud`, export the STRATO_TPU_ENDPOINT it prints (http://… means plaintext, no credentials)';
 
 function serviceMessage(error: ClientError): string {
-  return (error.details || error.message || String(error)).replace(/^\d+ [A-Z_]+: /, '');
+  // `details` is a string on gRPC errors and an array on REST ones.
+  const text =
+    typeof error.details === 'string' && error.details ? error.details : error.message || String(error);
+  return text.replace(/^\d+ [A-Z_]+: /, '');
 }
 
 export function isNotFound(error: unknown): boolean {
