@@ -13,7 +13,8 @@ import {
   createTpuQueuedResourceDriver,
   tpuCloudName,
 } from '../../../../src/infra/gcp/tpu-queued-resource.ts';
-import type { RecordedResource } from '../../../../src/infra/types.ts';
+import type { TpuSliceProps } from '../../../../src/infra/gcp/tpu-slice-props.ts';
+import type { ActualResource, RecordedResource } from '../../../../src/infra/types.ts';
 import type { FakeTpu } from '../../../../src/testing/fake-tpu/index.ts';
 import { driverContext, PROJECT, startFastFakeTpu, V4_PARENT, v4Slice } from '../../../support/fake-tpu.ts';
 
@@ -153,7 +154,7 @@ describe('tpu.queued-resource driver', () => {
   it('shows a preempted spot slice on read: SUSPENDED, node PREEMPTED', async () => {
     const context = driverContext('demo');
     fake.preempt(`${V4_PARENT}/queuedResources/demo-train`);
-    let actual;
+    let actual: ActualResource<TpuSliceProps> | undefined;
     for (let i = 0; i < 100 && actual?.status !== 'SUSPENDED'; i++) {
       actual = (await driver.readMany([driver.refOf(v4Slice('train'), context)], context)).get('demo-train');
       await new Promise((r) => setTimeout(r, 10));
