@@ -20,6 +20,8 @@ export interface HttpFaultRule {
   status?: number;
   /** Wait this long before handling (or failing) the request. */
   delayMs?: number;
+  /** Handle the request, then answer `status` anyway: the change is made, the client never learns it (a lost response). */
+  afterHandling?: boolean;
 }
 
 /** What matches a queued resource to a capacity or quota rule; every field given must match. */
@@ -60,6 +62,7 @@ export interface FakeTpuFaults {
 export interface HttpDecision {
   delayMs: number;
   status?: number;
+  afterHandling?: boolean;
 }
 
 interface Counted<R> {
@@ -116,7 +119,10 @@ export class TpuFaultBook {
       if (!fires) continue;
       state.fired++;
       decision.delayMs += rule.delayMs ?? 0;
-      if (rule.status !== undefined) decision.status ??= rule.status;
+      if (rule.status !== undefined && decision.status === undefined) {
+        decision.status = rule.status;
+        decision.afterHandling = rule.afterHandling;
+      }
     }
     return decision;
   }

@@ -245,11 +245,15 @@ export async function startFakeTpu(options: FakeTpuOptions = {}): Promise<FakeTp
       const body = await readBody(req);
       const decision = faults.onRequest(method, `${url.pathname}${url.search}`);
       if (decision.delayMs) await sleep(decision.delayMs);
-      if (decision.status) {
+      if (decision.status && !decision.afterHandling) {
         send(res, decision.status, injectedError(decision.status));
         return;
       }
       const [answer, key] = route({ nodes, queued, operations }, method, url, body);
+      if (decision.status) {
+        send(res, decision.status, injectedError(decision.status));
+        return;
+      }
       calls[`${method} ${key}`] = (calls[`${method} ${key}`] ?? 0) + 1;
       send(res, 200, answer);
     } catch (error) {

@@ -136,6 +136,19 @@ describe('tpu.queued-resource driver', () => {
     expect(fake.calls['POST queuedResources.create']).toBeGreaterThan(0);
   });
 
+  it('converges after a lost create response: the re-run finds the queued resource instead of making a second', async () => {
+    fake.faults.add({
+      http: [{ method: 'POST', path: '/queuedResources?', status: 503, afterHandling: true, times: 1 }],
+    });
+    const context = driverContext('lost');
+    const resource = v4Slice('train');
+    await expect(driver.create(resource, context)).rejects.toMatchObject({ code: 'E_TRANSIENT' });
+    await expect(driver.create(resource, context)).resolves.toMatchObject({ status: 'ACTIVE' });
+    expect(fake.listQueuedResources(V4_PARENT).filter((q) => q.name!.endsWith('/lost-train'))).toHaveLength(
+      1,
+    );
+  });
+
   it('reports a stockout with what to try, and queues anew on the next deploy', async () => {
     fake.faults.add({ capacity: [{ match: { id: 'demo-big' }, waitMs: 30, outcome: 'stockout', times: 1 }] });
     const context = driverContext('demo');
