@@ -57,8 +57,12 @@ export interface FakeTpu {
   faults: TpuFaultBook;
   /** Requests served, by `METHOD route` (e.g. `GET queuedResources.list`), to count API calls. */
   calls: Record<string, number>;
-  /** Preempts a spot slice: its node PREEMPTED, its queued resource SUSPENDED. Takes the queued resource's full name. */
-  preempt(queuedResourceName: string): void;
+  /**
+   * Preempts a spot or preemptible slice, by the full name of its queued
+   * resource or of its node: the node PREEMPTED and, for a queued resource,
+   * that SUSPENDING then SUSPENDED.
+   */
+  preempt(name: string): void;
   setGuestAttribute(nodeName: string, worker: number, attribute: GuestAttribute): void;
   getNode(name: string): NodeJson;
   listQueuedResources(parent: string): QueuedResourceJson[];
@@ -272,7 +276,11 @@ export async function startFakeTpu(options: FakeTpuOptions = {}): Promise<FakeTp
     timing,
     faults,
     calls,
-    preempt: (name) => queued.preempt(name),
+    preempt(name) {
+      const queuedName = name.includes('/nodes/') ? nodes.get(name).queuedResource : name;
+      if (queuedName) queued.preempt(queuedName);
+      else nodes.preempt(name);
+    },
     setGuestAttribute: (name, worker, attribute) => nodes.setGuestAttribute(name, worker, attribute),
     getNode: (name) => nodes.get(name),
     listQueuedResources: (parent) => queued.list(parent),

@@ -217,7 +217,23 @@ describe('nodes, lists and faults', () => {
     )[0].promise();
     const [node] = await client.getNode({ name });
     expect([node.state, node.labels]).toEqual(['READY', { team: 'infra' }]);
+    // Preempting a node that is neither spot nor preemptible is a mistake in the test, said loudly.
+    expect(() => fake.preempt(name)).toThrow(/neither spot nor preemptible/);
     await (await client.deleteNode({ name }))[0].promise();
+    const preemptible = `${V4_PARENT}/nodes/preemptible`;
+    await (
+      await client.createNode({
+        parent: V4_PARENT,
+        nodeId: 'preemptible',
+        node: {
+          acceleratorType: 'v4-8',
+          runtimeVersion: 'tpu-vm-tf-2.16.1-pjrt',
+          schedulingConfig: { preemptible: true },
+        },
+      })
+    )[0].promise();
+    fake.preempt(preemptible);
+    expect((await client.getNode({ name: preemptible }))[0].state).toBe('PREEMPTED');
     await expect(client.getNode({ name })).rejects.toMatchObject({ code: 5 });
   });
 
