@@ -165,4 +165,18 @@ describe("Strato's TPU catalog against the fake Cloud TPU's own tables", () => {
     }
     expect(refused).toEqual([]);
   }, 120_000);
+
+  it('every catalog slice has the topology the service reports for its type', async () => {
+    const wrong: string[] = [];
+    for (const generation of TPU_GENERATIONS) {
+      const parent = `projects/my-project/locations/${TPU_ZONES[generation.id][0]}`;
+      for (const slice of generation.slices) {
+        const [type] = await client.getAcceleratorType({ name: `${parent}/acceleratorTypes/${slice.name}` });
+        const topology = type.acceleratorConfigs?.[0]?.topology;
+        if (topology !== slice.topology)
+          wrong.push(`${slice.name}: catalog ${slice.topology}, service ${topology}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
 });
