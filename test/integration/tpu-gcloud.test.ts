@@ -30,11 +30,12 @@ const run = promisify(execFile);
 let fake: FakeTpu;
 let client: TpuClient;
 let configDir: string;
+let driver: ReturnType<typeof createTpuQueuedResourceDriver>;
 
 beforeAll(async () => {
   ({ fake, client } = await startFastFakeTpu());
   configDir = mkdtempSync(join(tmpdir(), 'strato-gcloud-tpu-'));
-  const driver = createTpuQueuedResourceDriver({ client, pollIntervalMs: 10 });
+  driver = createTpuQueuedResourceDriver({ client, pollIntervalMs: 10 });
   await driver.create(v4Slice('train'), driverContext('pods'));
   fake.faults.add({ capacity: [{ match: { id: 'pods-waiting' }, waitMs: 600_000 }] });
   await driver.create(
@@ -102,6 +103,17 @@ describe('gcloud compute tpus against the fake Cloud TPU', () => {
       nodeId: 'pods-waiting',
       node: { runtimeVersion: 'tpu-vm-tf-2.16.1-pod-pjrt' },
     });
+  });
+
+  it('a label changed with `gcloud compute tpus tpu-vm update` is drift the driver reads back, in place', async () => {
+    await gcloud('compute', 'tpus', 'tpu-vm', 'update', 'pods-train', '--update-labels=team=research');
+    const context = driverContext('pods');
+    const desired = v4Slice('train');
+    const actual = (await driver.readMany([driver.refOf(desired, context)], context)).get('pods-train');
+    expect(actual?.props.labels).toEqual({ team: 'research' });
+    expect(driver.diff(actual!.props, desired.props)).toEqual([
+      { path: 'labels.team', from: 'research', to: 'ml', forcesReplace: false },
+    ]);
   });
 
   it('reports a NOT_FOUND for a slice that is not there, as the service does', async () => {
