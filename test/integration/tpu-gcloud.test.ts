@@ -116,6 +116,25 @@ describe('gcloud compute tpus against the fake Cloud TPU', () => {
     ]);
   });
 
+  it('lists the accelerator types and runtime versions of the zone from the fake tables', async () => {
+    const types = (await gcloud('compute', 'tpus', 'tpu-vm', 'accelerator-types', 'list')) as {
+      type: string;
+    }[];
+    expect(types.map((t) => t.type)).toContain('v4-32');
+    const versions = (await gcloud('compute', 'tpus', 'tpu-vm', 'versions', 'list')) as { version: string }[];
+    expect(versions.map((v) => v.version)).toContain('tpu-vm-tf-2.16.1-pod-pjrt');
+  });
+
+  it('lists nothing once the driver deleted both slices', async () => {
+    const context = driverContext('pods');
+    for (const id of ['train', 'waiting']) {
+      const resource = v4Slice(id);
+      await driver.delete({ ...resource, ref: driver.refOf(resource, context), outputs: {} }, context);
+    }
+    expect(await gcloud('compute', 'tpus', 'queued-resources', 'list')).toEqual([]);
+    expect(await gcloud('compute', 'tpus', 'tpu-vm', 'list')).toEqual([]);
+  });
+
   it('reports a NOT_FOUND for a slice that is not there, as the service does', async () => {
     await expect(gcloud('compute', 'tpus', 'tpu-vm', 'describe', 'nothing-here')).rejects.toMatchObject({
       stderr: expect.stringMatching(/NOT_FOUND|not found/i),
