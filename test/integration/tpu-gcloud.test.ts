@@ -1,8 +1,8 @@
 /**
  * `gcloud compute tpus tpu-vm …` and `gcloud compute tpus queued-resources …`
  * (Python, its own REST client) against the fake Cloud TPU, over slices
- * Strato's driver made: list and describe, with gcloud's own parsing of the
- * proto3 JSON. Needs gcloud (test/README.md says how to install it or opt out).
+ * Strato's driver made: list, describe, a label update (drift the driver
+ * reads back) and the catalog lists, with gcloud's own parsing of the proto3 JSON. Needs gcloud (test/README.md says how to install it or opt out).
  */
 
 import { execFile } from 'node:child_process';

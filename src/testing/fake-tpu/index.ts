@@ -1,4 +1,9 @@
-/** The fake Cloud TPU API v2 (REST) on loopback: nodes, queued resources, operations, types, runtimes. */
+/**
+ * The fake Cloud TPU API v2 on loopback: nodes, queued resources, operations,
+ * accelerator types, runtime versions, guest attributes. REST only — the
+ * protocol of gcloud and of the TpuClient's `fallback: true` transport; why
+ * no gRPC face is in `server.ts`.
+ */
 
 export type { CapacityRule, FakeTpuFaults, HttpFaultRule, QuotaRule, ResourceMatch } from './faults.ts';
 export type { GuestAttribute } from './nodes.ts';
