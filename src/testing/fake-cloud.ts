@@ -6,6 +6,7 @@
  */
 
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
+import { type FakeTpu, type FakeTpuOptions, fakeTpuEnv, startFakeTpu } from './fake-tpu/index.ts';
 import {
   type FakeVertex,
   type FakeVertexOptions,
@@ -20,6 +21,8 @@ export interface FakeCloudOptions {
   storage?: FakeGcsOptions | false;
   /** Fake Vertex AI options, or false to leave it out. Its replicas reach the fake Cloud Storage. */
   vertex?: FakeVertexOptions | false;
+  /** Fake Cloud TPU options, or false to leave it out. */
+  tpu?: FakeTpuOptions | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -29,6 +32,8 @@ export interface FakeCloudEndpoints {
   vertex?: string;
   /** Vertex AI REST base (what `gcloud ai` speaks), `http://127.0.0.1:PORT/`. */
   vertexRest?: string;
+  /** Cloud TPU v2 REST base (what gcloud's `api_endpoint_overrides/tpu` takes), `http://127.0.0.1:PORT/`. */
+  tpu?: string;
 }
 
 export interface FakeCloud {
@@ -39,6 +44,8 @@ export interface FakeCloud {
   storage: FakeGcs | undefined;
   /** The Vertex AI fake, for fault injection (preemption, stockouts) and inspection. */
   vertex: FakeVertex | undefined;
+  /** The Cloud TPU fake, for fault injection (stockouts, preemption) and inspection. */
+  tpu: FakeTpu | undefined;
   close(): Promise<void>;
 }
 
@@ -54,6 +61,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const services: StartedService[] = [];
   let storage: FakeGcs | undefined;
   let vertex: FakeVertex | undefined;
+  let tpu: FakeTpu | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -79,7 +87,12 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       services.push({ name: 'vertex', endpoint: `http://${fake.endpoint}`, env, close: () => fake.close() });
       services.push({ name: 'vertexRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
-    // Further fakes (Cloud TPU, Compute Engine) start here the same way, each from its own folder.
+    if (options.tpu !== false) {
+      const fake = await startFakeTpu({ host, ...options.tpu });
+      tpu = fake;
+      services.push({ name: 'tpu', endpoint: fake.url, env: fakeTpuEnv(fake), close: () => fake.close() });
+    }
+    // Further fakes (Compute Engine) start here the same way, each from its own folder.
   } catch (error) {
     await closeAll(services);
     throw error;
@@ -90,6 +103,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     env: Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>,
     storage,
     vertex,
+    tpu,
     close() {
       closed ??= closeAll(services);
       return closed;

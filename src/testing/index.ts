@@ -17,3 +17,10 @@ export {
   type RandomFaults,
   startFakeGcs,
 } from './fake-gcs/index.ts';
+export {
+  type FakeTpu,
+  type FakeTpuFaults,
+  type FakeTpuOptions,
+  fakeTpuEnv,
+  startFakeTpu,
+} from './fake-tpu/index.ts';

@@ -25,7 +25,7 @@ describe('startFakeCloud', () => {
   });
 
   it('leaves a service out when asked', async () => {
-    const cloud = await startFakeCloud({ storage: false, vertex: false });
+    const cloud = await startFakeCloud({ storage: false, vertex: false, tpu: false });
     expect(cloud.endpoints).toEqual({});
     expect(cloud.storage).toBeUndefined();
     await cloud.close();
