@@ -25,13 +25,33 @@ export interface StackProps {
   labels?: Record<string, string>;
 }
 
+/**
+ * Brands that make `instanceof Stack` and `instanceof InfraResource` hold
+ * across two copies of this module: a stack file importing Strato's sources
+ * (`../src/index.ts` in this repository) read by the CLI running from its
+ * build, or two installs of the package.
+ */
+const STACK_BRAND = Symbol.for('strato.infra.Stack');
+const RESOURCE_BRAND = Symbol.for('strato.infra.InfraResource');
+
+function branded(value: unknown, brand: symbol): boolean {
+  return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 /** The root of a stack; its id is the stack's name (the `strato-stack` label). */
 export class Stack extends Construct {
   readonly props: StackProps;
 
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === Stack
+      ? branded(value, STACK_BRAND)
+      : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   constructor(name: string, props: StackProps) {
     super(undefined as unknown as Construct, name);
     this.props = props;
+    Object.defineProperty(this, STACK_BRAND, { value: true });
   }
 
   get stackName(): string {
@@ -50,9 +70,16 @@ export abstract class InfraResource<Props extends object = Record<string, unknow
   abstract readonly kind: string;
   readonly props: Props;
 
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === InfraResource
+      ? branded(value, RESOURCE_BRAND)
+      : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   constructor(scope: Construct, id: string, props: Props) {
     super(scope, id);
     this.props = props;
+    Object.defineProperty(this, RESOURCE_BRAND, { value: true });
   }
 
   /** The resource's id in the stack: its construct path below the stack. */

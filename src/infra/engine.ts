@@ -38,7 +38,7 @@ export interface ApplyRunOptions extends InfraOptions {
   signal?: AbortSignal;
   onEvent?(event: ApplyEvent): void;
   /** Asked with the plan before anything changes; false stops (nothing is done). Default: go ahead. */
-  confirm?(plan: StackPlan): Promise<boolean>;
+  confirm?(plan: StackPlan, stateWhere: string): Promise<boolean>;
 }
 
 export interface OpenedStack {
@@ -130,7 +130,7 @@ async function applyUnderLock(
       );
     }
     if (!plan.hasChanges) return { ...opened, plan, confirmed: true };
-    const confirmed = options.confirm ? await options.confirm(plan) : true;
+    const confirmed = options.confirm ? await options.confirm(plan, opened.backend.where) : true;
     if (!confirmed) return { ...opened, plan, confirmed };
     const result = await applyPlan(plan, {
       registry: opened.registry,
