@@ -38,15 +38,20 @@ function branded(value: unknown, brand: symbol): boolean {
   return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[brand] === true;
 }
 
+/** `instanceof base` by brand; a subclass (`instanceof Bucket`) keeps the usual prototype check. */
+function brandInstanceCheck(base: object, brand: symbol): void {
+  Object.defineProperty(base, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      return this === base
+        ? branded(value, brand)
+        : Function.prototype[Symbol.hasInstance].call(this as () => void, value);
+    },
+  });
+}
+
 /** The root of a stack; its id is the stack's name (the `strato-stack` label). */
 export class Stack extends Construct {
   readonly props: StackProps;
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return this === Stack
-      ? branded(value, STACK_BRAND)
-      : Function.prototype[Symbol.hasInstance].call(this, value);
-  }
 
   constructor(name: string, props: StackProps) {
     super(undefined as unknown as Construct, name);
@@ -59,6 +64,8 @@ export class Stack extends Construct {
   }
 }
 
+brandInstanceCheck(Stack, STACK_BRAND);
+
 /** A reference to another resource, as it appears in the props handed to drivers. */
 export interface ResourceRef {
   ref: string;
@@ -69,12 +76,6 @@ export abstract class InfraResource<Props extends object = Record<string, unknow
   /** The driver's kind, e.g. `compute.network`. */
   abstract readonly kind: string;
   readonly props: Props;
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return this === InfraResource
-      ? branded(value, RESOURCE_BRAND)
-      : Function.prototype[Symbol.hasInstance].call(this, value);
-  }
 
   constructor(scope: Construct, id: string, props: Props) {
     super(scope, id);
@@ -94,6 +95,8 @@ export abstract class InfraResource<Props extends object = Record<string, unknow
     return root;
   }
 }
+
+brandInstanceCheck(InfraResource, RESOURCE_BRAND);
 
 /** Props with every resource construct replaced by `{ ref: id }`, and the ids referenced. */
 function resolveReferences(value: unknown, refs: Set<string>): unknown {

@@ -16,13 +16,29 @@ export async function createStorageClient(options: DriverOptions): Promise<Stora
     env: options.env,
     ...(options.endpoints?.storage ? { apiEndpoint: options.endpoints.storage } : {}),
   });
-  return new Storage({
+  const client = new Storage({
     apiEndpoint: resolved.endpoint,
     // The client never needs a default project here: every list names the stack's.
     projectId: 'strato-infra',
-    // A custom endpoint (the fake) gets no credentials, as the client does for STORAGE_EMULATOR_HOST.
     retryOptions: { autoRetry: true, maxRetries: 3, retryDelayMultiplier: 2, totalTimeout: 60 },
   });
+  // A custom endpoint (the fake) gets no credentials, as the client does for STORAGE_EMULATOR_HOST.
+  // Google's gets them checked first: without, the client would send anonymous requests and retry them.
+  if (!resolved.custom) {
+    try {
+      await client.authClient.getAccessToken();
+    } catch (error) {
+      throw new StratoError(
+        'E_AUTH',
+        `no Google Cloud credentials: ${(error as Error).message.split('\n')[0]}`,
+        {
+          cause: error,
+          hint: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key file',
+        },
+      );
+    }
+  }
+  return client;
 }
 
 const NO_CREDENTIALS =
