@@ -130,6 +130,7 @@ export async function loadStackFile(file: string, cwd = process.cwd()): Promise<
     if (RUNS_FROM_BUILD && (extname(path) === '.ts' || extname(path) === '.mts')) await loadTypeScript();
     let exported: unknown;
     try {
+      // A module is loaded once per process (Node's module cache): the CLI loads it once per run.
       exported = defaultExport((await import(pathToFileURL(path).href)) as { default?: unknown });
     } catch (error) {
       throw loadError(error, path, source, 'failed to load');

@@ -179,7 +179,8 @@ export async function computePlan(input: PlanInput): Promise<StackPlan> {
       if (drifted.length > 0)
         drift.push({ id: resource.id, kind: resource.kind, type: 'changed', changes: drifted });
       const changes = driver.diff(view, resource.props);
-      if (!sameAddress(recorded.ref, ref)) {
+      // A new name or project is a new resource; a new location shows in the props' own diff.
+      if (!sameAddress(recorded.ref, ref) && !changes.some((c) => c.forcesReplace)) {
         changes.push({ path: '(address)', from: recorded.ref.name, to: ref.name, forcesReplace: true });
       }
       const action: ActionType =

@@ -112,17 +112,20 @@ export async function stackFromYaml(doc: unknown, source: string): Promise<Stack
   }
   // Build in dependency order: a resource once every resource it refers to exists.
   const built = new Map<string, InfraResource>();
+  // Resources whose props were bad: already reported, so a reference to one is not reported again.
+  const failed = new Set<string>();
   let progress = true;
   while (pending.length > 0 && progress) {
     progress = false;
     for (const item of [...pending]) {
       const refs = [...refsIn(item.props, new Set())];
-      if (refs.some((ref) => ids.has(ref) && !built.has(ref) && ref !== item.id)) continue;
+      if (refs.some((ref) => ids.has(ref) && !built.has(ref) && !failed.has(ref) && ref !== item.id))
+        continue;
       pending.splice(pending.indexOf(item), 1);
       progress = true;
       const missing = new Set<string>();
       const props = resolveRefs(item.props, built, missing);
-      for (const ref of missing) {
+      for (const ref of [...missing].filter((id) => !failed.has(id))) {
         issues.push({
           path: `resources.${item.type}.${item.id}`,
           message: `refers to ${ref}, which is not a resource of this stack`,
@@ -136,6 +139,7 @@ export async function stackFromYaml(doc: unknown, source: string): Promise<Stack
         built.set(item.id, new Type(stack, item.id, props as never));
       } catch (error) {
         if (!(error instanceof SpecError)) throw error;
+        failed.add(item.id);
         issues.push(
           ...error.issues.map((issue) => ({ ...issue, path: `resources.${item.type}.${issue.path}` })),
         );
