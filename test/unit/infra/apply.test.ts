@@ -119,6 +119,49 @@ describe('applying a plan', () => {
     expect(state().resources).toEqual([]);
   });
 
+  it('passes progress from long operations on, and --no-wait to the drivers', async () => {
+    const cloud = thingCloud(1);
+    const create = cloud.driver.create.bind(cloud.driver);
+    const seen: { noWait?: boolean } = {};
+    cloud.driver.create = async (resource, context) => {
+      seen.noWait = context.noWait;
+      context.onProgress?.({
+        id: resource.id,
+        status: 'WAITING_FOR_RESOURCES',
+        message: 'queued for capacity',
+      });
+      context.onProgress?.({ id: resource.id, status: 'PROVISIONING' });
+      return create(resource, context);
+    };
+    const registry = new DriverRegistry({ env: {} }).register('test.thing', cloud.driver as never);
+    const stack = thingStack();
+    new Thing(stack, 'slice', { size: 1 });
+    const state = emptyState('things');
+    const plan = await computePlan({
+      stack: 'things',
+      project: 'p',
+      desired: desiredResources(stack),
+      state,
+      registry,
+    });
+    const events: string[] = [];
+    await applyPlan(plan, {
+      registry,
+      state,
+      save: async () => {},
+      context: { stack: 'things', project: 'p', noWait: true },
+      onEvent: (event) =>
+        events.push(`${event.type} ${event.id}${'status' in event ? ` ${event.status}` : ''}`),
+    });
+    expect(events).toEqual([
+      'start slice',
+      'progress slice WAITING_FOR_RESOURCES',
+      'progress slice PROVISIONING',
+      'done slice',
+    ]);
+    expect(seen.noWait).toBe(true);
+  });
+
   it('sums the hourly cost of what will run, on-demand and spot', async () => {
     const { run } = setup(1);
     const { plan } = await run((stack) => {
