@@ -91,9 +91,14 @@ function settingsBody(props: BucketProps, stack: string) {
 }
 
 export function createBucketDriver(options: DriverOptions): ResourceDriver<BucketProps> {
-  let client: Promise<Storage> | undefined;
-  const storage = () => {
-    client ??= createStorageClient(options);
+  const clients = new Map<string, Promise<Storage>>();
+  /** A client per project: an insert goes to the client's project. */
+  const storage = (project = 'strato-infra') => {
+    let client = clients.get(project);
+    if (!client) {
+      client = createStorageClient(options, project);
+      clients.set(project, client);
+    }
     return client;
   };
 
@@ -158,7 +163,7 @@ export function createBucketDriver(options: DriverOptions): ResourceDriver<Bucke
     async create(resource, context) {
       const props = resource.props;
       const ref = this.refOf(resource, context);
-      const client = await storage();
+      const client = await storage(ref.project);
       const bucket = client.bucket(props.name);
       try {
         const [created] = await client.createBucket(props.name, {

@@ -10,7 +10,14 @@ import { StratoError } from '../../errors.ts';
 import { resolveGcsEndpoint } from '../../storage/gcs/connect.ts';
 import type { DriverOptions } from '../registry.ts';
 
-export async function createStorageClient(options: DriverOptions): Promise<Storage> {
+/**
+ * A client whose default project is `projectId`: buckets are created in the
+ * client's project (the library has no per-call project for an insert).
+ */
+export async function createStorageClient(
+  options: DriverOptions,
+  projectId = 'strato-infra',
+): Promise<Storage> {
   const { Storage } = await import('@google-cloud/storage');
   const resolved = resolveGcsEndpoint({
     env: options.env,
@@ -18,8 +25,7 @@ export async function createStorageClient(options: DriverOptions): Promise<Stora
   });
   const client = new Storage({
     apiEndpoint: resolved.endpoint,
-    // The client never needs a default project here: every list names the stack's.
-    projectId: 'strato-infra',
+    projectId,
     retryOptions: { autoRetry: true, maxRetries: 3, retryDelayMultiplier: 2, totalTimeout: 60 },
   });
   // A custom endpoint (the fake) gets no credentials, as the client does for STORAGE_EMULATOR_HOST.
