@@ -90,6 +90,13 @@ function settingsBody(props: BucketProps, stack: string) {
   };
 }
 
+/** The longest prefix all the names share: the listing then skips the project's other buckets. */
+function commonPrefix(names: readonly string[]): string {
+  let prefix = names[0] ?? '';
+  for (const name of names) while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
 export function createBucketDriver(options: DriverOptions): ResourceDriver<BucketProps> {
   const clients = new Map<string, Promise<Storage>>();
   /** A client per project: an insert goes to the client's project. */
@@ -144,7 +151,11 @@ export function createBucketDriver(options: DriverOptions): ResourceDriver<Bucke
         let listed: GcsBucket[];
         try {
           // One list per project (paged by the client), not one GET per bucket.
-          [listed] = await client.getBuckets({ project, autoPaginate: true });
+          [listed] = await client.getBuckets({
+            project,
+            prefix: commonPrefix([...wanted.keys()]),
+            autoPaginate: true,
+          });
         } catch (error) {
           throw storageError(error, `cannot list the buckets of project ${project}`);
         }
