@@ -162,6 +162,22 @@ describe('applying a plan', () => {
     expect(seen.noWait).toBe(true);
   });
 
+  it('never writes a secret into the state: a driver output that looks like one fails the resource', async () => {
+    const { cloud, run, state } = setup(1);
+    const create = cloud.driver.create.bind(cloud.driver);
+    cloud.driver.create = async (resource, context) => {
+      const actual = await create(resource, context);
+      return { ...actual, outputs: { ...actual.outputs, admin_password: 'hunter2' } };
+    };
+    const { result } = await run((stack) => {
+      new Thing(stack, 'db', { size: 1 });
+    });
+    expect(result.failed[0]?.error.message).toContain(
+      'would record a secret in state (outputs.admin_password)',
+    );
+    expect(JSON.stringify(state())).not.toContain('hunter2');
+  });
+
   it('sums the hourly cost of what will run, on-demand and spot', async () => {
     const { run } = setup(1);
     const { plan } = await run((stack) => {
