@@ -14,7 +14,7 @@ import { RUNS_FROM_BUILD } from '../internal/node-entry.ts';
 import { defaultExport, loadTypeScript, parseYaml } from '../spec/load.ts';
 import { desiredResources, Stack } from './construct.ts';
 import type { DesiredResource } from './types.ts';
-import { stackFromYaml } from './yaml-stack.ts';
+import { STACK_NAME, STACK_NAME_RULE, stackFromYaml } from './yaml-stack.ts';
 
 export interface LoadedStack {
   stack: Stack;
@@ -148,6 +148,19 @@ export async function loadStackFile(file: string, cwd = process.cwd()): Promise<
       });
     }
     stack = exported;
+    if (!STACK_NAME.test(stack.stackName)) {
+      throw new SpecError(
+        [
+          {
+            path: 'Stack',
+            message: STACK_NAME_RULE,
+            received: stack.stackName,
+            fix: "e.g. new Stack('data-bucket', …)",
+          },
+        ],
+        source,
+      );
+    }
   } else {
     let text: string;
     try {

@@ -26,13 +26,16 @@ import { closest } from '../spec/suggest.ts';
 import { type InfraResource, Stack } from './construct.ts';
 import { CONSTRUCT_TYPES } from './construct-types.ts';
 
+/** A stack's name is the value of the `strato-stack` label: label rules, and short enough to name resources. */
+export const STACK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const STACK_NAME_RULE =
+  'must be a stack name: a lowercase letter, then lowercase letters, digits and -, ≤ 40';
+
 const ID = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
 export const YamlStackSchema = z.strictObject({
   kind: z.literal('Stack'),
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a stack name: lowercase letters, digits and -, ≤ 40'),
+  name: z.string().regex(STACK_NAME, STACK_NAME_RULE),
   project: z.string().min(1).describe('Default project of the resources.'),
   region: z.string().optional(),
   zone: z.string().optional(),
@@ -42,7 +45,7 @@ export const YamlStackSchema = z.strictObject({
       z.string(),
       z.record(
         z.string().regex(ID, 'must be an id: a letter, then letters, digits, _ and -'),
-        z.record(z.string(), z.unknown()),
+        z.record(z.string(), z.unknown()).nullable(),
       ),
     )
     .default({}),
@@ -107,7 +110,7 @@ export async function stackFromYaml(doc: unknown, source: string): Promise<Stack
           fix: 'ids are unique in a stack',
         });
       ids.add(id);
-      pending.push({ type, id, props });
+      pending.push({ type, id, props: props ?? {} });
     }
   }
   // Build in dependency order: a resource once every resource it refers to exists.

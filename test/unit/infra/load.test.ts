@@ -126,6 +126,15 @@ describe('loading a stack', () => {
     expect(error.issues.find((i) => i.path === 'resources.Buckett')?.fix).toBe('did you mean "Bucket"?');
   });
 
+  it('refuses a stack name that cannot be a label value, and takes a YAML resource with no props', async () => {
+    folder.write('upper.ts', `${imports}\nexport default new Stack('Data_Bucket', { project: 'p' });\n`);
+    const error = await loadError('upper.ts', folder.dir);
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).issues[0]).toMatchObject({ path: 'Stack', received: 'Data_Bucket' });
+    folder.write('bare.yaml', 'kind: Stack\nname: bare\nproject: p\nresources:\n  Bucket:\n    data:\n');
+    expect((await loadStackFile('bare.yaml', folder.dir)).resources.map((r) => r.id)).toEqual(['data']);
+  });
+
   it('says which stack file it could not find', async () => {
     const error = await loadError('nope', folder.dir);
     expect(error.code).toBe('E_NOT_FOUND');
