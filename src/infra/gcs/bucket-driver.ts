@@ -210,7 +210,7 @@ export function createBucketDriver(options: DriverOptions): ResourceDriver<Bucke
       const bucket = client.bucket(resource.props.name);
       const current = await findMetadata(bucket);
       if (!current) {
-        throw new StratoError('E_NOT_FOUND', `bucket gs://${resource.props.name} is gone`, {
+        throw new StratoError('E_CONFLICT', `bucket gs://${resource.props.name} is gone`, {
           hint: 'it was deleted outside Strato; run `strato infra deploy` again to create it',
         });
       }
