@@ -29,7 +29,8 @@ interface Cli {
   exited: Promise<number | null>;
 }
 
-describe('strato infra against the fake Cloud Storage', () => {
+// Every test runs the CLI several times; each run loads the stack through tsx (seconds on a busy machine).
+describe('strato infra against the fake Cloud Storage', { timeout: 180_000 }, () => {
   let gcs: FakeGcs;
   let storage: Storage;
   let onRequest: (entry: RequestLogEntry) => void = () => {};
@@ -151,7 +152,7 @@ describe('strato infra against the fake Cloud Storage', () => {
     running.child.stderr?.on('data', () => check());
     const code = await running.exited;
     onRequest = () => {};
-    expect(code).toBeNull();
+    expect(code, running.output()).toBeNull();
     // Whatever was recorded is a whole, valid state.
     let before: string[] = [];
     try {
