@@ -24,7 +24,7 @@ export interface IamPolicy {
   bindings: IamBinding[];
 }
 
-/** Policies by bucket name; a bucket created again starts from the default policy. */
+/** Policies by bucket (not persisted with --data-dir); a bucket created again starts from the default policy. */
 const policies = new WeakMap<StoredBucket, IamPolicy>();
 
 const MEMBER =
