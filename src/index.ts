@@ -8,6 +8,8 @@
 
 // Errors: every problem Strato reports is a StratoError with a code, a hint and (for specs) the field path.
 export { type ErrorCode, SpecError, type SpecIssue, StratoError } from './errors.ts';
+// Infrastructure as code: stacks of buckets and machines, planned and deployed like Terraform (src/infra).
+export * from './infra/index.ts';
 // Jobs: submit, get back, list, follow and cancel, on any provider.
 export type { JobEvent } from './jobs/events.ts';
 export { Job, type WatchOptions } from './jobs/job.ts';

@@ -25,6 +25,30 @@ export interface StackProps {
   labels?: Record<string, string>;
 }
 
+/**
+ * Brands that make `instanceof Stack` and `instanceof InfraResource` hold
+ * across two copies of this module: a stack file importing Strato's sources
+ * (`../src/index.ts` in this repository) read by the CLI running from its
+ * build, or two installs of the package.
+ */
+const STACK_BRAND = Symbol.for('strato.infra.Stack');
+const RESOURCE_BRAND = Symbol.for('strato.infra.InfraResource');
+
+function branded(value: unknown, brand: symbol): boolean {
+  return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** `instanceof base` by brand; a subclass (`instanceof Bucket`) keeps the usual prototype check. */
+function brandInstanceCheck(base: object, brand: symbol): void {
+  Object.defineProperty(base, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      return this === base
+        ? branded(value, brand)
+        : Function.prototype[Symbol.hasInstance].call(this as () => void, value);
+    },
+  });
+}
+
 /** The root of a stack; its id is the stack's name (the `strato-stack` label). */
 export class Stack extends Construct {
   readonly props: StackProps;
@@ -32,12 +56,15 @@ export class Stack extends Construct {
   constructor(name: string, props: StackProps) {
     super(undefined as unknown as Construct, name);
     this.props = props;
+    Object.defineProperty(this, STACK_BRAND, { value: true });
   }
 
   get stackName(): string {
     return this.node.id;
   }
 }
+
+brandInstanceCheck(Stack, STACK_BRAND);
 
 /** A reference to another resource, as it appears in the props handed to drivers. */
 export interface ResourceRef {
@@ -53,6 +80,7 @@ export abstract class InfraResource<Props extends object = Record<string, unknow
   constructor(scope: Construct, id: string, props: Props) {
     super(scope, id);
     this.props = props;
+    Object.defineProperty(this, RESOURCE_BRAND, { value: true });
   }
 
   /** The resource's id in the stack: its construct path below the stack. */
@@ -67,6 +95,8 @@ export abstract class InfraResource<Props extends object = Record<string, unknow
     return root;
   }
 }
+
+brandInstanceCheck(InfraResource, RESOURCE_BRAND);
 
 /** Props with every resource construct replaced by `{ ref: id }`, and the ids referenced. */
 function resolveReferences(value: unknown, refs: Set<string>): unknown {

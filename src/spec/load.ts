@@ -124,7 +124,7 @@ let typescriptLoader: Promise<void> | undefined;
  * node_modules. Both hooks: outside a `"type": "module"` package a `.ts`
  * file is CommonJS, which only tsx's require hook compiles.
  */
-function loadTypeScript(): Promise<void> {
+export function loadTypeScript(): Promise<void> {
   // tsx caches compiled files in `<tmpdir>/tsx-<uid>`, a folder it does not check the owner of: code
   // another user planted there would run as ours. Strato executes only its install and the user's files.
   process.env.TSX_DISABLE_CACHE = '1';
@@ -136,7 +136,7 @@ function loadTypeScript(): Promise<void> {
 }
 
 /** The spec a module exports by default; a CommonJS-compiled one nests it as `exports.default`. */
-function defaultExport(module: { default?: unknown }): unknown {
+export function defaultExport(module: { default?: unknown }): unknown {
   const exported = module.default as { __esModule?: boolean; default?: unknown } | undefined;
   return exported?.__esModule && 'default' in exported ? exported.default : exported;
 }

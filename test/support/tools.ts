@@ -27,6 +27,7 @@ export const TEST_TOOLS = {
       'test/integration/storage-gcloud.test.ts',
       'test/integration/vertex-gcloud.test.ts',
       'test/integration/tpu-gcloud.test.ts',
+      'test/integration/infra-gcloud.test.ts',
     ],
     install:
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install; on Debian/Ubuntu the ' +

@@ -4,6 +4,7 @@
  * int64 fields are strings, as the real service sends them.
  */
 
+import { settingsResource } from './bucket-settings.ts';
 import type { StoredBucket, StoredObject } from './state.ts';
 
 export function bucketResource(bucket: StoredBucket, baseUrl: string): Record<string, unknown> {
@@ -20,10 +21,7 @@ export function bucketResource(bucket: StoredBucket, baseUrl: string): Record<st
     etag: 'CAE=',
     timeCreated: bucket.timeCreated,
     updated: bucket.updated,
-    iamConfiguration: {
-      uniformBucketLevelAccess: { enabled: true },
-      publicAccessPrevention: 'inherited',
-    },
+    ...settingsResource(bucket.settings),
     ...(bucket.labels ? { labels: bucket.labels } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /** Buckets: list, insert, get, patch, delete, storage layout (https://cloud.google.com/storage/docs/json_api/v1/buckets). */
 
+import { applySettings, DEFAULT_SETTINGS, type SettingsBody } from './bucket-settings.ts';
 import type { FakeGcsContext } from './context.ts';
 import { badRequest, GcsHttpError } from './errors.ts';
 import { type Exchange, readJson, sendEmpty, sendJson } from './exchange.ts';
@@ -8,7 +9,7 @@ import { bucketResource } from './resources.ts';
 /** Same rule as real GCS for names without dots (https://cloud.google.com/storage/docs/buckets#naming). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
-interface BucketBody {
+interface BucketBody extends SettingsBody {
   name?: string;
   location?: string;
   storageClass?: string;
@@ -34,6 +35,7 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
       ...(body.location ? { location: body.location } : {}),
       ...(body.storageClass ? { storageClass: body.storageClass } : {}),
       ...(body.labels ? { labels: body.labels } : {}),
+      settings: applySettings(DEFAULT_SETTINGS, body),
     });
     sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));
     return true;
@@ -61,6 +63,10 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
       const bucket = state.getBucket(name);
       const body = await readJson<BucketBody>(ex);
       if (body.labels) bucket.labels = { ...(ex.method === 'PATCH' ? bucket.labels : {}), ...body.labels };
+      // A patch removes a label set to null, as the service does.
+      for (const [key, value] of Object.entries(bucket.labels ?? {}))
+        if (value === null) delete bucket.labels![key];
+      bucket.settings = applySettings(bucket.settings ?? DEFAULT_SETTINGS, body);
       if (body.storageClass) bucket.storageClass = body.storageClass;
       bucket.metageneration++;
       bucket.updated = new Date().toISOString();

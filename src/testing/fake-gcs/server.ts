@@ -14,6 +14,7 @@ import { GcsHttpError, notFound } from './errors.ts';
 import { createExchange, type Exchange, sendError } from './exchange.ts';
 import { FaultInjector, type FaultOptions } from './faults.ts';
 import { loadIndex, saveIndex } from './persist.ts';
+import { routeBucketIam } from './routes-bucket-iam.ts';
 import { routeBuckets } from './routes-buckets.ts';
 import { routeObjects } from './routes-objects.ts';
 import { routeUploads } from './routes-uploads.ts';
@@ -177,5 +178,9 @@ async function route(ex: Exchange, ctx: FakeGcsContext): Promise<boolean> {
           ? s
           : undefined;
   if (api?.[0] !== 'b') return false;
-  return (await routeBuckets(ex, ctx, api)) || (await routeObjects(ex, ctx, api));
+  return (
+    (await routeBucketIam(ex, ctx, api)) ||
+    (await routeBuckets(ex, ctx, api)) ||
+    (await routeObjects(ex, ctx, api))
+  );
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Blob, BlobStore } from './blobs.ts';
+import type { BucketSettings } from './bucket-settings.ts';
 import { conflict, GcsHttpError, notFound, preconditionFailed } from './errors.ts';
 
 export interface StoredObject {
@@ -36,6 +37,8 @@ export interface StoredBucket {
   locationType: string;
   storageClass: string;
   labels?: Record<string, string>;
+  /** Access, versioning and lifecycle settings (bucket-settings.ts); absent: the defaults. */
+  settings?: BucketSettings;
   timeCreated: string;
   updated: string;
   metageneration: number;
@@ -107,7 +110,12 @@ export class GcsState {
 
   createBucket(
     name: string,
-    options: { location?: string; storageClass?: string; labels?: Record<string, string> } = {},
+    options: {
+      location?: string;
+      storageClass?: string;
+      labels?: Record<string, string>;
+      settings?: BucketSettings;
+    } = {},
   ): StoredBucket {
     if (this.buckets.has(name)) {
       throw conflict('Your previous request to create the named bucket succeeded and you already own it.');
@@ -120,6 +128,7 @@ export class GcsState {
       locationType: locationTypeOf(location),
       storageClass: options.storageClass ?? 'STANDARD',
       ...(options.labels ? { labels: options.labels } : {}),
+      ...(options.settings ? { settings: options.settings } : {}),
       timeCreated: now,
       updated: now,
       metageneration: 1,

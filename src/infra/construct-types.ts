@@ -1,0 +1,16 @@
+/**
+ * The construct classes a YAML stack may name in `resources`, by type name.
+ * A new construct is one line here (its module is loaded only when a YAML
+ * stack uses it).
+ */
+
+import type { Construct } from 'constructs';
+import type { InfraResource } from './construct.ts';
+
+export type ResourceConstructor = new (scope: Construct, id: string, props: never) => InfraResource;
+
+export const CONSTRUCT_TYPES: Readonly<Record<string, () => Promise<ResourceConstructor>>> = {
+  Bucket: async () => (await import('./gcs/bucket.ts')).Bucket as unknown as ResourceConstructor,
+  BucketIamBinding: async () =>
+    (await import('./gcs/bucket-iam-binding.ts')).BucketIamBinding as unknown as ResourceConstructor,
+};
