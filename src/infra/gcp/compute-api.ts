@@ -184,3 +184,8 @@ export async function createComputeApi(options: ComputeApiOptions = {}): Promise
     },
   };
 }
+
+/** The Compute Operation inside what an insert/delete/… call returns (`[LROperation]`, whose `latestResponse` it is). */
+export function operationOf(result: readonly unknown[]): Operation {
+  return (result[0] as { latestResponse: Operation }).latestResponse;
+}

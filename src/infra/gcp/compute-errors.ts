@@ -19,6 +19,7 @@ const Code = {
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
+  ABORTED: 10,
   INTERNAL: 13,
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
@@ -77,6 +78,8 @@ export function translateComputeError(error: unknown, action: string, project: s
         hint: `check the project (${project}), zone and names`,
       });
     case Code.ALREADY_EXISTS:
+    // The REST transport maps HTTP 409 (the service's `alreadyExists`) to ABORTED.
+    case Code.ABORTED:
       return new StratoError('E_CONFLICT', message, {
         ...cause,
         hint: 'a resource with this name exists; `strato infra import` adopts it',

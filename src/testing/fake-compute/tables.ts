@@ -71,7 +71,8 @@ export const ACCELERATORS: Readonly<Record<string, { description: string; maxCar
 export const N1_GPU_COUNTS: Readonly<Record<string, Readonly<Record<number, number>>>> = {
   [T4]: { 1: 48, 2: 48, 4: 96 },
   [P4]: { 1: 24, 2: 48, 4: 96 },
-  [P100]: { 1: 16, 2: 32, 4: 96 },
+  // 4 × P100: 64 vCPUs in some zones and 96 in others; the fake takes the lower, everywhere.
+  [P100]: { 1: 16, 2: 32, 4: 64 },
   [V100]: { 1: 12, 2: 24, 4: 48, 8: 96 },
 };
 
