@@ -120,6 +120,15 @@ export async function createComputeApi(options: ComputeApiOptions = {}): Promise
   const images = new classes.ImagesClient(clientOptions);
   const zoneOperations = new classes.ZoneOperationsClient(clientOptions);
   const globalOperations = new classes.GlobalOperationsClient(clientOptions);
+  const clients = [instances, networks, firewalls, images, zoneOperations, globalOperations];
+  // Credentials are found when a client initializes; found missing inside a call, the library
+  // rejects unhandled and the call never settles, so they are looked for here, once.
+  try {
+    await Promise.all(clients.map((client) => client.initialize()));
+  } catch (error) {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    throw translateComputeError(error, 'connecting to Compute Engine', 'the project');
+  }
   const retry = options.retry ?? COMPUTE_RETRY;
 
   const call = <T>(action: string, project: string, fn: () => Promise<T>, signal?: AbortSignal) =>
