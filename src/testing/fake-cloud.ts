@@ -5,6 +5,12 @@
  * environment that points clients at them, and stops them.
  */
 
+import {
+  type FakeCompute,
+  type FakeComputeOptions,
+  fakeComputeEnv,
+  startFakeCompute,
+} from './fake-compute/index.ts';
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
 import {
   type FakeVertex,
@@ -20,6 +26,8 @@ export interface FakeCloudOptions {
   storage?: FakeGcsOptions | false;
   /** Fake Vertex AI options, or false to leave it out. Its replicas reach the fake Cloud Storage. */
   vertex?: FakeVertexOptions | false;
+  /** Fake Compute Engine options, or false to leave it out. */
+  compute?: FakeComputeOptions | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -29,6 +37,10 @@ export interface FakeCloudEndpoints {
   vertex?: string;
   /** Vertex AI REST base (what `gcloud ai` speaks), `http://127.0.0.1:PORT/`. */
   vertexRest?: string;
+  /** Compute Engine endpoint (STRATO_COMPUTE_ENDPOINT), `http://127.0.0.1:PORT`. */
+  compute?: string;
+  /** Compute Engine v1 REST base (what gcloud's `api_endpoint_overrides/compute` takes), `http://127.0.0.1:PORT/compute/v1/`. */
+  computeRest?: string;
 }
 
 export interface FakeCloud {
@@ -39,6 +51,8 @@ export interface FakeCloud {
   storage: FakeGcs | undefined;
   /** The Vertex AI fake, for fault injection (preemption, stockouts) and inspection. */
   vertex: FakeVertex | undefined;
+  /** The Compute Engine fake, for fault injection (stockouts, quotas, preemption) and inspection. */
+  compute: FakeCompute | undefined;
   close(): Promise<void>;
 }
 
@@ -54,6 +68,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const services: StartedService[] = [];
   let storage: FakeGcs | undefined;
   let vertex: FakeVertex | undefined;
+  let compute: FakeCompute | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -79,7 +94,18 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       services.push({ name: 'vertex', endpoint: `http://${fake.endpoint}`, env, close: () => fake.close() });
       services.push({ name: 'vertexRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
-    // Further fakes (Cloud TPU, Compute Engine) start here the same way, each from its own folder.
+    if (options.compute !== false) {
+      const fake = await startFakeCompute({ host, ...options.compute });
+      compute = fake;
+      services.push({
+        name: 'compute',
+        endpoint: fake.endpoint,
+        env: fakeComputeEnv(fake),
+        close: () => fake.close(),
+      });
+      services.push({ name: 'computeRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
+    // Further fakes (Cloud TPU) start here the same way, each from its own folder.
   } catch (error) {
     await closeAll(services);
     throw error;
@@ -90,6 +116,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     env: Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>,
     storage,
     vertex,
+    compute,
     close() {
       closed ??= closeAll(services);
       return closed;

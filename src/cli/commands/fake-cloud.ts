@@ -47,6 +47,10 @@ export async function runFakeCloud(
         io.out(`  ${service.padEnd(8)} ${endpoint}`);
       io.out('\nPoint clients at it (gcloud, rclone remote "fakegcs:", client libraries):');
       io.out(exports.map((line) => `  ${line}`).join('\n'));
+      if (fake.endpoints.computeRest)
+        io.out(
+          `  (or for gcloud: gcloud config set api_endpoint_overrides/compute ${fake.endpoints.computeRest})`,
+        );
       io.out('\nRunning until interrupted (Ctrl-C).');
     }
     await until;
@@ -58,7 +62,7 @@ export async function runFakeCloud(
 
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
-  summary: 'Run the fake cloud (Cloud Storage, Vertex AI) on loopback until interrupted.',
+  summary: 'Run the fake cloud (Cloud Storage, Vertex AI, Compute Engine) on loopback until interrupted.',
   usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]...',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,

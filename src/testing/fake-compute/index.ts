@@ -1,10 +1,11 @@
 /** The fake Compute Engine: networks, firewalls, VMs and operations over the v1 JSON API on loopback. */
 
+import { COMPUTE_ENDPOINT_ENV } from '../../infra/gcp/compute-api.ts';
+
 export type { FakeComputeFaults, QuotaRule, StockoutRule } from './faults.ts';
 export { type FakeCompute, type FakeComputeOptions, startFakeCompute } from './server.ts';
-
 /** The environment variable Strato reads for the Compute Engine endpoint (`http://` = plaintext, no credentials). */
-export const COMPUTE_ENDPOINT_ENV = 'STRATO_COMPUTE_ENDPOINT';
+export { COMPUTE_ENDPOINT_ENV };
 
 /**
  * Environment that points clients at a fake Compute Engine: Strato through
