@@ -44,7 +44,7 @@ beforeAll(async () => {
   const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
   await createNetworkDriver(options).create(byKind('compute.network')[0] as never, context);
   await createFirewallDriver(options).create(byKind('compute.firewall')[0] as never, context);
-  vmDesired = byKind('compute.instance') as DesiredResource<InstanceProps>[];
+  vmDesired = byKind('compute.instance') as unknown as DesiredResource<InstanceProps>[];
   const driver = createInstanceDriver(options);
   for (const vm of vmDesired) vms.push(await driver.create(vm, context));
 });
