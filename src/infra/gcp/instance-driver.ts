@@ -35,6 +35,11 @@ const IN_PLACE = new Set(['labels', 'metadata']);
 /** States a VM passes through before it runs (https://cloud.google.com/compute/docs/instances/instance-life-cycle). */
 const STARTING = new Set(['PROVISIONING', 'STAGING', 'PENDING']);
 
+/** The service reports `default` as the project's Compute Engine account (`NUMBER-compute@developer…`); props say `default`. */
+function emailAsWritten(email: string | null | undefined): string {
+  return /^\d+-compute@developer\.gserviceaccount\.com$/.test(email ?? '') ? 'default' : (email ?? '');
+}
+
 /** The VM as the cloud reports it, in the construct's terms. */
 export function instancePropsOf(instance: IInstance, ref: CloudRef): Partial<InstanceProps> {
   const { mark } = readMark(instance.description);
@@ -61,7 +66,7 @@ export function instancePropsOf(instance: IInstance, ref: CloudRef): Partial<Ins
     maxRunDurationSec: seconds > 0 ? seconds : undefined,
     networkName: lastSegment(nic?.network),
     tags: [...(instance.tags?.items ?? [])],
-    serviceAccount: { email: account?.email ?? '', scopes: [...(account?.scopes ?? [])] },
+    serviceAccount: { email: emailAsWritten(account?.email), scopes: [...(account?.scopes ?? [])] },
     labels,
     metadata: Object.fromEntries(
       (instance.metadata?.items ?? []).map((item) => [item.key ?? '', item.value ?? '']),

@@ -21,6 +21,9 @@ import {
   type ZoneRow,
 } from './tables.ts';
 
+/** `PROJECT_NUMBER-compute@developer.gserviceaccount.com`, with the fake's one project number. */
+export const DEFAULT_SERVICE_ACCOUNT = '123456789012-compute@developer.gserviceaccount.com';
+
 export function checkName(field: string, name: unknown): string {
   if (typeof name !== 'string' || !RESOURCE_NAME.test(name)) {
     throw invalidField(field, name ?? '', "Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'");
@@ -251,8 +254,9 @@ export function buildInstance(ctx: ComputeContext, project: string, zone: ZoneRo
       fingerprint: 'bWV0YQ==',
       items: ((body.metadata as Json | undefined)?.items ?? []) as Json[],
     },
+    // `default` is the project's Compute Engine default service account, shown by its address.
     serviceAccounts: ((body.serviceAccounts ?? []) as Json[]).map((sa) => ({
-      email: sa.email,
+      email: sa.email === 'default' ? DEFAULT_SERVICE_ACCOUNT : sa.email,
       scopes: sa.scopes ?? [],
     })),
     selfLink,

@@ -167,6 +167,10 @@ describe('compute.instance', () => {
     expect(vm.labels).toEqual({ team: 'ml', 'strato-stack': 'gpu-vms' });
     expect(vm.guestAccelerators).toBeUndefined();
     expect(vm.disks).toMatchObject([{ diskSizeGb: '200', boot: true }]);
+    // The service shows `default` as the project's account address; the driver reads it back as `default` (no drift).
+    expect(vm.serviceAccounts).toMatchObject([
+      { email: expect.stringMatching(/^\d+-compute@developer\.gserviceaccount\.com$/) },
+    ]);
 
     const before = fake.calls.get('GET zones/*/instances') ?? 0;
     const read = await vms.readMany([vms.refOf(first!, context), vms.refOf(second!, context)], context);
