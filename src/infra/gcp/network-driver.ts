@@ -55,8 +55,11 @@ function actualOf(network: INetwork, ref: CloudRef): ActualResource<NetworkProps
 export function createNetworkDriver(options: ComputeDriverOptions = {}): ResourceDriver<NetworkProps> {
   const api = lazyComputeApi(options);
 
-  async function readOne(ref: CloudRef): Promise<ActualResource<NetworkProps> | undefined> {
-    const found = await driver.readMany([ref], {} as DriverContext);
+  async function readOne(
+    ref: CloudRef,
+    context: DriverContext,
+  ): Promise<ActualResource<NetworkProps> | undefined> {
+    const found = await driver.readMany([ref], context);
     return found.get(ref.name);
   }
 
@@ -89,7 +92,7 @@ export function createNetworkDriver(options: ComputeDriverOptions = {}): Resourc
       const compute = await api();
       const requestId = newRequestId();
       return createIdempotently({
-        read: () => readOne(ref),
+        read: () => readOne(ref, context),
         stack: context.stack,
         id: resource.id,
         what: `network ${ref.name} in project ${ref.project}`,
