@@ -292,6 +292,20 @@ describe('compute.instance', () => {
     await vms.delete(recorded(desired, made), context);
   });
 
+  it('GIVEN the answer to an insert lost after the VM was made THEN the retry with the same requestId makes no second VM', async () => {
+    const vms = createInstanceDriver(options);
+    const desired = await stack('lost').firstVm();
+    fake.faults.add({ method: 'POST', path: /\/zones\/[^/]+\/instances\?/, times: 1, fault: 'reset-after' });
+    const made = await vms.create(desired, { ...context, stack: 'lost' });
+    expect(made.status).toBe('RUNNING');
+    expect(fake.faults.stats.byKind['reset-after']).toBe(1);
+    expect(fake.calls.get('POST zones/*/instances')).toBeGreaterThanOrEqual(2);
+    expect(
+      [...fake.context.instances.keys()].filter((k) => k.endsWith(`/${desired.props.name}`)),
+    ).toHaveLength(1);
+    await vms.delete(recorded(desired, made), context);
+  });
+
   it('GIVEN 503s on the first two list requests THEN reads are retried and succeed', async () => {
     const vms = createInstanceDriver(options);
     const { workers, get } = stack();
