@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'E_UNSUPPORTED'
   /** A quota is exhausted. */
   | 'E_QUOTA'
+  /** The zone or region has no capacity for the machines asked for (a stockout); another zone or model may. */
+  | 'E_NO_CAPACITY'
   /** Credentials are missing or lack a permission. */
   | 'E_AUTH'
   /** A service refused the request as invalid. */

@@ -13,4 +13,8 @@ export const CONSTRUCT_TYPES: Readonly<Record<string, () => Promise<ResourceCons
   Bucket: async () => (await import('./gcs/bucket.ts')).Bucket as unknown as ResourceConstructor,
   BucketIamBinding: async () =>
     (await import('./gcs/bucket-iam-binding.ts')).BucketIamBinding as unknown as ResourceConstructor,
+  Network: async () => (await import('./gcp/network.ts')).Network as unknown as ResourceConstructor,
+  Firewall: async () => (await import('./gcp/firewall.ts')).Firewall as unknown as ResourceConstructor,
+  GpuVms: async () => (await import('./gcp/gpu-vms.ts')).GpuVms as unknown as ResourceConstructor,
+  TpuSlice: async () => (await import('./gcp/tpu-slice.ts')).TpuSlice as unknown as ResourceConstructor,
 };

@@ -17,6 +17,7 @@ export {
   outputsOf,
   planStack,
 } from './engine.ts';
+export * from './gcp/index.ts';
 export { Bucket, type BucketProps, type BucketPropsInput } from './gcs/bucket.ts';
 export { BucketIamBinding, type BucketIamBindingPropsInput } from './gcs/bucket-iam-binding.ts';
 export { type LoadedStack, loadStackFile } from './load.ts';

@@ -26,6 +26,16 @@ export const BUILTIN_DRIVERS: Readonly<Record<string, DriverLoader>> = {
     (await import('./gcs/iam-binding-driver.ts')).createBucketIamBindingDriver(
       options,
     ) as unknown as ResourceDriver,
+  'compute.network': async (options) =>
+    (await import('./gcp/network-driver.ts')).createNetworkDriver(options) as unknown as ResourceDriver,
+  'compute.firewall': async (options) =>
+    (await import('./gcp/firewall-driver.ts')).createFirewallDriver(options) as unknown as ResourceDriver,
+  'compute.instance': async (options) =>
+    (await import('./gcp/instance-driver.ts')).createInstanceDriver(options) as unknown as ResourceDriver,
+  'tpu.queued-resource': async (options) =>
+    (await import('./gcp/tpu-queued-resource.ts')).createTpuQueuedResourceDriver({
+      env: options.env,
+    }) as unknown as ResourceDriver,
 };
 
 export class DriverRegistry {

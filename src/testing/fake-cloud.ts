@@ -5,6 +5,12 @@
  * environment that points clients at them, and stops them.
  */
 
+import {
+  type FakeCompute,
+  type FakeComputeOptions,
+  fakeComputeEnv,
+  startFakeCompute,
+} from './fake-compute/index.ts';
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
 import { type FakeTpu, type FakeTpuOptions, fakeTpuEnv, startFakeTpu } from './fake-tpu/index.ts';
 import {
@@ -23,6 +29,8 @@ export interface FakeCloudOptions {
   vertex?: FakeVertexOptions | false;
   /** Fake Cloud TPU options, or false to leave it out. */
   tpu?: FakeTpuOptions | false;
+  /** Fake Compute Engine options, or false to leave it out. */
+  compute?: FakeComputeOptions | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -34,6 +42,10 @@ export interface FakeCloudEndpoints {
   vertexRest?: string;
   /** Cloud TPU v2 REST base (what gcloud's `api_endpoint_overrides/tpu` takes), `http://127.0.0.1:PORT/`. */
   tpu?: string;
+  /** Compute Engine endpoint (STRATO_COMPUTE_ENDPOINT), `http://127.0.0.1:PORT`. */
+  compute?: string;
+  /** Compute Engine v1 REST base (what gcloud's `api_endpoint_overrides/compute` takes), `http://127.0.0.1:PORT/compute/v1/`. */
+  computeRest?: string;
 }
 
 export interface FakeCloud {
@@ -46,6 +58,8 @@ export interface FakeCloud {
   vertex: FakeVertex | undefined;
   /** The Cloud TPU fake, for fault injection (stockouts, preemption) and inspection. */
   tpu: FakeTpu | undefined;
+  /** The Compute Engine fake, for fault injection (stockouts, quotas, preemption) and inspection. */
+  compute: FakeCompute | undefined;
   close(): Promise<void>;
 }
 
@@ -62,6 +76,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let storage: FakeGcs | undefined;
   let vertex: FakeVertex | undefined;
   let tpu: FakeTpu | undefined;
+  let compute: FakeCompute | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -92,7 +107,18 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       tpu = fake;
       services.push({ name: 'tpu', endpoint: fake.url, env: fakeTpuEnv(fake), close: () => fake.close() });
     }
-    // Further fakes (Compute Engine) start here the same way, each from its own folder.
+    if (options.compute !== false) {
+      const fake = await startFakeCompute({ host, ...options.compute });
+      compute = fake;
+      services.push({
+        name: 'compute',
+        endpoint: fake.endpoint,
+        env: fakeComputeEnv(fake),
+        close: () => fake.close(),
+      });
+      services.push({ name: 'computeRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
+    // Further fakes start here the same way, each from its own folder.
   } catch (error) {
     await closeAll(services);
     throw error;
@@ -104,6 +130,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     storage,
     vertex,
     tpu,
+    compute,
     close() {
       closed ??= closeAll(services);
       return closed;

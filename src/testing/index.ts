@@ -7,6 +7,14 @@ export {
   startFakeCloud,
 } from './fake-cloud.ts';
 export {
+  COMPUTE_ENDPOINT_ENV,
+  type FakeCompute,
+  type FakeComputeFaults,
+  type FakeComputeOptions,
+  fakeComputeEnv,
+  startFakeCompute,
+} from './fake-compute/index.ts';
+export {
   type FakeGcs,
   type FakeGcsBucket,
   type FakeGcsOptions,

@@ -28,6 +28,8 @@ export const TEST_TOOLS = {
       'test/integration/vertex-gcloud.test.ts',
       'test/integration/tpu-gcloud.test.ts',
       'test/integration/infra-gcloud.test.ts',
+      'test/integration/infra-example-stacks.test.ts',
+      'test/integration/compute-gcloud.test.ts',
     ],
     install:
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install; on Debian/Ubuntu the ' +

@@ -49,6 +49,10 @@ export async function runFakeCloud(
       io.out(exports.map((line) => `  ${line}`).join('\n'));
       if (fake.endpoints.tpu)
         io.out(`  (or for gcloud: gcloud config set api_endpoint_overrides/tpu ${fake.endpoints.tpu})`);
+      if (fake.endpoints.computeRest)
+        io.out(
+          `  (or for gcloud: gcloud config set api_endpoint_overrides/compute ${fake.endpoints.computeRest})`,
+        );
       io.out('\nRunning until interrupted (Ctrl-C).');
     }
     await until;
@@ -60,7 +64,8 @@ export async function runFakeCloud(
 
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
-  summary: 'Run the fake cloud (Cloud Storage, Vertex AI, Cloud TPU) on loopback until interrupted.',
+  summary:
+    'Run the fake cloud (Cloud Storage, Vertex AI, Compute Engine, Cloud TPU) on loopback until interrupted.',
   usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]...',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,

@@ -20,6 +20,7 @@
 import type { google } from '@google-cloud/tpu/build/protos/protos.js';
 import { StratoError } from '../../errors.ts';
 import { sleep } from '../../internal/sleep.ts';
+import { tpuSliceHourlyPrice } from '../../spec/catalog/prices.ts';
 import type {
   ActualResource,
   CloudRef,
@@ -227,6 +228,10 @@ export function createTpuQueuedResourceDriver(
     kind: TPU_QUEUED_RESOURCE_KIND,
 
     cloudName: (resource, stack) => tpuCloudName(stack, resource.id),
+
+    // Chips × the generation's chip-hour list price (spec/catalog/prices.ts), for a slice named by its type.
+    hourlyCost: (resource) =>
+      resource.props.acceleratorType ? tpuSliceHourlyPrice(resource.props.acceleratorType) : undefined,
 
     refOf(resource, ctx) {
       return {

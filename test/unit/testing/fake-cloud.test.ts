@@ -25,9 +25,23 @@ describe('startFakeCloud', () => {
   });
 
   it('leaves a service out when asked', async () => {
-    const cloud = await startFakeCloud({ storage: false, vertex: false, tpu: false });
+    const cloud = await startFakeCloud({ storage: false, vertex: false, tpu: false, compute: false });
     expect(cloud.endpoints).toEqual({});
     expect(cloud.storage).toBeUndefined();
     await cloud.close();
+  });
+
+  it('starts Compute Engine with the env for Strato (STRATO_COMPUTE_ENDPOINT) and for gcloud', async () => {
+    const cloud = await startFakeCloud({ storage: false, vertex: false });
+    try {
+      expect(cloud.env).toMatchObject({
+        STRATO_COMPUTE_ENDPOINT: cloud.endpoints.compute,
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: `${cloud.endpoints.compute}/compute/v1/`,
+      });
+      const zones = await fetch(`${cloud.endpoints.computeRest}projects/p/zones`);
+      expect(((await zones.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    } finally {
+      await cloud.close();
+    }
   });
 });
