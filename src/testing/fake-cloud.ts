@@ -7,6 +7,12 @@
 
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
 import {
+  type FakeLogging,
+  type FakeLoggingOptions,
+  fakeLoggingEnv,
+  startFakeLogging,
+} from './fake-logging/index.ts';
+import {
   type FakeVertex,
   type FakeVertexOptions,
   fakeVertexEnv,
@@ -20,6 +26,8 @@ export interface FakeCloudOptions {
   storage?: FakeGcsOptions | false;
   /** Fake Vertex AI options, or false to leave it out. Its replicas reach the fake Cloud Storage. */
   vertex?: FakeVertexOptions | false;
+  /** Fake Cloud Logging options, or false to leave it out. It receives the fake Vertex replicas' lines. */
+  logging?: FakeLoggingOptions | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -29,6 +37,10 @@ export interface FakeCloudEndpoints {
   vertex?: string;
   /** Vertex AI REST base (what `gcloud ai` speaks), `http://127.0.0.1:PORT/`. */
   vertexRest?: string;
+  /** Cloud Logging (gRPC, plaintext), `http://127.0.0.1:PORT`. */
+  logging?: string;
+  /** Cloud Logging REST base (what gcloud speaks), `http://127.0.0.1:PORT/`. */
+  loggingRest?: string;
 }
 
 export interface FakeCloud {
@@ -39,6 +51,8 @@ export interface FakeCloud {
   storage: FakeGcs | undefined;
   /** The Vertex AI fake, for fault injection (preemption, stockouts) and inspection. */
   vertex: FakeVertex | undefined;
+  /** The Cloud Logging fake, for inspection of the entries it received. */
+  logging: FakeLogging | undefined;
   close(): Promise<void>;
 }
 
@@ -54,6 +68,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const services: StartedService[] = [];
   let storage: FakeGcs | undefined;
   let vertex: FakeVertex | undefined;
+  let logging: FakeLogging | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -65,6 +80,17 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         close: () => gcs.close(),
       });
     }
+    if (options.logging !== false) {
+      const fake = await startFakeLogging({ host, ...options.logging });
+      logging = fake;
+      services.push({
+        name: 'logging',
+        endpoint: `http://${fake.endpoint}`,
+        env: fakeLoggingEnv(fake),
+        close: () => fake.close(),
+      });
+      services.push({ name: 'loggingRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
     if (options.vertex !== false) {
       // Vertex AI: replicas write their outputs to gs:// URIs, on the fake Cloud Storage when there is one.
       const replicaEnv: Record<string, string> = storage ? { STORAGE_EMULATOR_HOST: storage.endpoint } : {};
@@ -72,6 +98,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         host,
         ...options.vertex,
         replicaEnv: { ...replicaEnv, ...options.vertex?.replicaEnv },
+        // Vertex sends every replica line to Cloud Logging: here, to the fake one.
+        ...(logging ? { logSink: (entries) => logging?.write(entries) } : {}),
       });
       vertex = fake;
       const env = fakeVertexEnv(fake);
@@ -90,6 +118,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     env: Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>,
     storage,
     vertex,
+    logging,
     close() {
       closed ??= closeAll(services);
       return closed;

@@ -2,6 +2,7 @@
 
 export type { RpcFault, RpcFaultRule, StockoutRule, VertexFaults } from './faults.ts';
 export type { FakeVertexTiming } from './job-run.ts';
+export type { ReplicaLogEntry, ReplicaLogSink } from './log-forwarder.ts';
 export {
   DEFAULT_TIMING,
   type FakeVertex,

@@ -13,6 +13,7 @@ import { allocatePorts } from '../../providers/local/ports.ts';
 import { VertexFaults } from './faults.ts';
 import { jobServiceHandlers, operationsHandlers } from './grpc-handlers.ts';
 import type { FakeVertexTiming, JobRun } from './job-run.ts';
+import type { ReplicaLogSink } from './log-forwarder.ts';
 import type { WorkerPoolSpecMessage } from './messages.ts';
 import { loadVertexProtos } from './protos.ts';
 import { type RestGateway, startRestGateway } from './rest-gateway.ts';
@@ -40,6 +41,8 @@ export interface FakeVertexOptions {
   cwd?: string;
   /** Extra env for every replica, e.g. `STORAGE_EMULATOR_HOST` of the fake Cloud Storage. */
   replicaEnv?: Record<string, string>;
+  /** Where replicas' lines go as Cloud Logging entries, as Vertex sends them (the fake cloud: its fake Cloud Logging). */
+  logSink?: ReplicaLogSink;
   /** Folder for replica logs; default a temporary folder removed on stop. */
   logDir?: string;
   /** Clock for job timestamps. */
@@ -99,6 +102,7 @@ export async function startFakeVertex(options: FakeVertexOptions = {}): Promise<
     replicaEnv: options.replicaEnv ?? {},
     allocateAddresses: async (count) => (await allocatePorts(count, { host })).map((p) => `${host}:${p}`),
     commandOf: commandResolver(options.images ?? {}),
+    ...(options.logSink ? { logSink: options.logSink } : {}),
   });
 
   const server = new grpc.Server();

@@ -24,8 +24,25 @@ describe('startFakeCloud', () => {
     await cloud.close(); // closing twice is quiet
   });
 
-  it('leaves a service out when asked', async () => {
+  it('starts Cloud Logging, gRPC for the client library and REST for gcloud, with their env', async () => {
     const cloud = await startFakeCloud({ storage: false, vertex: false });
+    try {
+      expect(cloud.env).toEqual({
+        STRATO_LOGGING_ENDPOINT: cloud.endpoints.logging,
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING: cloud.endpoints.loggingRest,
+      });
+      const response = await fetch(`${cloud.endpoints.loggingRest}v2/entries:list`, {
+        method: 'POST',
+        body: JSON.stringify({ resourceNames: ['projects/p'] }),
+      });
+      expect(await response.json()).toEqual({ entries: [] });
+    } finally {
+      await cloud.close();
+    }
+  });
+
+  it('leaves a service out when asked', async () => {
+    const cloud = await startFakeCloud({ storage: false, vertex: false, logging: false });
     expect(cloud.endpoints).toEqual({});
     expect(cloud.storage).toBeUndefined();
     await cloud.close();
