@@ -23,7 +23,11 @@ export interface TestTool {
 export const TEST_TOOLS = {
   gcloud: {
     command: 'gcloud',
-    files: ['test/integration/storage-gcloud.test.ts', 'test/integration/vertex-gcloud.test.ts'],
+    files: [
+      'test/integration/storage-gcloud.test.ts',
+      'test/integration/vertex-gcloud.test.ts',
+      'test/integration/vertex-logs.test.ts',
+    ],
     install:
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install; on Debian/Ubuntu the ' +
       '"google-cloud-cli" package from packages.cloud.google.com) so that `gcloud` is on PATH',
