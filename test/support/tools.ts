@@ -26,6 +26,7 @@ export const TEST_TOOLS = {
     files: [
       'test/integration/storage-gcloud.test.ts',
       'test/integration/vertex-gcloud.test.ts',
+      'test/integration/vertex-gcloud-create.test.ts',
       'test/integration/vertex-logs.test.ts',
     ],
     install:
