@@ -36,7 +36,7 @@ export const TEST_TOOLS = {
   },
   rclone: {
     command: 'rclone',
-    files: ['test/integration/storage-rclone.test.ts'],
+    files: ['test/integration/storage-rclone.test.ts', 'test/integration/storage-rclone-buckets.test.ts'],
     install:
       'run `bash test/setup/ensure-tools.sh` as root (apt-get install rclone), or see https://rclone.org/install/',
     optOut: 'STRATO_TESTS_WITHOUT_RCLONE',

@@ -1,12 +1,10 @@
 /** Buckets: list, insert, get, patch, delete, storage layout (https://cloud.google.com/storage/docs/json_api/v1/buckets). */
 
 import type { FakeGcsContext } from './context.ts';
-import { badRequest, GcsHttpError } from './errors.ts';
+import { GcsHttpError } from './errors.ts';
 import { type Exchange, readJson, sendEmpty, sendJson } from './exchange.ts';
+import { checkBucketName, requireProject } from './naming.ts';
 import { bucketResource } from './resources.ts';
-
-/** Same rule as real GCS for names without dots (https://cloud.google.com/storage/docs/buckets#naming). */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
 interface BucketBody {
   name?: string;
@@ -19,6 +17,7 @@ interface BucketBody {
 export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: string[]): Promise<boolean> {
   const { state } = ctx;
   if (rest.length === 1 && ex.method === 'GET') {
+    requireProject(ex.query);
     const items = [...state.buckets.values()]
       .filter((b) => b.name.startsWith(ex.query.get('prefix') ?? ''))
       .sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -27,9 +26,9 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
     return true;
   }
   if (rest.length === 1 && ex.method === 'POST') {
+    requireProject(ex.query);
     const body = await readJson<BucketBody>(ex);
-    if (!body.name || !BUCKET_NAME.test(body.name))
-      throw badRequest(`Invalid bucket name: '${body.name ?? ''}'`);
+    checkBucketName(body.name);
     const bucket = state.createBucket(body.name, {
       ...(body.location ? { location: body.location } : {}),
       ...(body.storageClass ? { storageClass: body.storageClass } : {}),

@@ -21,6 +21,7 @@ import { concatenate, storeObject } from './objects.ts';
 import { parseRange } from './range.ts';
 import { applyWritableFields, etagOf, objectResource, type WritableObjectFields } from './resources.ts';
 import { checkPreconditions, type StoredObject } from './state.ts';
+import { gunzipped, servesDecompressed } from './transcoding.ts';
 
 /** Most sources one compose request takes (https://cloud.google.com/storage/docs/composite-objects). */
 const MAX_COMPOSE_SOURCES = 32;
@@ -142,6 +143,16 @@ async function sendMedia(ex: Exchange, ctx: FakeGcsContext, object: StoredObject
     'accept-ranges': 'bytes',
     ...(object.contentEncoding ? { 'content-encoding': object.contentEncoding } : {}),
   };
+  if (servesDecompressed(ex.req, object)) {
+    const { 'content-encoding': _stored, ...plain } = headers;
+    await sendStream(
+      ex,
+      200,
+      { ...plain, warning: '214 UploadServer gunzipped' },
+      gunzipped(ctx.state.blobs.open(object.blob, 0, object.size)),
+    );
+    return;
+  }
   const range = parseRange(ex.req.headers.range, object.size);
   if (range === 'unsatisfiable') {
     sendJson(
