@@ -11,6 +11,7 @@ interface BucketBody {
   location?: string;
   storageClass?: string;
   labels?: Record<string, string>;
+  versioning?: { enabled?: boolean };
 }
 
 /** Handles `/b` and `/b/BUCKET`; returns false when the path is not a bucket route. */
@@ -34,6 +35,7 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
       ...(body.storageClass ? { storageClass: body.storageClass } : {}),
       ...(body.labels ? { labels: body.labels } : {}),
     });
+    if (body.versioning) bucket.versioning = { enabled: body.versioning.enabled === true };
     sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));
     return true;
   }
@@ -61,6 +63,8 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
       const body = await readJson<BucketBody>(ex);
       if (body.labels) bucket.labels = { ...(ex.method === 'PATCH' ? bucket.labels : {}), ...body.labels };
       if (body.storageClass) bucket.storageClass = body.storageClass;
+      // Kept as set (versions.ts acts on it); turning it off keeps the noncurrent generations there are.
+      if (body.versioning) bucket.versioning = { enabled: body.versioning.enabled === true };
       bucket.metageneration++;
       bucket.updated = new Date().toISOString();
       sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));

@@ -146,3 +146,45 @@ describe('fake GCS decompressive transcoding', () => {
     expect(data.toString()).toBe(text);
   });
 });
+
+describe('fake GCS object versioning', () => {
+  it('keeps overwritten and deleted generations of a versioned bucket, listed with versions=true', async () => {
+    const [bucket] = await storage.createBucket('versioned-bucket', { versioning: { enabled: true } });
+    const [metadata] = await bucket.getMetadata();
+    expect(metadata.versioning).toEqual({ enabled: true });
+    const file = bucket.file('model.json');
+    await file.save('v1', { resumable: false });
+    await file.save('v2', { resumable: false });
+    await file.save('v3', { resumable: false });
+    await bucket.file('other').save('x', { resumable: false });
+
+    const [live] = await bucket.getFiles();
+    expect(live.map((f) => f.name)).toEqual(['model.json', 'other']);
+    const [all] = await bucket.getFiles({ versions: true });
+    const versions = all.filter((f) => f.name === 'model.json');
+    expect(versions).toHaveLength(3);
+    expect(versions.filter((f) => f.metadata.timeDeleted)).toHaveLength(2);
+
+    // The oldest generation reads back by its number.
+    const oldest = versions.map((f) => f.metadata.generation as string).sort()[0]!;
+    const [bytes] = await bucket.file('model.json', { generation: oldest }).download();
+    expect(bytes.toString()).toBe('v1');
+
+    // Deleting the live object keeps it as noncurrent; deleting a generation removes it for good.
+    await file.delete();
+    const [afterDelete] = await bucket.getFiles({ versions: true });
+    expect(afterDelete.filter((f) => f.name === 'model.json')).toHaveLength(3);
+    expect((await bucket.getFiles())[0].map((f) => f.name)).toEqual(['other']);
+    await bucket.file('model.json', { generation: oldest }).delete();
+    const [afterPurge] = await bucket.getFiles({ versions: true });
+    expect(afterPurge.filter((f) => f.name === 'model.json')).toHaveLength(2);
+  });
+
+  it('replaces the previous generation in a bucket without versioning', async () => {
+    const bucket = storage.bucket('rules-bucket');
+    await bucket.file('plain').save('a', { resumable: false });
+    await bucket.file('plain').save('b', { resumable: false });
+    const [all] = await bucket.getFiles({ versions: true, prefix: 'plain' });
+    expect(all).toHaveLength(1);
+  });
+});
