@@ -61,7 +61,7 @@ export async function runFakeCloud(
     } else {
       io.out('Fake cloud on loopback:');
       for (const [service, endpoint] of Object.entries(fake.endpoints))
-        io.out(`  ${service.padEnd(8)} ${endpoint}`);
+        io.out(`  ${service.padEnd(12)} ${endpoint}`);
       io.out('\nPoint clients at it (gcloud, rclone remote "fakegcs:", client libraries):');
       io.out(exports.map((line) => `  ${line}`).join('\n'));
       io.out('\nRunning until interrupted (Ctrl-C).');
