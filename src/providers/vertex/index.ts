@@ -2,7 +2,8 @@
  * The `vertex` provider: a cluster plan becomes a Vertex AI CustomJob
  * (`custom-job.ts`), submitted idempotently (`submit.ts`), read over its
  * attempts — a later attempt submitted when the job lifecycle says so
- * (`jobs.ts`) — and many jobs per ListCustomJobs (`watch.ts`).
+ * (`jobs.ts`) — and many jobs per ListCustomJobs (`watch.ts`); replica lines
+ * come from Cloud Logging, where Vertex writes them (`logs.ts`).
  * `@google-cloud/aiplatform` loads only when a method here first talks to
  * Vertex.
  *

@@ -20,7 +20,13 @@ beforeAll(async () => {
     apiEndpoint: host,
     port: Number(port),
     sslCreds: grpc.credentials.createInsecure(),
+    // With explicit channel credentials no Google credentials are used; naming the universe keeps
+    // the auth library from asking the GCE metadata server (not loopback) for one.
+    universeDomain: 'googleapis.com',
   } as ConstructorParameters<typeof Logging>[0]);
+  // The client's own first entry names the resource it runs on; said here, it does not go asking the
+  // GCE metadata server (which is not loopback) to find out.
+  logging.detectedResource = { type: 'global', labels: {} };
   const resource = {
     type: 'ml_job',
     labels: { job_id: '42', task_name: 'workerpool0-0', project_id: 'my-project' },
