@@ -21,6 +21,7 @@ let cloud: FakeCloud;
 let provider: ReturnType<typeof createVertexProvider>;
 let jobDir: string;
 let handle: JobHandle;
+let followed: LogLine[];
 
 // Each replica prints three numbered lines 300 ms apart, so the fake forwards them in separate batches;
 // the primary stays a little longer (the job ends, and the others are stopped, when it exits).
@@ -51,7 +52,7 @@ beforeAll(async () => {
   });
   handle = await provider.submit(planJob(parseJobSpec(spec)), context('logs-job'));
   // Followed from submission: the lines of a job still queued arrive, and the iterator ends with the job.
-  await collect({ follow: true });
+  followed = await collect({ follow: true });
 });
 
 afterAll(async () => {
@@ -72,6 +73,11 @@ describe('vertex provider logs, from Cloud Logging', () => {
     const switches = lines.filter((l, i) => i > 0 && l.replica !== lines[i - 1]!.replica).length;
     expect(switches).toBeGreaterThan(2);
     expect(lines.find((l) => l.replica === 'workerpool1-1')!.text).toBe('workerpool1-1 line 0');
+  });
+
+  it('follows a job from submission to its end: every line once, then the iterator ends', async () => {
+    expect(followed).toEqual(await collect());
+    expect(followed).toHaveLength(9);
   });
 
   it('reads one replica, the last N lines, and lines since a time', async () => {
