@@ -35,11 +35,16 @@ export function trainerHelperCommand(root = REPO_ROOT): string[] {
   const helper = join(root, 'trainer-images');
   const venvPython = join(root, '.venv-tf', 'bin', 'python');
   const python = existsSync(venvPython) ? venvPython : 'python3';
-  // `sh -c` only to add --synthetic when no DATA_DIR is given; "$@" carries the pool's args unchanged.
-  const script =
-    'if [ -z "${DATA_DIR:-}" ]; then set -- --synthetic "$@"; fi; ' +
-    `PYTHONPATH="${helper}\${PYTHONPATH:+:$PYTHONPATH}" exec "${python}" "${join(helper, 'examples', 'mnist', 'train.py')}" "$@"`;
-  return ['sh', '-c', script, 'strato-trainer'];
+  // `sh -c` only to add --synthetic when no DATA_DIR is given; the helper and python come in as $1 and
+  // $2 (no quoting of paths into the script), and "$@" then carries the pool's args unchanged.
+  const script = [
+    'helper="$1"; python="$2"; shift 2',
+    'if [ -z "$DATA_DIR" ]; then set -- --synthetic "$@"; fi',
+    'if [ -n "$PYTHONPATH" ]; then PYTHONPATH="$helper:$PYTHONPATH"; else PYTHONPATH="$helper"; fi',
+    'export PYTHONPATH',
+    'exec "$python" "$helper/examples/mnist/train.py" "$@"',
+  ].join('; ');
+  return ['sh', '-c', script, 'strato-trainer', helper, python];
 }
 
 /** The default table, extended (and overridden) by the user's. */
