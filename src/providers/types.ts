@@ -32,8 +32,10 @@
  * - `cancel` is idempotent: cancelling a finished, cancelled or vanished job
  *   is a quiet no-op. It resolves once the job has ended (or, for a cloud
  *   job, once the cloud has accepted the cancellation).
- * - `logs` yields what the replicas printed so far; with `follow` it keeps
- *   yielding until the job ends (or the signal aborts), then ends.
+ * - `logs` yields what the replicas printed so far, oldest first (lines of
+ *   several replicas interleaved by time where they carry one); with
+ *   `follow` it keeps yielding until the job ends (or the signal aborts),
+ *   then ends.
  * - A handle is plain JSON: any later process can pass it back in.
  */
 
@@ -162,6 +164,8 @@ export interface SubmitContext {
 export interface LogLine {
   replica: string;
   text: string;
+  /** When it was written (RFC 3339), where the provider knows (Vertex: Cloud Logging's timestamp). */
+  time?: string;
 }
 
 /** Which log lines to read, and whether to follow them. */
@@ -170,6 +174,10 @@ export interface LogOptions {
   replica?: string;
   /** Keep yielding new lines until the job ends. */
   follow?: boolean;
+  /** Only lines written at or after this time (providers whose lines carry a `time`). */
+  since?: Date;
+  /** Only the last N lines so far (of the job; per replica where lines carry no time), then, with `follow`, every new one. */
+  tail?: number;
   signal?: AbortSignal;
   pollIntervalMs?: number;
 }

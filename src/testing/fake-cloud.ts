@@ -12,6 +12,12 @@ import {
   startFakeCompute,
 } from './fake-compute/index.ts';
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
+import {
+  type FakeLogging,
+  type FakeLoggingOptions,
+  fakeLoggingEnv,
+  startFakeLogging,
+} from './fake-logging/index.ts';
 import { type FakeTpu, type FakeTpuOptions, fakeTpuEnv, startFakeTpu } from './fake-tpu/index.ts';
 import {
   type FakeVertex,
@@ -31,6 +37,8 @@ export interface FakeCloudOptions {
   tpu?: FakeTpuOptions | false;
   /** Fake Compute Engine options, or false to leave it out. */
   compute?: FakeComputeOptions | false;
+  /** Fake Cloud Logging options, or false to leave it out. It receives the fake Vertex replicas' lines. */
+  logging?: FakeLoggingOptions | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -46,6 +54,10 @@ export interface FakeCloudEndpoints {
   compute?: string;
   /** Compute Engine v1 REST base (what gcloud's `api_endpoint_overrides/compute` takes), `http://127.0.0.1:PORT/compute/v1/`. */
   computeRest?: string;
+  /** Cloud Logging (gRPC, plaintext), `http://127.0.0.1:PORT`. */
+  logging?: string;
+  /** Cloud Logging REST base (what gcloud speaks), `http://127.0.0.1:PORT/`. */
+  loggingRest?: string;
 }
 
 export interface FakeCloud {
@@ -60,6 +72,8 @@ export interface FakeCloud {
   tpu: FakeTpu | undefined;
   /** The Compute Engine fake, for fault injection (stockouts, quotas, preemption) and inspection. */
   compute: FakeCompute | undefined;
+  /** The Cloud Logging fake, for inspection of the entries it received. */
+  logging: FakeLogging | undefined;
   close(): Promise<void>;
 }
 
@@ -77,6 +91,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let vertex: FakeVertex | undefined;
   let tpu: FakeTpu | undefined;
   let compute: FakeCompute | undefined;
+  let logging: FakeLogging | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -88,6 +103,17 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         close: () => gcs.close(),
       });
     }
+    if (options.logging !== false) {
+      const fake = await startFakeLogging({ host, ...options.logging });
+      logging = fake;
+      services.push({
+        name: 'logging',
+        endpoint: `http://${fake.endpoint}`,
+        env: fakeLoggingEnv(fake),
+        close: () => fake.close(),
+      });
+      services.push({ name: 'loggingRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
     if (options.vertex !== false) {
       // Vertex AI: replicas write their outputs to gs:// URIs, on the fake Cloud Storage when there is one.
       const replicaEnv: Record<string, string> = storage ? { STORAGE_EMULATOR_HOST: storage.endpoint } : {};
@@ -95,6 +121,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         host,
         ...options.vertex,
         replicaEnv: { ...replicaEnv, ...options.vertex?.replicaEnv },
+        // Vertex sends every replica line to Cloud Logging: here, to the fake one.
+        ...(logging ? { logSink: (entries) => logging?.write(entries) } : {}),
       });
       vertex = fake;
       const env = fakeVertexEnv(fake);
@@ -131,6 +159,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     vertex,
     tpu,
     compute,
+    logging,
     close() {
       closed ??= closeAll(services);
       return closed;

@@ -30,6 +30,8 @@ export const TEST_TOOLS = {
       'test/integration/infra-gcloud.test.ts',
       'test/integration/infra-example-stacks.test.ts',
       'test/integration/compute-gcloud.test.ts',
+      'test/integration/vertex-gcloud-create.test.ts',
+      'test/integration/vertex-logs.test.ts',
     ],
     install:
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install; on Debian/Ubuntu the ' +
@@ -38,7 +40,7 @@ export const TEST_TOOLS = {
   },
   rclone: {
     command: 'rclone',
-    files: ['test/integration/storage-rclone.test.ts'],
+    files: ['test/integration/storage-rclone.test.ts', 'test/integration/storage-rclone-buckets.test.ts'],
     install:
       'run `bash test/setup/ensure-tools.sh` as root (apt-get install rclone), or see https://rclone.org/install/',
     optOut: 'STRATO_TESTS_WITHOUT_RCLONE',

@@ -2,6 +2,8 @@ import { StratoError } from '../../errors.ts';
 import { listenForInterrupts, untilAborted } from '../../internal/interrupt.ts';
 import type { FakeCloudOptions } from '../../testing/fake-cloud.ts';
 import type { FakeGcsBucket } from '../../testing/fake-gcs/index.ts';
+// A small pure module: importing it does not load the fakes (they load on use, below).
+import { parseImageCommand } from '../../testing/fake-vertex/image-commands.ts';
 import type { Command } from '../command.ts';
 import type { CliIo } from '../io.ts';
 
@@ -13,6 +15,21 @@ function shellQuote(value: string): string {
 function parseBucket(spec: string): FakeGcsBucket {
   const [name, location] = spec.split(':');
   return location ? { name: name!, location } : { name: name! };
+}
+
+/** `--image IMAGE=COMMAND`: what the fake Vertex runs for a container spec with only that image. */
+function parseImages(values: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const value of values) {
+    const parsed = parseImageCommand(value);
+    if (!parsed) {
+      throw new StratoError('E_USAGE', `--image ${value} is not IMAGE=COMMAND`, {
+        hint: 'e.g. --image us-docker.pkg.dev/p/r/trainer:1="python3 train.py" (the pool\'s args follow the command)',
+      });
+    }
+    out[parsed[0]] = parsed[1];
+  }
+  return out;
 }
 
 function parsePort(value: string | undefined): number | undefined {
@@ -44,7 +61,7 @@ export async function runFakeCloud(
     } else {
       io.out('Fake cloud on loopback:');
       for (const [service, endpoint] of Object.entries(fake.endpoints))
-        io.out(`  ${service.padEnd(8)} ${endpoint}`);
+        io.out(`  ${service.padEnd(12)} ${endpoint}`);
       io.out('\nPoint clients at it (gcloud, rclone remote "fakegcs:", client libraries):');
       io.out(exports.map((line) => `  ${line}`).join('\n'));
       if (fake.endpoints.tpu)
@@ -65,8 +82,8 @@ export async function runFakeCloud(
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
   summary:
-    'Run the fake cloud (Cloud Storage, Vertex AI, Compute Engine, Cloud TPU) on loopback until interrupted.',
-  usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]...',
+    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU) on loopback until interrupted.',
+  usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]... [--image IMAGE=COMMAND]...',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,
 so stock clients and Strato itself can run against them with no account. Prints each service's
@@ -86,6 +103,14 @@ With --json the first line is one JSON object of endpoints, e.g. {"storage":"htt
       description: 'Keep object bytes and the index under DIR (survives restarts) instead of in memory.',
     },
     verbose: { type: 'boolean', short: 'v', description: 'Print one line per request to stderr.' },
+    image: {
+      type: 'string',
+      multiple: true,
+      valueName: 'IMAGE=COMMAND',
+      description:
+        "What the fake Vertex runs for a container with only this image (its entrypoint; the pool's args follow). " +
+        "IMAGE may end in * (any tag). Strato's trainer images are mapped to the trainer helper already (repeatable).",
+    },
     bucket: {
       type: 'string',
       multiple: true,
@@ -98,6 +123,7 @@ With --json the first line is one JSON object of endpoints, e.g. {"storage":"htt
     const buckets = ((args.values.bucket as string[] | undefined) ?? []).map(parseBucket);
     const dataDir = args.values['data-dir'] as string | undefined;
     const host = args.values.host as string | undefined;
+    const images = parseImages((args.values.image as string[] | undefined) ?? []);
     const interrupts = listenForInterrupts();
     try {
       return await runFakeCloud(
@@ -111,6 +137,7 @@ With --json the first line is one JSON object of endpoints, e.g. {"storage":"htt
               ? { onRequest: (r) => io.err(`${r.method} ${r.url} -> ${r.status || 'connection cut'}`) }
               : {}),
           },
+          vertex: { images },
         },
         io,
         Boolean(args.values.json),

@@ -297,11 +297,24 @@ async function* followLogs(
     (name) => [name, new LineFollower(files.replicaLog(name))] as const,
   );
   const interval = options.pollIntervalMs ?? pollMs;
+  // Local lines carry no time: `tail` keeps the last N of each replica's backlog.
+  let tail = options.tail;
   for (;;) {
     const ended = !options.follow || options.signal?.aborted || isTerminalState(readStatus(handle).state);
     for (const [replica, follower] of followers) {
-      for (const text of follower.readNew(ended)) yield { replica, text };
+      const lines = follower.readNew(ended);
+      if (tail === undefined) {
+        for (const text of lines) yield { replica, text };
+        continue;
+      }
+      const kept: string[] = [];
+      for (const text of lines) {
+        kept.push(text);
+        if (kept.length > tail) kept.shift();
+      }
+      for (const text of kept) yield { replica, text };
     }
+    tail = undefined;
     if (ended) return;
     await sleep(interval);
   }

@@ -2,7 +2,8 @@
  * The `vertex` provider: a cluster plan becomes a Vertex AI CustomJob
  * (`custom-job.ts`), submitted idempotently (`submit.ts`), read over its
  * attempts — a later attempt submitted when the job lifecycle says so
- * (`jobs.ts`) — and many jobs per ListCustomJobs (`watch.ts`).
+ * (`jobs.ts`) — and many jobs per ListCustomJobs (`watch.ts`); replica lines
+ * come from Cloud Logging, where Vertex writes them (`logs.ts`).
  * `@google-cloud/aiplatform` loads only when a method here first talks to
  * Vertex.
  *
@@ -16,7 +17,6 @@
 import { StratoError } from '../../errors.ts';
 import { parseEndpoint } from '../../internal/endpoint.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
-import { sleep } from '../../internal/sleep.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import type { JobHandle, JobStatus, LogLine, LogOptions, Provider, SubmitContext } from '../types.ts';
@@ -24,6 +24,7 @@ import { createVertexApi, type VertexApi, type VertexEndpointOptions } from './a
 import { nextPollDelayMs } from './job-state.ts';
 import { toJobStatus } from './job-status.ts';
 import { cancelVertexJob, refreshVertexJob, startVertexAttempt, submitVertexJob } from './jobs.ts';
+import { LOGGING_ENDPOINT_ENV, readVertexLogs } from './logs.ts';
 import { currentAttempt, type VertexJobRecord } from './record.ts';
 import { pollVertexJobs } from './watch.ts';
 
@@ -243,12 +244,21 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
         pollScale,
         ...(options.retry ? { retry: { ...options.retry, sleep: undefined } } : {}),
         ...(options.flexStart ? { flexStart: options.flexStart } : {}),
-        ...(env[VERTEX_ENDPOINT_ENV] ? { env: { [VERTEX_ENDPOINT_ENV]: env[VERTEX_ENDPOINT_ENV] } } : {}),
+        ...(env[VERTEX_ENDPOINT_ENV] || env[LOGGING_ENDPOINT_ENV]
+          ? {
+              env: Object.fromEntries(
+                [VERTEX_ENDPOINT_ENV, LOGGING_ENDPOINT_ENV].flatMap((name) =>
+                  env[name] ? [[name, env[name]]] : [],
+                ),
+              ),
+            }
+          : {}),
       };
     },
 
     logs(handle: JobHandle, logOptions: LogOptions = {}): AsyncIterable<LogLine> {
-      return vertexLogs(handle, logOptions, statusOf);
+      // Replica output is in Cloud Logging, where Vertex writes it (logs.ts).
+      return readVertexLogs(recordOf(handle), logOptions, { env, status: () => statusOf(handle) });
     },
 
     async cancel(handle) {
@@ -257,31 +267,6 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
       await withApi(record.project, record.region, record, (api) => cancelVertexJob(api, record));
     },
   };
-}
-
-/**
- * Replica output of Vertex jobs goes to Cloud Logging, which Strato does not
- * read yet: one line says where to find it; with `follow`, the iterator then
- * waits for the job to end, as the contract asks.
- */
-async function* vertexLogs(
-  handle: JobHandle,
-  options: LogOptions,
-  status: (handle: JobHandle) => Promise<JobStatus>,
-): AsyncGenerator<LogLine> {
-  const record = recordOf(handle);
-  const id = currentAttempt(record).customJob.split('/').at(-1);
-  yield {
-    replica: 'vertex',
-    text: `replica logs are in Cloud Logging: gcloud ai custom-jobs stream-logs ${id} --region=${record.region} --project=${record.project}`,
-  };
-  if (!options.follow) return;
-  const pollMs = options.pollIntervalMs ?? 10_000;
-  while (!options.signal?.aborted) {
-    const { state } = await status(handle);
-    if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return;
-    await sleep(pollMs, options.signal).catch(() => {});
-  }
 }
 
 /** The registry's entry point. */

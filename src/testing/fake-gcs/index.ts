@@ -12,6 +12,9 @@ export {
 } from './server.ts';
 export type { StoredBucket, StoredObject } from './state.ts';
 
+/** The project the printed env names: any value passes the fake's `project` check; this one looks like a number. */
+export const FAKE_PROJECT_NUMBER = '123456789012';
+
 /**
  * Environment that points clients at a fake Cloud Storage endpoint:
  * `@google-cloud/storage` (and the Python and Go clients) through
@@ -28,5 +31,7 @@ export function fakeGcsEnv(endpoint: string): Record<string, string> {
     RCLONE_CONFIG_FAKEGCS_TYPE: 'google cloud storage',
     RCLONE_CONFIG_FAKEGCS_ENDPOINT: `${endpoint}/storage/v1/`,
     RCLONE_CONFIG_FAKEGCS_ANONYMOUS: 'true',
+    // rclone sends it as `project` on buckets.list / insert (lsd, mkdir), which the service requires.
+    RCLONE_CONFIG_FAKEGCS_PROJECT_NUMBER: FAKE_PROJECT_NUMBER,
   };
 }

@@ -5,6 +5,7 @@ import { crc32cBase64, crc32cUpdate } from '../../storage/checksum.ts';
 import type { Blob } from './blobs.ts';
 import type { FakeGcsContext } from './context.ts';
 import { badRequest } from './errors.ts';
+import { checkObjectName } from './naming.ts';
 import { applyWritableFields, type WritableObjectFields } from './resources.ts';
 import type { Preconditions, StoredObject } from './state.ts';
 
@@ -38,6 +39,8 @@ export async function storeObject(ctx: FakeGcsContext, input: NewObject): Promis
   };
   const object = applyWritableFields(base, input.fields, 'replace');
   try {
+    // Uploads are checked when they start; compose and copy name their destination only here.
+    checkObjectName(input.name);
     await ctx.state.putObject(object, input.conditions);
   } catch (error) {
     await ctx.state.blobs.release(input.blob);

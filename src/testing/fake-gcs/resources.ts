@@ -23,6 +23,7 @@ export function bucketResource(bucket: StoredBucket, baseUrl: string): Record<st
     updated: bucket.updated,
     ...settingsResource(bucket.settings),
     ...(bucket.labels ? { labels: bucket.labels } : {}),
+    ...(bucket.versioning ? { versioning: { enabled: bucket.versioning.enabled } } : {}),
   };
 }
 
@@ -54,6 +55,7 @@ export function objectResource(object: StoredObject, baseUrl: string): Record<st
   if (object.contentLanguage) resource.contentLanguage = object.contentLanguage;
   if (object.metadata && Object.keys(object.metadata).length > 0) resource.metadata = object.metadata;
   if (object.componentCount) resource.componentCount = object.componentCount;
+  if (object.timeDeleted) resource.timeDeleted = object.timeDeleted;
   return resource;
 }
 

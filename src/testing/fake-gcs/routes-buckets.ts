@@ -2,24 +2,24 @@
 
 import { applySettings, DEFAULT_SETTINGS, type SettingsBody } from './bucket-settings.ts';
 import type { FakeGcsContext } from './context.ts';
-import { badRequest, GcsHttpError } from './errors.ts';
+import { GcsHttpError } from './errors.ts';
 import { type Exchange, readJson, sendEmpty, sendJson } from './exchange.ts';
+import { checkBucketName, requireProject } from './naming.ts';
 import { bucketResource } from './resources.ts';
-
-/** Same rule as real GCS for names without dots (https://cloud.google.com/storage/docs/buckets#naming). */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
 interface BucketBody extends SettingsBody {
   name?: string;
   location?: string;
   storageClass?: string;
   labels?: Record<string, string>;
+  versioning?: { enabled?: boolean };
 }
 
 /** Handles `/b` and `/b/BUCKET`; returns false when the path is not a bucket route. */
 export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: string[]): Promise<boolean> {
   const { state } = ctx;
   if (rest.length === 1 && ex.method === 'GET') {
+    requireProject(ex.query);
     const items = [...state.buckets.values()]
       .filter((b) => b.name.startsWith(ex.query.get('prefix') ?? ''))
       .sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -28,15 +28,16 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
     return true;
   }
   if (rest.length === 1 && ex.method === 'POST') {
+    requireProject(ex.query);
     const body = await readJson<BucketBody>(ex);
-    if (!body.name || !BUCKET_NAME.test(body.name))
-      throw badRequest(`Invalid bucket name: '${body.name ?? ''}'`);
+    checkBucketName(body.name);
     const bucket = state.createBucket(body.name, {
       ...(body.location ? { location: body.location } : {}),
       ...(body.storageClass ? { storageClass: body.storageClass } : {}),
       ...(body.labels ? { labels: body.labels } : {}),
       settings: applySettings(DEFAULT_SETTINGS, body),
     });
+    if (body.versioning) bucket.versioning = { enabled: body.versioning.enabled === true };
     sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));
     return true;
   }
@@ -68,6 +69,8 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
         if (value === null) delete bucket.labels![key];
       bucket.settings = applySettings(bucket.settings ?? DEFAULT_SETTINGS, body);
       if (body.storageClass) bucket.storageClass = body.storageClass;
+      // Kept as set (versions.ts acts on it); turning it off keeps the noncurrent generations there are.
+      if (body.versioning) bucket.versioning = { enabled: body.versioning.enabled === true };
       bucket.metageneration++;
       bucket.updated = new Date().toISOString();
       sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { FakeGcsContext } from './context.ts';
-import { badRequest, GcsHttpError, notFound } from './errors.ts';
+import { badRequest, GcsHttpError } from './errors.ts';
 import {
   type Exchange,
   flag,
@@ -21,6 +21,8 @@ import { concatenate, storeObject } from './objects.ts';
 import { parseRange } from './range.ts';
 import { applyWritableFields, etagOf, objectResource, type WritableObjectFields } from './resources.ts';
 import { checkPreconditions, type StoredObject } from './state.ts';
+import { gunzipped, servesDecompressed } from './transcoding.ts';
+import { findGeneration } from './versions.ts';
 
 /** Most sources one compose request takes (https://cloud.google.com/storage/docs/composite-objects). */
 const MAX_COMPOSE_SOURCES = 32;
@@ -52,10 +54,11 @@ export async function routeObjects(ex: Exchange, ctx: FakeGcsContext, rest: stri
   const name = tail.join('/');
   switch (ex.method) {
     case 'GET': {
-      const object = ctx.state.getObject(bucket, name);
       const generation = ex.query.get('generation');
-      if (generation && generation !== object.generation)
-        throw notFound(`No such object: ${bucket}/${name}#${generation}`);
+      // A generation may be noncurrent (versioned buckets): look it up among all of the name's.
+      const object = generation
+        ? findGeneration(ctx.state.getBucket(bucket), name, generation)
+        : ctx.state.getObject(bucket, name);
       checkPreconditions(object, preconditionsOf(ex.query));
       if (ex.query.get('alt') === 'media') await sendMedia(ex, ctx, object);
       else sendJson(ex, 200, objectResource(object, ex.baseUrl));
@@ -73,7 +76,12 @@ export async function routeObjects(ex: Exchange, ctx: FakeGcsContext, rest: stri
       return true;
     }
     case 'DELETE':
-      await ctx.state.deleteObject(bucket, name, preconditionsOf(ex.query));
+      await ctx.state.deleteObject(
+        bucket,
+        name,
+        preconditionsOf(ex.query),
+        ex.query.get('generation') ?? undefined,
+      );
       sendEmpty(ex, 204);
       return true;
     default:
@@ -92,6 +100,7 @@ function listObjects(ex: Exchange, ctx: FakeGcsContext, bucket: string): void {
     ...(q.get('startOffset') ? { startOffset: q.get('startOffset')! } : {}),
     ...(q.get('endOffset') ? { endOffset: q.get('endOffset')! } : {}),
     includeTrailingDelimiter: flag(q, 'includeTrailingDelimiter'),
+    versions: flag(q, 'versions'),
   });
   // Assembled as text from each object's cached JSON: listing 10,000 objects is
   // what a no-change sync asks for, and the fake must not be its bottleneck.
@@ -142,6 +151,16 @@ async function sendMedia(ex: Exchange, ctx: FakeGcsContext, object: StoredObject
     'accept-ranges': 'bytes',
     ...(object.contentEncoding ? { 'content-encoding': object.contentEncoding } : {}),
   };
+  if (servesDecompressed(ex.req, object)) {
+    const { 'content-encoding': _stored, ...plain } = headers;
+    await sendStream(
+      ex,
+      200,
+      { ...plain, warning: '214 UploadServer gunzipped' },
+      gunzipped(ctx.state.blobs.open(object.blob, 0, object.size)),
+    );
+    return;
+  }
   const range = parseRange(ex.req.headers.range, object.size);
   if (range === 'unsatisfiable') {
     sendJson(

@@ -18,6 +18,7 @@ import {
   sendJson,
 } from './exchange.ts';
 import { boundaryOf, parseMultipart } from './multipart.ts';
+import { checkObjectName } from './naming.ts';
 import { hashesOf, storeObject, verifyDeclaredHashes } from './objects.ts';
 import { type ContentRange, parseContentRange } from './range.ts';
 import { objectResource, type WritableObjectFields } from './resources.ts';
@@ -56,6 +57,7 @@ export async function routeUploads(ex: Exchange, ctx: FakeGcsContext, rest: stri
 function requireName(ex: Exchange, fields: WritableObjectFields): string {
   const name = ex.query.get('name') ?? fields.name;
   if (!name) throw badRequest('Required parameter: name');
+  checkObjectName(name);
   return name;
 }
 

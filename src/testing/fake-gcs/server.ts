@@ -13,6 +13,7 @@ import type { FakeGcsContext, FakeGcsCounters } from './context.ts';
 import { GcsHttpError, notFound } from './errors.ts';
 import { createExchange, type Exchange, sendError } from './exchange.ts';
 import { FaultInjector, type FaultOptions } from './faults.ts';
+import { checkPreconditionValues } from './naming.ts';
 import { loadIndex, saveIndex } from './persist.ts';
 import { routeBucketIam } from './routes-bucket-iam.ts';
 import { routeBuckets } from './routes-buckets.ts';
@@ -164,6 +165,8 @@ async function handle(
 
 async function route(ex: Exchange, ctx: FakeGcsContext): Promise<boolean> {
   const s = ex.segments;
+  // Every method parses its preconditions as int64s first: a non-numeric one is a 400, never ignored.
+  checkPreconditionValues(ex.query);
   if (s[0] === 'upload' && s[1] === 'storage' && s[2] === 'v1') return routeUploads(ex, ctx, s.slice(3));
   // gcloud starts resumable sessions under /resumable/upload/storage/v1.
   if (s[0] === 'resumable' && s[1] === 'upload' && s[2] === 'storage' && s[3] === 'v1') {

@@ -7,6 +7,13 @@
 import type { Blob, BlobStore } from './blobs.ts';
 import type { BucketSettings } from './bucket-settings.ts';
 import { conflict, GcsHttpError, notFound, preconditionFailed } from './errors.ts';
+import {
+  generationsOf,
+  keepNoncurrent,
+  namesWithVersions,
+  removeNoncurrent,
+  versioningEnabled,
+} from './versions.ts';
 
 export interface StoredObject {
   bucket: string;
@@ -28,6 +35,8 @@ export interface StoredObject {
   timeCreated: string;
   updated: string;
   componentCount?: number;
+  /** When a generation became noncurrent (versioned buckets, versions.ts). */
+  timeDeleted?: string;
   blob: Blob;
 }
 
@@ -45,6 +54,9 @@ export interface StoredBucket {
   objects: Map<string, StoredObject>;
   /** Object names in order; rebuilt lazily after inserts and deletes. */
   sortedNames: string[] | undefined;
+  /** Object versioning; noncurrent generations by name, oldest first (versions.ts). */
+  versioning?: { enabled: boolean };
+  noncurrent?: Map<string, StoredObject[]>;
 }
 
 export interface ListParams {
@@ -55,6 +67,8 @@ export interface ListParams {
   startOffset?: string;
   endOffset?: string;
   includeTrailingDelimiter?: boolean;
+  /** Every generation of each name, noncurrent ones too. */
+  versions?: boolean;
 }
 
 export interface ListResult {
@@ -149,7 +163,7 @@ export class GcsState {
 
   async deleteBucket(name: string): Promise<void> {
     const bucket = this.getBucket(name);
-    if (bucket.objects.size > 0) {
+    if (bucket.objects.size > 0 || (bucket.noncurrent?.size ?? 0) > 0) {
       throw new GcsHttpError(409, 'conflict', 'The bucket you tried to delete is not empty.');
     }
     this.buckets.delete(name);
@@ -174,6 +188,7 @@ export class GcsState {
     bucket.objects.set(object.name, object);
     this.journal?.({ op: 'put', object });
     if (!previous) bucket.sortedNames = undefined;
+    else if (versioningEnabled(bucket)) keepNoncurrent(bucket, previous);
     else if (previous.blob !== object.blob) await this.blobs.release(previous.blob);
     return object;
   }
@@ -185,21 +200,44 @@ export class GcsState {
     return object;
   }
 
-  async deleteObject(bucketName: string, name: string, conditions: Preconditions = {}): Promise<void> {
+  /** Deletes the live object (kept as noncurrent in a versioned bucket), or one `generation` for good. */
+  async deleteObject(
+    bucketName: string,
+    name: string,
+    conditions: Preconditions = {},
+    generation?: string,
+  ): Promise<void> {
     const bucket = this.getBucket(bucketName);
     const object = bucket.objects.get(name);
+    if (generation !== undefined && generation !== object?.generation) {
+      const removed = removeNoncurrent(bucket, name, generation);
+      if (!removed) throw notFound(`No such object: ${bucketName}/${name}#${generation}`);
+      await this.blobs.release(removed.blob);
+      return;
+    }
     if (!object) throw notFound(`No such object: ${bucketName}/${name}`);
     checkPreconditions(object, conditions);
     bucket.objects.delete(name);
     this.journal?.({ op: 'delete', bucket: bucketName, name });
     bucket.sortedNames = undefined;
-    await this.blobs.release(object.blob);
+    if (generation === undefined && versioningEnabled(bucket)) keepNoncurrent(bucket, object);
+    else await this.blobs.release(object.blob);
   }
 
   list(bucketName: string, params: ListParams): ListResult {
     const bucket = this.getBucket(bucketName);
-    if (!bucket.sortedNames) bucket.sortedNames = [...bucket.objects.keys()].sort(compareNames);
+    if (!bucket.sortedNames) {
+      bucket.sortedNames = bucket.noncurrent?.size
+        ? namesWithVersions(bucket)
+        : [...bucket.objects.keys()].sort(compareNames);
+    }
     const names = bucket.sortedNames;
+    // A name may have only noncurrent generations: listed with `versions`, skipped without.
+    const itemsOf = (name: string): StoredObject[] => {
+      if (params.versions) return generationsOf(bucket, name);
+      const live = bucket.objects.get(name);
+      return live ? [live] : [];
+    };
     const prefix = params.prefix ?? '';
     const delimiter = params.delimiter || undefined;
     const max = Math.min(Math.max(params.maxResults ?? MAX_PAGE, 1), MAX_PAGE);
@@ -224,15 +262,17 @@ export class GcsState {
         const rolledUp = name.slice(0, cut + delimiter.length);
         if (prefixes.at(-1) !== rolledUp) {
           prefixes.push(rolledUp);
-          if (params.includeTrailingDelimiter && name === rolledUp) items.push(bucket.objects.get(name)!);
+          if (params.includeTrailingDelimiter && name === rolledUp) items.push(...itemsOf(name));
         } else if (params.includeTrailingDelimiter && name === rolledUp) {
-          items.push(bucket.objects.get(name)!);
+          items.push(...itemsOf(name));
         }
         last = rolledUp;
         lastWasPrefix = true;
         continue;
       }
-      items.push(bucket.objects.get(name)!);
+      const found = itemsOf(name);
+      if (found.length === 0) continue;
+      items.push(...found);
       last = name;
       lastWasPrefix = false;
     }

@@ -1,7 +1,8 @@
 /**
  * The replicas of a CustomJob and the environment Vertex injects into each:
  * `CLUSTER_SPEC` (pools as `workerpool0..3`), `TF_CONFIG` (pool 0 as the
- * chief, 1 workers, 2 ps; the evaluator of pool 3 outside the cluster), the
+ * chief, 1 workers, 2 ps; the evaluator of pool 3 outside the cluster), both
+ * carrying the CustomJobSpec as `job`, the
  * `AIP_*` output dirs under `baseOutputDirectory`, `CLOUD_ML_JOB_ID`, and for
  * the hosts of a TPU VM slice `TPU_WORKER_ID` / `TPU_WORKER_HOSTNAMES`.
  * (https://cloud.google.com/vertex-ai/docs/training/distributed-training#cluster-variables,
@@ -48,6 +49,29 @@ function outputEnv(job: CustomJobMessage): Record<string, string> {
   };
 }
 
+/**
+ * A distinct host for each VM of a TPU slice, as real slices have: a
+ * loopback address of its own (127.0.0.1, 127.0.0.2, …; Linux routes all of
+ * 127/8 to this machine). The fake's processes listen on their cluster
+ * addresses (127.0.0.1, one port each); these name the slice's hosts.
+ */
+function sliceHostOf(vm: number): string {
+  const n = vm + 1;
+  return `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** The job's CustomJobSpec as JSON (the proto3 mapping's field names; replica counts as numbers). */
+function specJson(job: CustomJobMessage): Record<string, unknown> {
+  const spec = job.jobSpec ?? {};
+  return {
+    ...spec,
+    workerPoolSpecs: (spec.workerPoolSpecs ?? []).map(({ task: _oneof, replicaCount, ...pool }) => ({
+      ...pool,
+      replicaCount: String(replicaCount ?? 0),
+    })),
+  };
+}
+
 export interface ClusterInput {
   job: CustomJobMessage;
   jobId: string;
@@ -89,6 +113,8 @@ export function clusterReplicas({ job, jobId, nextAddress, commandOf }: ClusterI
     clusterSpecCluster[`workerpool${pool}`] = list;
     if (pool < 3) tfCluster[TF_TASK_TYPES[pool]!] = list;
   });
+  // Vertex puts the CustomJobSpec the job was created with in both variables, as `job`.
+  const jobSpecJson = specJson(job);
   return placed.map(({ pool: poolIndex, index, vm, address }) => {
     const pool = pools[poolIndex]!;
     const vms = vmsPerReplica(pool);
@@ -100,17 +126,19 @@ export function clusterReplicas({ job, jobId, nextAddress, commandOf }: ClusterI
         cluster: clusterSpecCluster,
         environment: 'cloud',
         task: { type: `workerpool${poolIndex}`, index, trial: '' },
+        job: jobSpecJson,
       }),
       TF_CONFIG: JSON.stringify({
         cluster: tfCluster,
         environment: 'cloud',
         task: { type: TF_TASK_TYPES[poolIndex] ?? 'worker', index, trial: '' },
+        job: jobSpecJson,
       }),
     };
     if (isTpuVmPool(pool)) {
       const hosts = placed.filter((p) => p.pool === poolIndex && p.index === index);
       env.TPU_WORKER_ID = String(vm);
-      env.TPU_WORKER_HOSTNAMES = hosts.map((h) => h.address.split(':')[0]).join(',');
+      env.TPU_WORKER_HOSTNAMES = hosts.map((h) => sliceHostOf(h.vm)).join(',');
     }
     return {
       name: vms > 1 ? `workerpool${poolIndex}-${index}-vm${vm}` : `workerpool${poolIndex}-${index}`,

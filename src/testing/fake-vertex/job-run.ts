@@ -21,6 +21,7 @@ import {
 import { clusterReplicas, type FakeReplica, vmsPerReplica } from './cluster-env.ts';
 import type { VertexFaults } from './faults.ts';
 import type { JobStore, StoredJob } from './job-store.ts';
+import { type LogForwarder, type ReplicaLogSink, startLogForwarder } from './log-forwarder.ts';
 import type { StatusMessage, WorkerPoolSpecMessage } from './messages.ts';
 
 export interface FakeVertexTiming {
@@ -47,6 +48,8 @@ export interface JobRunDeps {
   /** `count` free `host:port` addresses for the replicas' servers. */
   allocateAddresses(count: number): Promise<string[]>;
   commandOf(pool: WorkerPoolSpecMessage): string[];
+  /** Where the replicas' lines go as Cloud Logging entries (the fake Cloud Logging), if anywhere. */
+  logSink?: ReplicaLogSink;
 }
 
 /** Lines of a failed replica's log quoted in the job error. */
@@ -73,6 +76,7 @@ const PREEMPTED: RequestedEnd = {
 export class JobRun {
   private timers = new Set<NodeJS.Timeout>();
   private group: ReplicaGroup | undefined;
+  private forwarder: LogForwarder | undefined;
   private cluster: FakeReplica[] = [];
   private requested: RequestedEnd | undefined;
   private closed = false;
@@ -125,6 +129,7 @@ export class JobRun {
     this.closed = true;
     this.clearTimers();
     if (this.group) await this.group.stop('the fake Vertex is closing');
+    this.forwarder?.stop();
   }
 
   /** Log text of a replica, by name. */
@@ -202,6 +207,13 @@ export class JobRun {
     }));
     this.cluster = replicas;
     this.group = startReplicaGroup(specs, { graceMs: this.deps.timing.stopGraceMs });
+    if (this.deps.logSink) {
+      this.forwarder = startLogForwarder(
+        this.job,
+        specs.map((s) => ({ name: s.name, logFile: s.logFile! })),
+        this.deps.logSink,
+      );
+    }
     this.deps.store.setState(this.job, 'JOB_STATE_RUNNING');
     this.ended = this.group.done.then((result) => this.finish(result));
     const timeoutSec = Number(this.job.message.jobSpec?.scheduling?.timeout?.seconds ?? 0);
@@ -220,6 +232,8 @@ export class JobRun {
 
   private finish(result: GroupResult): void {
     this.clearTimers();
+    // Every line is in Cloud Logging before the job reads as ended, as a reader of both expects.
+    this.forwarder?.stop();
     const outcome = result.kind === 'outcome' ? result.outcome : undefined;
     if (this.requested) {
       this.deps.store.setState(this.job, this.requested.state, this.requested.error);

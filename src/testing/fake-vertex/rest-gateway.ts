@@ -1,7 +1,7 @@
 /**
  * The REST face of the fake (`/v1/...`, JSON), which `gcloud ai custom-jobs`
- * speaks: list, describe, cancel, delete and operation polling, over the
- * same jobs as the gRPC face. JSON follows the proto3 mapping: timestamps as
+ * speaks: create (validated as the gRPC face validates), list, describe,
+ * cancel, delete and operation polling, over the same jobs as the gRPC face. JSON follows the proto3 mapping: timestamps as
  * RFC 3339 strings, durations as `"Ns"`, 64-bit integers as strings.
  * (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.customJobs)
  */
@@ -11,7 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import type { CustomJobMessage, DurationMessage, OperationMessage, TimestampMessage } from './messages.ts';
 import { dateOf } from './messages.ts';
+import { customJobFromJson } from './rest-json.ts';
 import { type FakeJobService, RpcError } from './service.ts';
+
+/** A CustomJob body is a few kilobytes; anything far larger is refused, not buffered. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** gRPC status → HTTP status (google/rpc/code.proto mapping). */
 const HTTP_STATUS: Partial<Record<status, number>> = {
@@ -96,13 +100,24 @@ function sendError(res: ServerResponse, error: unknown): void {
   });
 }
 
-function route(service: FakeJobService, req: IncomingMessage, res: ServerResponse): void {
+function parseBody(body: string): unknown {
+  try {
+    return body.trim() ? JSON.parse(body) : {};
+  } catch {
+    throw new RpcError(status.INVALID_ARGUMENT, 'Invalid JSON payload received.');
+  }
+}
+
+function route(service: FakeJobService, req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = decodeURIComponent(url.pathname).replace(/^\/v1\//, '');
   const method = req.method ?? 'GET';
   const list = /^(projects\/[^/]+\/locations\/[^/]+)\/customJobs$/.exec(path);
   const cancel = /^(projects\/[^/]+\/locations\/[^/]+\/customJobs\/[^/]+):cancel$/.exec(path);
-  if (method === 'GET' && list) {
+  if (method === 'POST' && list) {
+    const created = service.create({ parent: list[1]!, customJob: customJobFromJson(parseBody(body)) });
+    send(res, 200, customJobJson(created));
+  } else if (method === 'GET' && list) {
     const { customJobs, nextPageToken } = service.list({
       parent: list[1]!,
       filter: url.searchParams.get('filter') ?? undefined,
@@ -137,16 +152,25 @@ export interface RestGateway {
 
 export async function startRestGateway(service: FakeJobService, host: string): Promise<RestGateway> {
   const server: Server = createServer((req, res) => {
-    // Drain the body (cancel has an empty JSON body); every route reads only the URL.
-    req.resume();
+    // Only create reads its body; the others (cancel's empty JSON) are read and dropped.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) {
+        sendError(res, new RpcError(status.INVALID_ARGUMENT, 'Request payload too large.'));
+        return;
+      }
       const fault = service.faults.onCall(`REST ${req.method}`);
       if (fault && typeof fault === 'object' && 'code' in fault) {
         sendError(res, new RpcError(fault.code, fault.message ?? 'fake Vertex: injected fault'));
         return;
       }
       try {
-        route(service, req, res);
+        route(service, req, res, Buffer.concat(chunks).toString('utf8'));
       } catch (error) {
         sendError(res, error);
       }

@@ -12,7 +12,9 @@ import * as grpc from '@grpc/grpc-js';
 import { allocatePorts } from '../../providers/local/ports.ts';
 import { VertexFaults } from './faults.ts';
 import { jobServiceHandlers, operationsHandlers } from './grpc-handlers.ts';
+import { findImageCommand, type ImageCommands, imageCommandTable } from './image-commands.ts';
 import type { FakeVertexTiming, JobRun } from './job-run.ts';
+import type { ReplicaLogSink } from './log-forwarder.ts';
 import type { WorkerPoolSpecMessage } from './messages.ts';
 import { loadVertexProtos } from './protos.ts';
 import { type RestGateway, startRestGateway } from './rest-gateway.ts';
@@ -32,14 +34,18 @@ export interface FakeVertexOptions {
   host?: string;
   timing?: Partial<FakeVertexTiming>;
   /**
-   * What to run for a container that has no `command`: image URI → command.
-   * (A real image has an entrypoint; the fake runs no containers.)
+   * What to run for a container that has no `command`: image URI (or
+   * `prefix*`) → command, on top of the default table that maps Strato's
+   * trainer images to the trainer helper (image-commands.ts). (A real image
+   * has an entrypoint; the fake runs no containers.)
    */
-  images?: Record<string, string[]>;
+  images?: ImageCommands;
   /** Working directory of replica processes. Default: this process's. */
   cwd?: string;
   /** Extra env for every replica, e.g. `STORAGE_EMULATOR_HOST` of the fake Cloud Storage. */
   replicaEnv?: Record<string, string>;
+  /** Where replicas' lines go as Cloud Logging entries, as Vertex sends them (the fake cloud: its fake Cloud Logging). */
+  logSink?: ReplicaLogSink;
   /** Folder for replica logs; default a temporary folder removed on stop. */
   logDir?: string;
   /** Clock for job timestamps. */
@@ -71,15 +77,16 @@ export interface FakeVertexClientOptions {
   sslCreds: grpc.ChannelCredentials;
 }
 
-function commandResolver(images: Record<string, string[]>) {
+function commandResolver(images: ImageCommands) {
   return (pool: WorkerPoolSpecMessage): string[] => {
     const command = pool.containerSpec?.command ?? [];
     if (command.length > 0) return command;
     const image = pool.containerSpec?.imageUri ?? '';
-    const mapped = images[image];
+    const mapped = findImageCommand(images, image);
     if (mapped) return mapped;
     throw new Error(
-      `The fake Vertex cannot run image "${image}": the container spec has no command and startFakeVertex({ images }) maps none to it.`,
+      `The fake Vertex cannot run image "${image}": the container spec has no command, and no command is mapped to the image. ` +
+        `Map one with \`strato fake-cloud --image ${image}=COMMAND\` (or startFakeVertex({ images })), or give the spec a command.`,
     );
   };
 }
@@ -98,7 +105,8 @@ export async function startFakeVertex(options: FakeVertexOptions = {}): Promise<
     cwd: options.cwd ?? process.cwd(),
     replicaEnv: options.replicaEnv ?? {},
     allocateAddresses: async (count) => (await allocatePorts(count, { host })).map((p) => `${host}:${p}`),
-    commandOf: commandResolver(options.images ?? {}),
+    commandOf: commandResolver(imageCommandTable(options.images)),
+    ...(options.logSink ? { logSink: options.logSink } : {}),
   });
 
   const server = new grpc.Server();

@@ -16,6 +16,7 @@ import {
   vertexTpuShapesOf,
 } from '../../spec/catalog/vertex.ts';
 import type { CreateCustomJobRequest, WorkerPoolSpecMessage } from './messages.ts';
+import { tpuVmAcceleratorProblem } from './tpu-accelerators.ts';
 
 export interface FieldViolation {
   field: string;
@@ -110,6 +111,8 @@ function checkMachine(
     return;
   }
   if (isTpuVm) {
+    const acceleratorProblem = tpuVmAcceleratorProblem(machineType, type, count);
+    if (acceleratorProblem) out.push({ field: `${path}.accelerator_type`, message: acceleratorProblem });
     const topology = spec?.tpuTopology;
     if (!topology) {
       out.push({

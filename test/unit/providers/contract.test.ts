@@ -2,7 +2,7 @@
  * The contracts written on the Provider interface (src/providers/types.ts),
  * checked once for every provider from this table. A provider joins by
  * adding a row: how to build it, a spec that runs a shell command on it, a
- * handle to a job it has never heard of, and what its logs can show.
+ * handle to a job it has never heard of, and how it names replicas in logs.
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { createLocalProvider } from '../../../src/providers/local/index.ts';
 import { isTerminalState, type JobHandle, type Provider } from '../../../src/providers/types.ts';
 import { createVertexProvider } from '../../../src/providers/vertex/index.ts';
 import type { JobSpecInput } from '../../../src/spec/schema.ts';
-import { fakeVertexEnv, startFakeVertex } from '../../../src/testing/fake-vertex/index.ts';
+import { startFakeCloud } from '../../../src/testing/fake-cloud.ts';
 import { shellSpec, tempDir } from '../../support/local.ts';
 import { vertexSpec } from '../../support/specs.ts';
 
@@ -21,11 +21,8 @@ interface ProviderRow {
   /** A spec for this provider whose every replica runs `sh -c script`. */
   spec(script: string): JobSpecInput;
   unknownHandle(home: string): JobHandle;
-  /**
-   * `logs` yields the replicas' own lines (local), or only says where they
-   * are (Vertex: Cloud Logging, which Strato does not read yet).
-   */
-  logsShowOutput: boolean;
+  /** The one replica of `spec(script)`, as the provider names it in log lines. */
+  replicaName: string;
   /** `cancel` resolves once the job has ended (local), or once the cloud has accepted it (Vertex). */
   cancelWaitsForEnd: boolean;
 }
@@ -43,16 +40,20 @@ const ROWS: ProviderRow[] = [
       id: 'ghost-000000',
       data: { jobDir: `${home}/jobs/ghost-000000` },
     }),
-    logsShowOutput: true,
+    replicaName: 'worker-0',
     cancelWaitsForEnd: true,
   },
   {
-    // The fake Vertex on loopback, reached as a user reaches it (STRATO_VERTEX_ENDPOINT); it runs each replica as a local process.
+    // The fake Vertex on loopback, reached as a user reaches it (STRATO_VERTEX_ENDPOINT); it runs each
+    // replica as a local process and sends its lines to the fake Cloud Logging (STRATO_LOGGING_ENDPOINT).
     name: 'vertex',
     create: async () => {
-      const fake = await startFakeVertex({ timing: { queuedMs: 30, pendingMs: 30, stopGraceMs: 500 } });
+      const fake = await startFakeCloud({
+        storage: false,
+        vertex: { timing: { queuedMs: 30, pendingMs: 30, stopGraceMs: 500 } },
+      });
       const provider = createVertexProvider({
-        env: fakeVertexEnv(fake),
+        env: fake.env,
         pollScale: 0,
         retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
       });
@@ -64,7 +65,7 @@ const ROWS: ProviderRow[] = [
         resources: { workers: { machineType: 'n1-standard-4' } },
       }),
     unknownHandle: () => ({ provider: 'vertex', id: 'ghost-000000', data: {} }),
-    logsShowOutput: false,
+    replicaName: 'workerpool0-0',
     cancelWaitsForEnd: false,
   },
 ];
@@ -155,8 +156,7 @@ describe.each(ROWS)('provider contract: $name', (row) => {
     const lines: string[] = [];
     for await (const line of job.logs({ follow: true, pollIntervalMs: 50 }))
       lines.push(`${line.replica}: ${line.text}`);
-    if (row.logsShowOutput) expect(lines).toEqual(['worker-0: one', 'worker-0: two']);
-    else expect(lines).toEqual([expect.stringMatching(/Cloud Logging/)]);
+    expect(lines).toEqual([`${row.replicaName}: one`, `${row.replicaName}: two`]);
     expect(isTerminalState((await job.status()).state)).toBe(true);
     await close();
   });

@@ -24,15 +24,38 @@ describe('startFakeCloud', () => {
     await cloud.close(); // closing twice is quiet
   });
 
-  it('leaves a service out when asked', async () => {
+  it('starts Cloud Logging, gRPC for the client library and REST for gcloud, with their env', async () => {
     const cloud = await startFakeCloud({ storage: false, vertex: false, tpu: false, compute: false });
+    try {
+      expect(cloud.env).toEqual({
+        STRATO_LOGGING_ENDPOINT: cloud.endpoints.logging,
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING: cloud.endpoints.loggingRest,
+      });
+      const response = await fetch(`${cloud.endpoints.loggingRest}v2/entries:list`, {
+        method: 'POST',
+        body: JSON.stringify({ resourceNames: ['projects/p'] }),
+      });
+      expect(await response.json()).toEqual({ entries: [] });
+    } finally {
+      await cloud.close();
+    }
+  });
+
+  it('leaves a service out when asked', async () => {
+    const cloud = await startFakeCloud({
+      storage: false,
+      vertex: false,
+      logging: false,
+      tpu: false,
+      compute: false,
+    });
     expect(cloud.endpoints).toEqual({});
     expect(cloud.storage).toBeUndefined();
     await cloud.close();
   });
 
   it('starts Compute Engine with the env for Strato (STRATO_COMPUTE_ENDPOINT) and for gcloud', async () => {
-    const cloud = await startFakeCloud({ storage: false, vertex: false });
+    const cloud = await startFakeCloud({ storage: false, vertex: false, tpu: false, logging: false });
     try {
       expect(cloud.env).toMatchObject({
         STRATO_COMPUTE_ENDPOINT: cloud.endpoints.compute,

@@ -192,20 +192,6 @@ describe('vertex provider', () => {
     expect(fake.faults.counts.calls.GetCustomJob ?? 0).toBe(gets);
   });
 
-  it('points to Cloud Logging for replica output', async () => {
-    const handle = await provider.submit(planJob(parseJobSpec(spec(''))), context('logs-1'));
-    const lines = [];
-    for await (const line of provider.logs(handle)) lines.push(line);
-    expect(lines).toEqual([
-      {
-        replica: 'vertex',
-        text: expect.stringMatching(
-          /^replica logs are in Cloud Logging: gcloud ai custom-jobs stream-logs \d+ --region=us-central1/,
-        ),
-      },
-    ]);
-  });
-
   it('parses endpoint URLs: http is plaintext, https and bare host:port are TLS', async () => {
     expect(await parseEndpointUrl('http://127.0.0.1:8085')).toMatchObject({
       apiEndpoint: '127.0.0.1',

@@ -107,7 +107,17 @@ describe('fake Vertex JobService', () => {
     await waitForState(client, created.name!, ['JOB_STATE_SUCCEEDED']);
     const hosts = [0, 1, 2, 3].map((vm) => envOf(created.name!, `workerpool0-0-vm${vm}`));
     expect(hosts.map((h) => h.TPU_WORKER_ID)).toEqual(['0', '1', '2', '3']);
-    expect(hosts[0]!.TPU_WORKER_HOSTNAMES!.split(',')).toHaveLength(4);
+    // Four distinct hosts, one per VM of the slice, every one an address of this machine.
+    const names = hosts[0]!.TPU_WORKER_HOSTNAMES!.split(',');
+    expect(new Set(names).size).toBe(4);
+    expect(names.every((h) => /^127\.\d+\.\d+\.\d+$/.test(h))).toBe(true);
+    expect(hosts.every((h) => h.TPU_WORKER_HOSTNAMES === hosts[0]!.TPU_WORKER_HOSTNAMES)).toBe(true);
+    // TF_CONFIG and CLUSTER_SPEC carry the CustomJobSpec as `job`, as Vertex's do.
+    expect(JSON.parse(hosts[1]!.TF_CONFIG!).job.workerPoolSpecs[0]).toMatchObject({
+      machineSpec: { machineType: 'ct5lp-hightpu-4t', tpuTopology: '4x4' },
+      replicaCount: '1',
+    });
+    expect(JSON.parse(hosts[1]!.CLUSTER_SPEC!).job.workerPoolSpecs).toHaveLength(1);
     expect(JSON.parse(hosts[2]!.CLUSTER_SPEC!).cluster.workerpool0).toHaveLength(1);
   });
 
