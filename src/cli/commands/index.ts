@@ -22,5 +22,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'list', load: async () => (await import('./list.ts')).listCommand },
   { name: 'watch', load: async () => (await import('./watch.ts')).watchCommand },
   { name: 'data', load: async () => (await import('./data.ts')).dataCommand },
+  { name: 'check', load: async () => (await import('./check.ts')).checkCommand },
   { name: 'fake-cloud', load: async () => (await import('./fake-cloud.ts')).fakeCloudCommand },
 ];
