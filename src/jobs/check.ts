@@ -7,6 +7,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { parseEndpoint } from '../internal/endpoint.ts';
 import { resolveGcsEndpoint } from '../storage/gcs/connect.ts';
 import { s3EndpointFromEnv } from '../storage/s3/store.ts';
 import {
@@ -136,21 +137,29 @@ async function withDeadline(
 }
 
 /**
+ * Parses every endpoint variable Strato reads (STRATO_VERTEX_ENDPOINT,
+ * STORAGE_EMULATOR_HOST, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL): a malformed
+ * one is E_USAGE naming it, before any other work (submit calls this first,
+ * so a typo is reported as the typo, not as whatever failed next).
+ */
+export function checkEndpointVariables(env: NodeJS.ProcessEnv): void {
+  // VERTEX_ENDPOINT_ENV of providers/vertex, named here so a local job never loads the Vertex provider.
+  const vertex = env.STRATO_VERTEX_ENDPOINT;
+  if (vertex) parseEndpoint(vertex, 'STRATO_VERTEX_ENDPOINT', 'http://127.0.0.1:8085');
+  resolveGcsEndpoint({ env });
+  s3EndpointFromEnv(env);
+}
+
+/**
  * Checks each target in `options.targets` (default all). Never throws for
  * what it finds; throws E_USAGE for a malformed endpoint variable (checked
  * for every target first, so one bad variable is reported before any
  * network call).
  */
 export async function checkSetup(options: CheckOptions = {}): Promise<CheckResult[]> {
-  const env = options.env ?? process.env;
   const targets = options.targets ?? CHECK_TARGETS;
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // Bad input first: each parse throws E_USAGE naming its variable.
-  const { parseEndpointUrl, VERTEX_ENDPOINT_ENV } = await import('../providers/vertex/index.ts');
-  if (targets.includes('vertex') && env[VERTEX_ENDPOINT_ENV])
-    await parseEndpointUrl(env[VERTEX_ENDPOINT_ENV]);
-  if (targets.includes('gs')) resolveGcsEndpoint({ env });
-  if (targets.includes('s3')) s3EndpointFromEnv(env);
+  checkEndpointVariables(options.env ?? process.env);
 
   const { checkGcs, checkVertex } = await import('./check-google.ts');
   const run: Record<CheckTarget, () => Promise<CheckResult>> = {

@@ -71,7 +71,7 @@ describe('commands that need credentials, with none', () => {
     const started = Date.now();
     const result = await strato(['run', 'templates/one-device.yaml'], accountlessEnv());
     expectOneMessage(result, 'gcloud auth application-default login');
-    expect(result.stderr).toMatch(/no Google credentials/);
+    expect(result.stderr).toMatch(/no Google (Cloud )?credentials/);
     // The metadata server is never pinged: no multi-second probe timeout.
     expect(Date.now() - started).toBeLessThan(20_000);
   });

@@ -93,7 +93,7 @@ function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent
 export const runCommand: Command = {
   name: 'run',
   summary: 'Submit a job and follow it to the end: replica states, live metrics, a summary.',
-  usage: 'FILE [--detach] [--docker]',
+  usage: 'FILE [--detach] [--docker] [--resume JOB]',
   description: `
 Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED.
 Ctrl-C cancels the job cleanly (every replica stopped). If this process dies any other way,
@@ -104,6 +104,12 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
       type: 'boolean',
       short: 'd',
       description: 'Let the job outlive this command (Ctrl-C stops following, not the job).',
+    },
+    resume: {
+      type: 'string',
+      valueName: 'JOB',
+      description:
+        "Continue JOB in its run dir, from its checkpoints (else a run dir with another job's work is refused).",
     },
     docker: {
       type: 'boolean',
@@ -117,6 +123,7 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
       env: io.env,
       stopWhenCallerExits: !detach,
       ...(args.values.docker ? { docker: true } : {}),
+      ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
       onProgress: (message) => io.err(message),
     });
     io.out(

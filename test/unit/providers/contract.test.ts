@@ -12,12 +12,14 @@ import { isTerminalState, type JobHandle, type Provider } from '../../../src/pro
 import { createVertexProvider } from '../../../src/providers/vertex/index.ts';
 import type { JobSpecInput } from '../../../src/spec/schema.ts';
 import { fakeVertexEnv, startFakeVertex } from '../../../src/testing/fake-vertex/index.ts';
+import { startFakeGcs } from '../../../src/testing/index.ts';
 import { shellSpec, tempDir } from '../../support/local.ts';
 import { vertexSpec } from '../../support/specs.ts';
 
 interface ProviderRow {
   name: string;
-  create(): Promise<{ provider: Provider; close(): Promise<void> }>;
+  /** `env`: the environment `submit` runs in (where the run dir's store is), when not this process's. */
+  create(): Promise<{ provider: Provider; close(): Promise<void>; env?: NodeJS.ProcessEnv }>;
   /** A spec for this provider whose every replica runs `sh -c script`. */
   spec(script: string): JobSpecInput;
   unknownHandle(home: string): JobHandle;
@@ -29,6 +31,8 @@ interface ProviderRow {
   /** `cancel` resolves once the job has ended (local), or once the cloud has accepted it (Vertex). */
   cancelWaitsForEnd: boolean;
 }
+
+let vertexJobs = 0;
 
 const ROWS: ProviderRow[] = [
   {
@@ -51,17 +55,28 @@ const ROWS: ProviderRow[] = [
     name: 'vertex',
     create: async () => {
       const fake = await startFakeVertex({ timing: { queuedMs: 30, pendingMs: 30, stopGraceMs: 500 } });
+      // Submit claims each job's run dir in its bucket (run-dir-claim.ts): a fake Cloud Storage holds it.
+      const gcs = await startFakeGcs({ buckets: [{ name: 'my-bucket' }] });
       const provider = createVertexProvider({
         env: fakeVertexEnv(fake),
         pollScale: 0,
         retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
       });
-      return { provider, close: () => fake.close() };
+      return {
+        provider,
+        env: { ...process.env, STORAGE_EMULATOR_HOST: gcs.endpoint },
+        close: async () => {
+          await fake.close();
+          await gcs.close();
+        },
+      };
     },
     spec: (script) =>
       vertexSpec({
         container: { image: 'us-docker.pkg.dev/p/r/t:1', command: ['sh', '-c', script] },
         resources: { workers: { machineType: 'n1-standard-4' } },
+        // One run dir per job: a second job is never let into another's.
+        output: `gs://my-bucket/runs/contract-${++vertexJobs}`,
       }),
     unknownHandle: () => ({ provider: 'vertex', id: 'ghost-000000', data: {} }),
     logsShowOutput: false,
@@ -75,9 +90,9 @@ const fast = { pollIntervalMs: 50 };
 
 describe.each(ROWS)('provider contract: $name', (row) => {
   const run = async (script: string) => {
-    const { provider, close } = await row.create();
+    const { provider, close, env } = await row.create();
     const started = Date.now();
-    const job = await submit(row.spec(script), { provider, home: home.path });
+    const job = await submit(row.spec(script), { provider, home: home.path, ...(env ? { env } : {}) });
     return { provider, close, job, submitMs: Date.now() - started };
   };
 
@@ -117,9 +132,9 @@ describe.each(ROWS)('provider contract: $name', (row) => {
   });
 
   it('reports how an attempt ended as facts: 0 succeeded, 3 failed, 143 a preemption', async () => {
-    const { provider, close } = await row.create();
+    const { provider, close, env } = await row.create();
     const ended = async (script: string) => {
-      const job = await submit(row.spec(script), { provider, home: home.path });
+      const job = await submit(row.spec(script), { provider, home: home.path, ...(env ? { env } : {}) });
       await job.wait(fast);
       return provider.status(job.record.handle);
     };
