@@ -12,7 +12,7 @@ import { followRunMetricBatches } from '../../metrics/stream.ts';
 import { MetricsSummarizer, type MetricsSummary } from '../../metrics/summary.ts';
 import type { MetricEvent, MetricsWarning } from '../../metrics/types.ts';
 import { type Command, type ParsedArgs, requirePositionals } from '../command.ts';
-import { table } from '../format.ts';
+import { stepLabel, table } from '../format.ts';
 import type { CliIo } from '../io.ts';
 
 export interface MetricsCommandDeps {
@@ -72,7 +72,7 @@ function renderTable(summary: MetricsSummary): string {
   const rows = summary.latest.map(({ run, tag, step, value, points }) => [
     run || '.',
     tag,
-    String(step),
+    stepLabel(tag, step),
     formatValue(value),
     String(points),
   ]);

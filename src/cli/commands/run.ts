@@ -2,6 +2,7 @@ import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { JobEvent } from '../../jobs/events.ts';
 import type { Job } from '../../jobs/job.ts';
 import { submit } from '../../jobs/submit.ts';
+import { formatValue } from '../../metrics/format.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
 import type { MetricEvent } from '../../metrics/types.ts';
 import { isTerminalState, type JobStatus } from '../../providers/types.ts';
@@ -9,7 +10,6 @@ import { type Command, requirePositionals } from '../command.ts';
 import type { CliIo } from '../io.ts';
 import {
   EpochLineBuilder,
-  formatMetric,
   renderEpochCharts,
   renderJobError,
   renderMetricsSummary,
@@ -62,7 +62,7 @@ class MetricLines {
     if (line) this.io.out(`${clock()}  ${line}`);
     if (live && event.tag === 'batch_loss' && Date.now() - this.lastBatchLine >= BATCH_LINE_INTERVAL_MS) {
       this.lastBatchLine = Date.now();
-      this.io.out(`${clock()}  step ${event.step}  batch_loss ${formatMetric(event.value)}`);
+      this.io.out(`${clock()}  step ${event.step}  batch_loss ${formatValue(event.value)}`);
     }
   }
 }
