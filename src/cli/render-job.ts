@@ -54,6 +54,17 @@ export function renderJobError(error: JobError): string {
   return lines.join('\n');
 }
 
+/**
+ * Why a job ended, when it did not succeed: a failure is an `error:` with
+ * the replica's last lines; a cancel someone asked for (Ctrl-C in run,
+ * `strato cancel`) is said as what it is, never as an error.
+ */
+export function renderEnding(status: Pick<JobStatus, 'state' | 'error'>): string | undefined {
+  if (status.state === 'SUCCEEDED' || !status.error) return undefined;
+  if (status.state === 'CANCELLED') return status.error.message;
+  return renderJobError(status.error);
+}
+
 export function renderMetricsSummary(summary: MetricsSummary): string {
   if (summary.latest.length === 0) return 'metrics: none yet';
   const pace = summary.stepsPerSec === undefined ? '' : ` · ${formatValue(summary.stepsPerSec)} steps/s`;
@@ -85,7 +96,8 @@ export function renderStatus(record: JobRecord, status: JobStatus, now: Date): s
     for (const restart of status.restarts)
       lines.push(`  attempt ${restart.attempt} at ${restart.at}: ${restart.reason}`);
   }
-  if (status.error && status.state !== 'SUCCEEDED') lines.push('', renderJobError(status.error));
+  const ending = renderEnding(status);
+  if (ending) lines.push('', ending);
   return lines.join('\n');
 }
 
@@ -99,6 +111,15 @@ export class EpochLineBuilder {
 
   /** Adds an event; returns the finished line for its epoch when this completes it. */
   add(event: MetricEvent): string | undefined {
+    const done = this.addValues(event);
+    if (!done) return undefined;
+    return `epoch ${done.epoch}  ${Object.entries(done.values)
+      .map(([k, v]) => `${k} ${formatValue(v)}`)
+      .join('  ')}`;
+  }
+
+  /** As `add`, as data: the epoch counted from 1 and its values, when this event completes it. */
+  addValues(event: MetricEvent): { epoch: number; values: Record<string, number> } | undefined {
     if (!event.tag.startsWith('epoch_')) return undefined;
     const key = `${event.run === 'validation' ? 'val_' : ''}${event.tag.slice('epoch_'.length)}`;
     let values = this.epochs.get(event.step);
@@ -113,7 +134,8 @@ export class EpochLineBuilder {
     )
       return undefined;
     this.printed.add(event.step);
-    return `${stepLabel(event.tag, event.step)}  ${[...values].map(([k, v]) => `${k} ${formatValue(v)}`).join('  ')}`;
+    // Counted as stepLabel counts epochs: Keras's "Epoch 1/N" is step 0.
+    return { epoch: event.step + 1, values: Object.fromEntries(values) };
   }
 }
 
