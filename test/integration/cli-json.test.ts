@@ -1,6 +1,7 @@
 /**
- * `--json` on run, watch and cancel (issue 18, item 7), driven as a script
- * would: `strato` as a process, standard output parsed line by line.
+ * Commands as a script drives them (issue 18, item 7): `--json` on run, watch
+ * and cancel, standard output parsed line by line; `metrics --follow JOB`
+ * ending by itself when the job ends.
  */
 
 import { execFile } from 'node:child_process';
@@ -71,5 +72,22 @@ describe('--json', () => {
     const lines = ndjson(result.stdout);
     expect(lines.at(-1)).toMatchObject({ id, state: 'SUCCEEDED', attempt: 1 });
     expect(lines.every((l) => l.id === id)).toBe(true);
+  });
+});
+
+describe('metrics --follow of a job id', () => {
+  it('ends by itself once the job has ended, after its last epoch (as logs --follow does)', async () => {
+    const submitted = await strato('submit', 'templates/quickstart.yaml', '--json');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { id } = JSON.parse(submitted.stdout) as { id: string };
+    const started = Date.now();
+    const follow = await strato('metrics', id, '--follow');
+    expect(follow.code, follow.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(45_000);
+    // The quickstart trains 6 epochs: the last one's values are there, counted from 1.
+    expect(follow.stdout).toMatch(/train\s+epoch_loss\s+epoch 6\s/);
+    expect(follow.stdout).not.toMatch(/epoch 7/);
+    const status = await strato('status', id, '--json');
+    expect(JSON.parse(status.stdout).status.state).toBe('SUCCEEDED');
   });
 });
