@@ -3,9 +3,10 @@ import { parseEndpoint } from '../../internal/endpoint.ts';
 import { parseObjectUri } from '../../internal/uri.ts';
 import { DEFAULT_RESUMABLE_THRESHOLD_BYTES } from '../../storage/gcs/store.ts';
 import type { StoreOptions } from '../../storage/open.ts';
+import type { DeleteAction, UploadAction } from '../../storage/sync/plan.ts';
 import { uploadDataset } from '../../storage/sync/upload-dataset.ts';
 import type { Command } from '../command.ts';
-import { createProgressReporter, formatSummary } from '../progress-report.ts';
+import { createProgressReporter, formatBytes, formatSummary } from '../progress-report.ts';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -55,6 +56,26 @@ function storeOptionsFor(
   };
 }
 
+/** What `push -n` would do, file by file. */
+interface DryRunList {
+  uploads: { file: string; uri: string; bytes: number }[];
+  deletes: string[];
+}
+
+function dryRunList(
+  plan: { uploads: readonly UploadAction[]; deletes: readonly DeleteAction[] },
+  dst: string,
+  baseDir: string,
+): DryRunList {
+  const parsed = parseObjectUri(dst, baseDir);
+  const uriOf = (key: string) =>
+    parsed.scheme === 'file' ? `file:///${key}` : `${parsed.scheme}://${parsed.bucket}/${key}`;
+  return {
+    uploads: plan.uploads.map((u) => ({ file: u.file.rel, uri: uriOf(u.key), bytes: u.file.size })),
+    deletes: plan.deletes.map((d) => uriOf(d.key)),
+  };
+}
+
 export const dataCommand: Command = {
   name: 'data',
   summary: 'Push a dataset to a bucket: only what changed, in parallel, checksummed, resumable.',
@@ -75,7 +96,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
     'dry-run': {
       type: 'boolean',
       short: 'n',
-      description: 'Show what would be uploaded and deleted; write nothing.',
+      description: 'List each file that would be uploaded and each object deleted; write nothing.',
     },
     include: {
       type: 'string',
@@ -109,7 +130,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
     json: {
       type: 'boolean',
       description:
-        'Print the summary as JSON: {files, bytes, uploaded, uploadedBytes, skipped, deleted, seconds, dryRun}.',
+        'Print the summary as JSON: {files, bytes, uploaded, uploadedBytes, skipped, deleted, seconds, dryRun}; with -n also wouldUpload [{file, uri, bytes}] and wouldDelete [uri].',
     },
     quiet: { type: 'boolean', short: 'q', description: 'No progress output.' },
   },
@@ -143,6 +164,8 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
       stop.abort();
     };
     process.once('SIGINT', onInterrupt);
+    const dryRun = Boolean(args.values['dry-run']);
+    let planned: DryRunList | undefined;
     const summary = await uploadDataset(src, dst, {
       signal: stop.signal,
       ...storeOptionsFor(
@@ -164,9 +187,22 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         last = progress;
         reporter?.update(progress);
       },
+      ...(dryRun ? { onPlan: (plan) => (planned = dryRunList(plan, dst, io.cwd)) } : {}),
     }).finally(() => process.removeListener('SIGINT', onInterrupt));
     if (reporter && last) reporter.finish(last);
-    io.out(args.values.json ? JSON.stringify(summary) : formatSummary(summary, dst));
+    if (args.values.json) {
+      io.out(
+        JSON.stringify(
+          planned ? { ...summary, wouldUpload: planned.uploads, wouldDelete: planned.deletes } : summary,
+        ),
+      );
+      return 0;
+    }
+    if (planned) {
+      for (const u of planned.uploads) io.out(`would upload  ${u.file} → ${u.uri} (${formatBytes(u.bytes)})`);
+      for (const uri of planned.deletes) io.out(`would delete  ${uri}`);
+    }
+    io.out(formatSummary(summary, dst));
     return 0;
   },
 };
