@@ -9,9 +9,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getJob, submit } from '../../src/jobs/submit.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
+import { expectNothingSurvives, tempDir, waitFor } from '../support/local.ts';
 import { getTensorflowVenv, templateCopy } from '../support/tensorflow.ts';
 import { metricsOf, replicaLog, runJob, series, strato } from '../support/tf-jobs.ts';
-import { expectNothingSurvives, tempDir, waitFor } from '../support/local.ts';
 
 const venv = getTensorflowVenv();
 const home = tempDir('strato-tf-strategies-');
@@ -96,7 +96,7 @@ describe('real TensorFlow through strato run, one job per strategy', () => {
 
   it('DTensor: 2 clients × 2 logical devices form a 4-device mesh, batch as `explain` says', async () => {
     const explained = await strato(venv, home.path, 'explain', 'templates/tf-local-dtensor.yaml');
-    expect(explained.stdout).toContain('Replicas in sync: 4 (global batch = per-replica batch × 4)');
+    expect(explained.stdout).toContain('Data parallel: 4 (global batch = per-shard batch × 4');
     const job = await trainsAndLearns('tf-local-dtensor.yaml', [
       ...SHORT,
       '--batch-size=16',
