@@ -20,7 +20,8 @@ const home = tempDir('strato-check-home-');
 let cloud: FakeCloud;
 
 beforeAll(async () => {
-  cloud = await startFakeCloud({ storage: { buckets: ['check-bucket'] }, vertex: {} });
+  // As the README's no-account path starts it: `strato fake-cloud --bucket my-bucket`, from the repository root.
+  cloud = await startFakeCloud({ storage: { buckets: ['my-bucket'] }, vertex: { cwd: REPO_ROOT } });
 });
 afterAll(async () => {
   await cloud?.close();
@@ -146,6 +147,31 @@ describe('a malformed endpoint variable is a usage error naming it', () => {
 });
 
 describe('against the fake cloud', () => {
+  it('the README path: data push, then the Vertex quickstart runs; run again, it is refused (its run dir is taken)', {
+    timeout: 180_000,
+  }, async () => {
+    const env = accountlessEnv(cloud.env);
+    const push = await strato(
+      ['data', 'push', 'templates/quickstart-data', 'gs://my-bucket/datasets/quickstart'],
+      env,
+    );
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stdout).toMatch(/^pushed \d+ of \d+ files/);
+
+    const first = await strato(['run', 'templates/quickstart-vertex.yaml'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const id = /submitted\s+(\S+)/.exec(first.stdout)![1]!;
+    expect(first.stdout).toMatch(new RegExp(`${id} SUCCEEDED in `));
+    expect(first.stdout).toMatch(/epoch 3 {2}loss/);
+
+    // The finding: a second run with the same output: silently resumed the first one's checkpoints.
+    const again = await strato(['run', 'templates/quickstart-vertex.yaml'], env);
+    expect(again.code).toBe(2);
+    expect(again.stdout).not.toContain('SUCCEEDED');
+    expect(again.stderr).toContain(`already holds job ${id}'s output`);
+    expect(again.stderr).toContain(`--resume ${id}`);
+  });
+
   it('check vertex gs: both usable with the env `strato fake-cloud` prints, no credentials', async () => {
     const result = await strato(['check', 'vertex', 'gs', '--json'], accountlessEnv(cloud.env));
     expect(result.code).toBe(0);
