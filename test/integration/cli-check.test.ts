@@ -77,7 +77,7 @@ describe('commands that need credentials, with none', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
-  it('data push to gs:// and s3://: exit 2 with the login fix of each cloud', async () => {
+  it('data push to gs:// and s3://, metrics of a gs:// run dir: exit 2 with the login fix of each cloud', async () => {
     const data = 'templates/quickstart-data';
     expectOneMessage(
       await strato(['data', 'push', data, 'gs://my-bucket/x'], accountlessEnv()),
@@ -86,6 +86,10 @@ describe('commands that need credentials, with none', () => {
     expectOneMessage(
       await strato(['data', 'push', data, 's3://my-bucket/x'], accountlessEnv()),
       'aws configure',
+    );
+    expectOneMessage(
+      await strato(['metrics', 'gs://my-bucket/runs/x'], accountlessEnv()),
+      'gcloud auth application-default login',
     );
   });
 
