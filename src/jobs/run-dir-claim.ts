@@ -126,12 +126,8 @@ export async function claimRunDir(
       createdAt: (options.now?.() ?? new Date()).toISOString(),
       ...(continues ? { continues } : {}),
     };
-    const written = await store.write(key, Buffer.from(`${JSON.stringify(next, null, 2)}\n`), {
-      contentType: 'application/json',
-      // Only over what was read: a job claiming the run dir meanwhile wins, this one is told.
-      ifGenerationMatch: found?.generation ?? '0',
-    });
-    return { release: () => restore(markerUri, previous, written.generation, options) };
+    const generation = await writeMarker(store, key, next, found?.generation ?? '0');
+    return { release: () => restore(markerUri, previous, generation, options) };
   } catch (error) {
     if (error instanceof StratoError && error.code === 'E_CONFLICT') {
       throw refused(runDirRoot, 'was claimed by another job while this one was being submitted', undefined);
@@ -139,6 +135,32 @@ export async function claimRunDir(
     throw error;
   } finally {
     await store.close?.();
+  }
+}
+
+/**
+ * Writes the marker only over the generation read (`'0'`: only if absent), so
+ * a job claiming the run dir meanwhile wins and this one is told. A write
+ * whose reply was lost and was retried meets its own marker: that is success.
+ */
+async function writeMarker(
+  store: OpenedStore['store'],
+  key: string,
+  marker: RunDirMarker,
+  ifGenerationMatch: string,
+): Promise<string | undefined> {
+  try {
+    const written = await store.write(key, Buffer.from(`${JSON.stringify(marker, null, 2)}\n`), {
+      contentType: 'application/json',
+      ifGenerationMatch,
+    });
+    return written.generation;
+  } catch (error) {
+    if (!(error instanceof StratoError && error.code === 'E_CONFLICT')) throw error;
+    const now = await store.stat(key);
+    const mine = now && parseMarker(await store.read(key), key).jobId === marker.jobId;
+    if (!mine) throw error;
+    return now.generation;
   }
 }
 

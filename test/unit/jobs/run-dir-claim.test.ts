@@ -55,6 +55,16 @@ describe('claimRunDir on gs://', () => {
     expect(await markerAt(runDir)).toBeUndefined();
   });
 
+  it('GIVEN the reply to the marker write is lost and the write retried THEN the job meets its own marker: claimed', async () => {
+    // The marker is a small object: one multipart POST, only if absent (ifGenerationMatch=0).
+    fake.faults.add({ method: 'POST', path: 'ifGenerationMatch=0', fault: 'reset-after', times: 1 });
+    const injected = fake.faults.stats.injected;
+    const runDir = 'gs://runs-bucket/lost-reply';
+    await claimRunDir(runDir, { id: 'job-g', name: 'g' }, options());
+    expect(fake.faults.stats.injected).toBe(injected + 1);
+    expect(await markerAt(runDir)).toMatchObject({ jobId: 'job-g' });
+  });
+
   it('WHEN a submit fails after claiming THEN release leaves the run dir as it was', async () => {
     const fresh = 'gs://runs-bucket/released';
     await (await claimRunDir(fresh, { id: 'job-d', name: 'd' }, options())).release();
