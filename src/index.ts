@@ -11,11 +11,20 @@ export { type ErrorCode, SpecError, type SpecIssue, StratoError } from './errors
 // Infrastructure as code: stacks of buckets and machines, planned and deployed like Terraform (src/infra).
 export * from './infra/index.ts';
 // Jobs: submit, get back, list, follow and cancel, on any provider.
+export {
+  CHECK_TARGETS,
+  type CheckItem,
+  type CheckOptions,
+  type CheckResult,
+  type CheckTarget,
+  checkSetup,
+} from './jobs/check.ts';
 export type { JobEvent } from './jobs/events.ts';
 export { Job, type WatchOptions } from './jobs/job.ts';
 // The cluster plan: every replica with its role, machine and exact environment (TF_CONFIG and friends).
 export { defaultRunDir, type PlanOptions, planJob } from './jobs/plan-job.ts';
 export { decideRestart, type RestartDecision } from './jobs/restart-policy.ts';
+export { RUN_DIR_MARKER, type RunDirMarker } from './jobs/run-dir-claim.ts';
 export type { JobRecord } from './jobs/store.ts';
 export { getJob, type JobsOptions, listJobs, type SubmitOptions, submit } from './jobs/submit.ts';
 export { type WatchJobsOptions, type WatchTick, watchJobs } from './jobs/watch.ts';

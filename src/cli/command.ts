@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { StratoError } from '../errors.ts';
+import { EXAMPLES } from './examples.ts';
 import type { CliIo } from './io.ts';
 
 export interface OptionSpec {
@@ -51,11 +52,36 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
       allowPositionals: true,
       strict: true,
     });
+    if (!values.help) checkExtraPositionals(command, positionals);
     return { values, positionals };
   } catch (error) {
+    if (error instanceof StratoError) throw error;
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new StratoError('E_USAGE', message, { hint: `see \`strato ${command.name} --help\`` });
   }
+}
+
+/**
+ * How many positional arguments `usage` allows: its words before the first
+ * option, unbounded when one ends in `...` (`ID...`, `[TARGET...]`).
+ */
+export function maxPositionals(usage: string): number {
+  const words = usage.split(/\s+/).filter((w) => w !== '');
+  const firstOption = words.findIndex((w) => w.startsWith('-') || w.startsWith('[-'));
+  const positional = firstOption === -1 ? words : words.slice(0, firstOption);
+  return positional.some((w) => w.includes('...')) ? Number.POSITIVE_INFINITY : positional.length;
+}
+
+/** An argument beyond what the command takes is a usage error, never silently ignored. */
+function checkExtraPositionals(command: Command, positionals: readonly string[]): void {
+  const max = maxPositionals(command.usage);
+  if (positionals.length <= max) return;
+  const extra = positionals.slice(max);
+  throw new StratoError(
+    'E_USAGE',
+    `unexpected argument${extra.length === 1 ? '' : 's'} ${extra.map((a) => `"${a}"`).join(' ')}`,
+    { hint: `usage: strato ${command.name} ${command.usage}`.trimEnd() },
+  );
 }
 
 export function commandHelp(command: Command): string {
@@ -73,6 +99,9 @@ export function commandHelp(command: Command): string {
     '',
     'Options:',
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
+    '',
+    'Examples:',
+    ...(EXAMPLES[command.name] ?? []).map((line) => `  ${line}`),
   ].join('\n');
 }
 

@@ -21,3 +21,13 @@ export function indent(text: string, spaces: number): string {
     .map((line) => (line === '' ? line : pad + line))
     .join('\n');
 }
+
+/**
+ * How a metric's step reads in every human view (run's live lines, status,
+ * metrics' table, charts): Keras writes `epoch_*` values at step 0 for its
+ * "Epoch 1/N", so those read `epoch 1`; batch steps stay as written. JSON
+ * and CSV keep the event files' step, as TensorBoard shows it.
+ */
+export function stepLabel(tag: string, step: number): string {
+  return tag.startsWith('epoch_') ? `epoch ${step + 1}` : String(step);
+}

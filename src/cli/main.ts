@@ -1,26 +1,10 @@
 /** `strato` entry point: dispatches to one command, prints errors as one line plus a hint. */
 
-import { readFileSync } from 'node:fs';
 import { StratoError, toStratoError } from '../errors.ts';
 import { type Command, commandHelp, parseCommandArgs } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { type CliIo, processIo } from './io.ts';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
-/** What a bug report needs: Strato's version and the Node and platform it runs on. */
-function verboseVersion(): string {
-  return [
-    `strato ${version()}`,
-    `node ${process.versions.node} (${process.execPath})`,
-    `platform ${process.platform}-${process.arch}`,
-  ].join('\n');
-}
+import { verboseVersion, version } from './version.ts';
 
 async function mainHelp(): Promise<string> {
   const commands = await Promise.all(COMMANDS.map((entry) => entry.load()));
@@ -64,8 +48,21 @@ export function reportError(error: unknown, io: CliIo, debug: boolean): number {
   return err.exitCode;
 }
 
+/**
+ * google-auth-library looks for the GCE metadata server when it finds no other
+ * credentials: by default it asks the BIOS and then pings 169.254.169.254,
+ * which off Google Cloud takes seconds and prints a MetadataLookupWarning. The
+ * BIOS alone says whether this is a Google Cloud VM (gcp-metadata's
+ * `bios-only`), so a command without credentials fails at once with one
+ * message. A value the user set is kept.
+ */
+function skipMetadataServerPing(env: NodeJS.ProcessEnv): void {
+  env.METADATA_SERVER_DETECTION ??= 'bios-only';
+}
+
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
+  skipMetadataServerPing(process.env);
   try {
     const [first, ...rest] = argv;
     if (first === undefined || first === '--help' || first === '-h' || first === 'help') {

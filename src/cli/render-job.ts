@@ -5,17 +5,25 @@
 
 import type { JobRecord } from '../jobs/store.ts';
 import { renderTerminalChart } from '../metrics/charts/terminal.ts';
+import { formatValue } from '../metrics/format.ts';
 import { groupSeries } from '../metrics/series.ts';
 import type { MetricsSummary } from '../metrics/summary.ts';
 import type { MetricEvent } from '../metrics/types.ts';
 import type { JobError, JobStatus, ReplicaStatus } from '../providers/types.ts';
-import { table } from './format.ts';
+import { stepLabel, table } from './format.ts';
 
+/**
+ * The one duration format of run, status and list: `12.3 s`, `4 min 05 s`,
+ * `2 h 07 min`. Rounded once, on the whole, so 299.6 s is `5 min 00 s`,
+ * never `4 min 60 s`.
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (ms < 59_950) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+  const wholeMinutes = Math.round(ms / 60_000);
+  return `${Math.floor(wholeMinutes / 60)} h ${String(wholeMinutes % 60).padStart(2, '0')} min`;
 }
 
 /** How long the job ran (or has been running, at `now`). */
@@ -46,26 +54,30 @@ export function renderJobError(error: JobError): string {
   return lines.join('\n');
 }
 
+/**
+ * Why a job ended, when it did not succeed: a failure is an `error:` with
+ * the replica's last lines; a cancel someone asked for (Ctrl-C in run,
+ * `strato cancel`) is said as what it is, never as an error.
+ */
+export function renderEnding(status: Pick<JobStatus, 'state' | 'error'>): string | undefined {
+  if (status.state === 'SUCCEEDED' || !status.error) return undefined;
+  if (status.state === 'CANCELLED') return status.error.message;
+  return renderJobError(status.error);
+}
+
 export function renderMetricsSummary(summary: MetricsSummary): string {
   if (summary.latest.length === 0) return 'metrics: none yet';
-  const pace = summary.stepsPerSec === undefined ? '' : ` · ${summary.stepsPerSec.toFixed(1)} steps/s`;
+  const pace = summary.stepsPerSec === undefined ? '' : ` · ${formatValue(summary.stepsPerSec)} steps/s`;
   return [
     `metrics: last step ${summary.lastStep ?? '-'}${pace}`,
     table([
       ['RUN', 'TAG', 'STEP', 'VALUE'],
-      ...summary.latest.map((v) => [v.run || '.', v.tag, String(v.step), formatMetric(v.value)]),
+      ...summary.latest.map((v) => [v.run || '.', v.tag, stepLabel(v.tag, v.step), formatValue(v.value)]),
     ])
       .split('\n')
       .map((line) => `  ${line}`)
       .join('\n'),
   ].join('\n');
-}
-
-export function formatMetric(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1000 || (Math.abs(value) < 0.001 && value !== 0)
-    ? value.toExponential(3)
-    : value.toFixed(4);
 }
 
 export function renderStatus(record: JobRecord, status: JobStatus, now: Date): string {
@@ -84,7 +96,8 @@ export function renderStatus(record: JobRecord, status: JobStatus, now: Date): s
     for (const restart of status.restarts)
       lines.push(`  attempt ${restart.attempt} at ${restart.at}: ${restart.reason}`);
   }
-  if (status.error && status.state !== 'SUCCEEDED') lines.push('', renderJobError(status.error));
+  const ending = renderEnding(status);
+  if (ending) lines.push('', ending);
   return lines.join('\n');
 }
 
@@ -98,6 +111,15 @@ export class EpochLineBuilder {
 
   /** Adds an event; returns the finished line for its epoch when this completes it. */
   add(event: MetricEvent): string | undefined {
+    const done = this.addValues(event);
+    if (!done) return undefined;
+    return `epoch ${done.epoch}  ${Object.entries(done.values)
+      .map(([k, v]) => `${k} ${formatValue(v)}`)
+      .join('  ')}`;
+  }
+
+  /** As `add`, as data: the epoch counted from 1 and its values, when this event completes it. */
+  addValues(event: MetricEvent): { epoch: number; values: Record<string, number> } | undefined {
     if (!event.tag.startsWith('epoch_')) return undefined;
     const key = `${event.run === 'validation' ? 'val_' : ''}${event.tag.slice('epoch_'.length)}`;
     let values = this.epochs.get(event.step);
@@ -112,7 +134,8 @@ export class EpochLineBuilder {
     )
       return undefined;
     this.printed.add(event.step);
-    return `epoch ${event.step + 1}  ${[...values].map(([k, v]) => `${k} ${formatMetric(v)}`).join('  ')}`;
+    // Counted as stepLabel counts epochs: Keras's "Epoch 1/N" is step 0.
+    return { epoch: event.step + 1, values: Object.fromEntries(values) };
   }
 }
 

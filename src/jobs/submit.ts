@@ -6,15 +6,19 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { StratoError } from '../errors.ts';
 import { absoluteUri } from '../internal/uri.ts';
+import type { Provider } from '../providers/types.ts';
 import { loadJobSpecFile, parseJobSpec } from '../spec/load.ts';
 import type { JobSpec, JobSpecInput } from '../spec/schema.ts';
 import type { ClusterPlan } from '../strategies/plan.ts';
+import { checkEndpointVariables } from './check.ts';
 import { contextOf, type JobsOptions, providerFor } from './context.ts';
 import { spawnController } from './controller-launch.ts';
 import { newJobId } from './ids.ts';
 import { Job } from './job.ts';
 import { planJob } from './plan-job.ts';
+import { claimRunDir } from './run-dir-claim.ts';
 import { stageJobData } from './stage-data.ts';
 import type { JobRecord } from './store.ts';
 
@@ -30,6 +34,38 @@ export interface SubmitOptions extends JobsOptions {
   stopWhenCallerExits?: boolean;
   /** Told about plan warnings and data staging. */
   onProgress?(message: string): void;
+  /**
+   * Continue this job on purpose: the new job runs in its run dir (the
+   * spec's `output:` must be that run dir, or unset) and resumes from its
+   * checkpoints. Without it, a run dir holding another job's work is refused
+   * (see `run-dir-claim.ts`).
+   */
+  resume?: string;
+}
+
+/** The run dir of a new job: the spec's `output:`, the resumed job's, or a fresh one under $STRATO_HOME/runs. */
+function runDirFor(
+  spec: JobSpec,
+  jobId: string,
+  baseDir: string,
+  home: string,
+  resumed: JobRecord | undefined,
+): { runDir: string; shared: boolean } {
+  const output = spec.output ? absoluteUri(spec.output, baseDir) : undefined;
+  if (resumed) {
+    if (output && output.replace(/\/+$/, '') !== resumed.runDir.replace(/\/+$/, '')) {
+      throw new StratoError(
+        'E_USAGE',
+        `--resume ${resumed.id}: that job wrote to ${resumed.runDir}, but this spec's output is ${output}`,
+        { hint: `set \`output: ${resumed.runDir}\` (or leave it out) to continue ${resumed.id}` },
+      );
+    }
+    return { runDir: resumed.runDir, shared: true };
+  }
+  // A default run dir is new for every job id: nobody else's work can be in it.
+  return output
+    ? { runDir: output, shared: true }
+    : { runDir: `file://${join(home, 'runs', jobId)}`, shared: false };
 }
 
 async function resolveSpec(
@@ -49,10 +85,12 @@ export async function submit(
   options: SubmitOptions = {},
 ): Promise<Job> {
   const { home, env, store } = contextOf(options);
+  checkEndpointVariables(env);
   const { spec, baseDir, specFile } = await resolveSpec(input, options);
   const provider = await providerFor({ provider: spec.provider.name }, options);
   const jobId = newJobId(spec.name);
-  const runDir = spec.output ? absoluteUri(spec.output, baseDir) : `file://${join(home, 'runs', jobId)}`;
+  const resumed = options.resume ? store.getJob(options.resume) : undefined;
+  const { runDir, shared } = runDirFor(spec, jobId, baseDir, home, resumed);
 
   // The first compile counts the replicas, so the provider can name their addresses.
   const probe = planJob(spec, { baseDir, runDir });
@@ -60,6 +98,39 @@ export async function submit(
   const plan: ClusterPlan = planJob(spec, { baseDir, runDir, ...context });
   for (const warning of plan.warnings) options.onProgress?.(`warning: ${warning.path}: ${warning.message}`);
 
+  // Before anything is uploaded: a refused run dir costs nothing.
+  const claim = shared
+    ? await claimRunDir(
+        plan.runDir.root,
+        { id: jobId, name: spec.name },
+        {
+          baseDir,
+          gcs: { env },
+          ...(options.resume ? { resume: options.resume } : {}),
+        },
+      )
+    : undefined;
+  try {
+    return await launch(plan, spec, { jobId, baseDir, specFile, provider, options });
+  } catch (error) {
+    await claim?.release().catch(() => {});
+    throw error;
+  }
+}
+
+async function launch(
+  plan: ClusterPlan,
+  spec: JobSpec,
+  args: {
+    jobId: string;
+    baseDir: string;
+    specFile: string | undefined;
+    provider: Provider;
+    options: SubmitOptions;
+  },
+): Promise<Job> {
+  const { jobId, baseDir, specFile, provider, options } = args;
+  const { home, env, store } = contextOf(options);
   if (plan.data.length > 0) {
     const { staged, warnings } = await stageJobData(plan, { baseDir });
     const files = staged.reduce((sum, s) => sum + (s.summary?.files ?? 0), 0);

@@ -14,11 +14,11 @@ import {
   N1_MACHINE_TYPES,
   n1Vcpus,
 } from './catalog/gpu.ts';
-import { findTpuGenerationByName, findTpuSlice, TPU_SLICE_NAMES } from './catalog/tpu.ts';
+import { canonicalTpuType, findTpuGenerationByName, findTpuSlice, TPU_GENERATIONS } from './catalog/tpu.ts';
 import { checkTfRuntime } from './catalog/tpu-runtime.ts';
 import type { JobSpec, RoleName, RoleResources } from './schema.ts';
 import { ROLE_NAMES } from './schema.ts';
-import { closest } from './suggest.ts';
+import { closestNotSmaller } from './suggest.ts';
 
 export interface Findings {
   errors: SpecIssue[];
@@ -39,13 +39,13 @@ function familyOf(machineType: string): string {
 }
 
 function unknownN1(path: string, machineType: string): SpecIssue {
-  const near = closest(machineType, N1_MACHINE_TYPES, 1);
+  const near = closestNotSmaller(machineType, N1_MACHINE_TYPES);
   return {
     path: `${path}.machineType`,
     message: 'is not a predefined N1 machine type',
     received: machineType,
     allowed: N1_MACHINE_TYPES,
-    ...(near.length > 0 ? { fix: `did you mean "${near[0]}"?` } : {}),
+    ...(near ? { fix: `did you mean "${near}"?` } : {}),
   };
 }
 
@@ -61,13 +61,13 @@ function checkGpuMachine(path: string, role: RoleResources, out: Findings): void
       const sameFamily = FIXED_GPU_MACHINES.filter((m) => m.machineType.startsWith(`${family}-`)).map(
         (m) => m.machineType,
       );
-      const near = closest(machineType, sameFamily, 1);
+      const near = closestNotSmaller(machineType, sameFamily);
       out.errors.push({
         path: `${path}.machineType`,
         message: 'is not a GPU machine type of this family',
         received: machineType,
         allowed: sameFamily,
-        ...(near.length > 0 ? { fix: `did you mean "${near[0]}"?` } : {}),
+        ...(near ? { fix: `did you mean "${near}"?` } : {}),
       });
       return;
     }
@@ -157,15 +157,25 @@ function checkTpu(path: string, role: RoleResources, out: Findings): void {
   }
   const resolved = findTpuSlice(tpu.type);
   if (!resolved) {
+    // Only slices of the chip the name asks for, never smaller: another chip or a smaller slice is
+    // another job (and another bill), not a typo fix. An unknown chip gets the list of chips.
     const generation = findTpuGenerationByName(tpu.type);
-    const candidates = generation ? generation.slices.map((s) => s.name) : TPU_SLICE_NAMES;
-    const near = closest(tpu.type, candidates, 3);
+    const candidates = generation?.slices.map((s) => s.name);
+    const near = candidates
+      ? closestNotSmaller(canonicalTpuType(tpu.type.toLowerCase()), candidates)
+      : undefined;
     out.errors.push({
       path: `${path}.tpu.type`,
       message: generation ? `is not a ${generation.id} slice size` : 'is not a known TPU accelerator type',
       received: tpu.type,
-      allowed: generation ? candidates : near.length > 0 ? near : candidates,
-      ...(near.length > 0 ? { fix: `did you mean "${near[0]}"?` } : {}),
+      allowed:
+        candidates ??
+        TPU_GENERATIONS.map((g) => (g.id === g.prefix ? `${g.prefix}-N` : `${g.prefix}-N (${g.id}-N)`)),
+      ...(near
+        ? { fix: `did you mean "${near}"?` }
+        : generation
+          ? { fix: `${generation.id} slices go up to ${candidates!.at(-1)}` }
+          : {}),
     });
     return;
   }

@@ -60,7 +60,9 @@ export const GpuAcceleratorSchema = z
 
 export const TpuResourceSchema = z
   .strictObject({
-    type: z.string().describe('TPU accelerator type (slice), e.g. v4-8, v4-32, v5litepod-16, v5p-8, v6e-8.'),
+    type: z
+      .string()
+      .describe('TPU accelerator type (slice), e.g. v4-8, v4-32, v5litepod-16 (or v5e-16), v5p-8, v6e-8.'),
     topology: z
       .string()
       .regex(/^\d+x\d+(x\d+)?$/, 'must look like 2x2 or 2x2x4')

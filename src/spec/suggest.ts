@@ -51,3 +51,34 @@ export function didYouMean(value: string, candidates: readonly string[]): string
   const near = closest(value, candidates, 1);
   return near.length > 0 ? `did you mean "${near[0]}"?` : '';
 }
+
+/** `series`, size and unit of a sized name: `n1-standard-8` → n1-standard-, 8; `a2-highgpu-4g` → a2-highgpu-, 4, g. */
+function sizeOf(name: string): { series: string; size: number; unit: string } | undefined {
+  const match = /^(.*?)(\d+)([a-z]*)$/.exec(name.toLowerCase().replaceAll('_', '-'));
+  return match ? { series: match[1]!, size: Number(match[2]), unit: match[3]! } : undefined;
+}
+
+/**
+ * "Did you mean" for sized names (machine types, TPU slices): never a
+ * smaller one than asked for — a suggestion someone accepts without reading
+ * must not quietly shrink the job. A name of a known series gets the
+ * smallest of that series at least as large (`v4-30` → `v4-32`,
+ * `n1-standard-46` → `n1-standard-64`); a typo elsewhere in the name gets
+ * the nearest candidate that is not smaller. Callers pass only candidates
+ * of the same chip or machine family: another chip is never proposed.
+ */
+export function closestNotSmaller(value: string, candidates: readonly string[]): string | undefined {
+  const wanted = sizeOf(value);
+  if (!wanted) return closest(value, candidates, 1)[0];
+  const sized = candidates.flatMap((candidate) => {
+    const size = sizeOf(candidate);
+    return size && size.size >= wanted.size && size.unit === wanted.unit ? [{ candidate, ...size }] : [];
+  });
+  const sameSeries = sized.filter((c) => c.series === wanted.series).sort((a, b) => a.size - b.size);
+  if (sameSeries.length > 0) return sameSeries[0]!.candidate;
+  return closest(
+    value,
+    sized.map((c) => c.candidate),
+    1,
+  )[0];
+}

@@ -43,6 +43,9 @@ describe('strato run', () => {
     const record = store.getJob(id);
     expect(record.state).toBe('CANCELLED');
     expect(record.status?.error?.message).toBe('cancelled: Ctrl-C in strato run');
+    // The user's own cancel is said as such, not as an error.
+    expect(run.output()).toMatch(/CANCELLED in [\d.]+ s .*\ncancelled: Ctrl-C in strato run\n/);
+    expect(run.output()).not.toContain('error:');
     await expectNothingSurvives(record.jobDir);
   });
 });

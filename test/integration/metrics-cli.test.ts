@@ -43,11 +43,12 @@ describe('strato metrics', () => {
       expect(code).toBe(0);
       expect(stdout).toBe(
         [
-          'RUN         TAG             STEP  VALUE      POINTS',
-          'train       batch_loss      11    0.0833333  12',
-          'train       epoch_accuracy  2     0.8        3',
-          'train       epoch_loss      2     0.3        3',
-          'validation  epoch_loss      2     0.35       3',
+          // Epochs read as Keras printed them (its "Epoch 3/3" is step 2 in the event files).
+          'RUN         TAG             STEP     VALUE      POINTS',
+          'train       batch_loss      11       0.0833333  12',
+          'train       epoch_accuracy  epoch 3  0.8        3',
+          'train       epoch_loss      epoch 3  0.3        3',
+          'validation  epoch_loss      epoch 3  0.35       3',
           '',
           'last step 11, 1 steps/s',
           '',

@@ -91,6 +91,32 @@ describe('strato data push', () => {
 
       const second = await push('--json', '--exclude', 'README');
       expect(JSON.parse(second.out)).toMatchObject({ files: 2, uploaded: 0, skipped: 2 });
+
+      // -n lists each file it would upload and each object it would delete, and writes nothing.
+      writeFileSync(join(work, 'src/images/3.png'), 'png-3');
+      rmSync(join(work, 'src/README'));
+      try {
+        const listed = await push('-n', '--delete');
+        expect(listed.code).toBe(0);
+        expect(listed.out.split('\n').slice(0, 2)).toEqual([
+          'would upload  images/3.png → gs://push-bucket/ds/images/3.png (5 B)',
+          'would delete  gs://push-bucket/ds/README',
+        ]);
+        expect(listed.out).toMatch(/would push 1 of 3 files .*, 2 unchanged, would delete 1/);
+        const listedJson = JSON.parse((await push('-n', '--delete', '--json')).out);
+        expect(listedJson).toMatchObject({
+          wouldUpload: [{ file: 'images/3.png', uri: 'gs://push-bucket/ds/images/3.png', bytes: 5 }],
+          wouldDelete: ['gs://push-bucket/ds/README'],
+        });
+        expect((await list()).map((o) => o.name).sort()).toEqual([
+          'ds/README',
+          'ds/images/1.png',
+          'ds/images/2.png',
+        ]);
+      } finally {
+        rmSync(join(work, 'src/images/3.png'));
+        writeFileSync(join(work, 'src/README'), 'readme');
+      }
     } finally {
       stop();
       await running;

@@ -96,7 +96,7 @@ describe('real TensorFlow through strato run, one job per strategy', () => {
 
   it('DTensor: 2 clients × 2 logical devices form a 4-device mesh, batch as `explain` says', async () => {
     const explained = await strato(venv, home.path, 'explain', 'templates/tf-local-dtensor.yaml');
-    expect(explained.stdout).toContain('Replicas in sync: 4 (global batch = per-replica batch × 4)');
+    expect(explained.stdout).toContain('Data parallel: 4 (global batch = per-shard batch × 4');
     const job = await trainsAndLearns('tf-local-dtensor.yaml', [
       ...SHORT,
       '--batch-size=16',

@@ -51,7 +51,7 @@ describe('a detached Vertex job', () => {
         provider: { name: 'vertex', project: 'my-project', region: 'us-central1' },
         scheduling: { spot: true, maxRestarts: 1 },
       },
-      { provider: env.provider, home: env.home },
+      env.jobs,
     );
     const controller = findControllerRecord(job.record.jobDir)!;
     expect(isProcessAlive(controller.pid!, controller.startTicks)).toBe(true);

@@ -12,10 +12,10 @@ const env = useVertexCloud();
 describe('Vertex lost create response end to end', () => {
   it('ends with exactly one job when the create response is lost', async () => {
     env.cloud.vertex!.faults.add({ method: 'CreateCustomJob', fault: 'lose-response' });
-    const job = await submit(trainerJob('e2e-lost-response', ['--epochs=1', '--train-examples=256']), {
-      provider: env.provider,
-      home: env.home,
-    });
+    const job = await submit(
+      trainerJob('e2e-lost-response', ['--epochs=1', '--train-examples=256']),
+      env.jobs,
+    );
     const status = await job.wait({ pollIntervalMs: 50 });
     expect(status.state, JSON.stringify(status.error)).toBe('SUCCEEDED');
     const jobs = env.cloud.vertex!.service.list({

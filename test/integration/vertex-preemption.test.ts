@@ -24,7 +24,7 @@ describe('Vertex preemption end to end', () => {
       trainerJob('e2e-spot', [`--epochs=${EPOCHS}`, '--train-examples=1024', '--step-delay-ms=40'], {
         scheduling: { spot: true, maxRestarts: 2 },
       }),
-      { provider: env.provider, home: env.home },
+      env.jobs,
     );
     // Preempt once the trainer has logged some steps to gs://.
     let logged = 0;

@@ -26,9 +26,7 @@ const shortJob = (name: string): JobSpecInput =>
 describe('watching many Vertex jobs', () => {
   it('batches status into one ListCustomJobs per tick and ends when all jobs have', async () => {
     const jobs = await Promise.all(
-      ['watch-a', 'watch-b', 'watch-c'].map((name) =>
-        submit(shortJob(name), { provider: env.provider, home: env.home }),
-      ),
+      ['watch-a', 'watch-b', 'watch-c'].map((name) => submit(shortJob(name), env.jobs)),
     );
     const calls = env.cloud.vertex!.faults.counts.calls;
     const before = { list: calls.ListCustomJobs ?? 0, get: calls.GetCustomJob ?? 0 };

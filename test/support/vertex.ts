@@ -25,6 +25,12 @@ export interface VertexCloud {
   provider: ReturnType<typeof createVertexProvider>;
   /** STRATO_HOME of the test: the job store. */
   home: string;
+  /**
+   * What `submit` takes to use this cloud as a user's shell would (the
+   * exports of `strato fake-cloud`): the provider, the job store, and the
+   * environment that points the run dir claim at the fake Cloud Storage.
+   */
+  jobs: { provider: ReturnType<typeof createVertexProvider>; home: string; env: NodeJS.ProcessEnv };
   close(): Promise<void>;
 }
 
@@ -44,6 +50,7 @@ export async function startVertexCloud(): Promise<VertexCloud> {
     cloud,
     provider,
     home,
+    jobs: { provider, home, env: { ...process.env, ...cloud.env } },
     async close() {
       await cloud.close();
       rmSync(home, { recursive: true, force: true });
@@ -102,7 +109,7 @@ export function series(
 
 /** Submits through the job lifecycle (as `strato run` does) and waits for the end. */
 export async function runToEnd(env: VertexCloud, spec: JobSpecInput) {
-  const job = await submit(spec, { provider: env.provider, home: env.home });
+  const job = await submit(spec, env.jobs);
   const status = await job.wait({ pollIntervalMs: 50 });
   return { job, status };
 }

@@ -8,7 +8,7 @@ import { type Command, requirePositionals } from '../command.ts';
 export const cancelCommand: Command = {
   name: 'cancel',
   summary: 'Stop jobs: SIGTERM to every replica, SIGKILL after the grace period; state CANCELLED.',
-  usage: 'ID... [--force]',
+  usage: 'ID... [--force] [--json]',
   description: `
 Returns once each job has ended. Cancelling a job that already ended does nothing (exit 0).
 Every id is looked up first: if any is unknown or its record is damaged, nothing is cancelled
@@ -18,6 +18,10 @@ and every such id is named (exit 2), so a typo never stops only part of a list.
 its folder (every process writing a log there), not from the records, and stopped; then the
 folder can be repaired or removed.`,
   options: {
+    json: {
+      type: 'boolean',
+      description: 'One JSON object per job: {id, state, alreadyEnded} (with --force: {id, state, stopped}).',
+    },
     force: {
       type: 'boolean',
       description: 'Stop the job from what is on disk, even when its records are damaged (local jobs).',
@@ -28,6 +32,14 @@ folder can be repaired or removed.`,
     if (args.values.force) {
       for (const id of ids) {
         const result = await forceCancel(id, { env: io.env });
+        if (args.values.json) {
+          io.out(JSON.stringify({ id, state: result.state ?? null, stopped: result.stopped }));
+          if (!result.state)
+            io.err(
+              `${id}: its records are damaged (${result.damaged}); remove ${result.jobDir} once you no longer need its logs`,
+            );
+          continue;
+        }
         const processes = `${result.stopped} process${result.stopped === 1 ? '' : 'es'} stopped`;
         if (result.state) io.out(`${id}: ${result.state} (${processes})`);
         else {
@@ -57,11 +69,13 @@ folder can be repaired or removed.`,
     for (const job of found.map((result) => (result as PromiseFulfilledResult<Job>).value)) {
       const before = await job.status();
       if (isTerminalState(before.state)) {
-        io.out(`${job.id} had already ended: ${before.state}`);
+        if (args.values.json) io.out(JSON.stringify({ id: job.id, state: before.state, alreadyEnded: true }));
+        else io.out(`${job.id} had already ended: ${before.state}`);
         continue;
       }
       const after = await job.cancel('cancelled with strato cancel');
-      io.out(`${job.id}: ${after.state}`);
+      if (args.values.json) io.out(JSON.stringify({ id: job.id, state: after.state, alreadyEnded: false }));
+      else io.out(`${job.id}: ${after.state}`);
     }
     return 0;
   },

@@ -4,9 +4,10 @@ import { listenForInterrupts } from '../../internal/interrupt.ts';
 import { parseObjectUri } from '../../internal/uri.ts';
 import { DEFAULT_RESUMABLE_THRESHOLD_BYTES } from '../../storage/gcs/store.ts';
 import type { StoreOptions } from '../../storage/open.ts';
+import type { DeleteAction, UploadAction } from '../../storage/sync/plan.ts';
 import { uploadDataset } from '../../storage/sync/upload-dataset.ts';
 import type { Command } from '../command.ts';
-import { createProgressReporter, formatSummary } from '../progress-report.ts';
+import { createProgressReporter, formatBytes, formatSummary } from '../progress-report.ts';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -56,6 +57,26 @@ function storeOptionsFor(
   };
 }
 
+/** What `push -n` would do, file by file. */
+interface DryRunList {
+  uploads: { file: string; uri: string; bytes: number }[];
+  deletes: string[];
+}
+
+function dryRunList(
+  plan: { uploads: readonly UploadAction[]; deletes: readonly DeleteAction[] },
+  dst: string,
+  baseDir: string,
+): DryRunList {
+  const parsed = parseObjectUri(dst, baseDir);
+  const uriOf = (key: string) =>
+    parsed.scheme === 'file' ? `file:///${key}` : `${parsed.scheme}://${parsed.bucket}/${key}`;
+  return {
+    uploads: plan.uploads.map((u) => ({ file: u.file.rel, uri: uriOf(u.key), bytes: u.file.size })),
+    deletes: plan.deletes.map((d) => uriOf(d.key)),
+  };
+}
+
 export const dataCommand: Command = {
   name: 'data',
   summary: 'Push a dataset to a bucket: only what changed, in parallel, checksummed, resumable.',
@@ -76,7 +97,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
     'dry-run': {
       type: 'boolean',
       short: 'n',
-      description: 'Show what would be uploaded and deleted; write nothing.',
+      description: 'List each file that would be uploaded and each object deleted; write nothing.',
     },
     include: {
       type: 'string',
@@ -110,7 +131,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
     json: {
       type: 'boolean',
       description:
-        'Print the summary as JSON: {files, bytes, uploaded, uploadedBytes, skipped, deleted, seconds, dryRun}.',
+        'Print the summary as JSON: {files, bytes, uploaded, uploadedBytes, skipped, deleted, seconds, dryRun}; with -n also wouldUpload [{file, uri, bytes}] and wouldDelete [uri].',
     },
     quiet: { type: 'boolean', short: 'q', description: 'No progress output.' },
   },
@@ -146,6 +167,8 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         `interrupted: stopping after the uploads in flight (${last?.uploaded ?? 0} of ${last?.filesToUpload ?? '?'} files done); run the same command again to finish`,
       );
     });
+    const dryRun = Boolean(args.values['dry-run']);
+    let planned: DryRunList | undefined;
     const summary = await uploadDataset(src, dst, {
       signal: interrupts.signal,
       ...storeOptionsFor(
@@ -167,9 +190,22 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         last = progress;
         reporter?.update(progress);
       },
+      ...(dryRun ? { onPlan: (plan) => (planned = dryRunList(plan, dst, io.cwd)) } : {}),
     }).finally(() => interrupts.release());
     if (reporter && last) reporter.finish(last);
-    io.out(args.values.json ? JSON.stringify(summary) : formatSummary(summary, dst));
+    if (args.values.json) {
+      io.out(
+        JSON.stringify(
+          planned ? { ...summary, wouldUpload: planned.uploads, wouldDelete: planned.deletes } : summary,
+        ),
+      );
+      return 0;
+    }
+    if (planned) {
+      for (const u of planned.uploads) io.out(`would upload  ${u.file} → ${u.uri} (${formatBytes(u.bytes)})`);
+      for (const uri of planned.deletes) io.out(`would delete  ${uri}`);
+    }
+    io.out(formatSummary(summary, dst));
     return 0;
   },
 };

@@ -30,13 +30,35 @@ function renderEnvValue(name: string, value: string): string {
   return `${name} = ${value}`;
 }
 
+/**
+ * How the global batch relates to what each device gets. With tf.distribute
+ * every replica in sync takes a share; with a DTensor mesh only the axis the
+ * batch is sharded along splits it (the `batch` axis by the trainer helper's
+ * convention), the others split the model.
+ */
+function batchLines(plan: ClusterPlan): string[] {
+  if (!plan.mesh) {
+    return [
+      `Replicas in sync: ${plan.replicasInSync} (global batch = per-replica batch × ${plan.replicasInSync})`,
+    ];
+  }
+  const dims = Object.entries(plan.mesh);
+  const batch = plan.mesh.batch;
+  return [
+    `Devices:  ${plan.replicasInSync}, as a DTensor mesh ${dims.map(([name, size]) => `${name} ${size}`).join(' × ')}`,
+    batch === undefined
+      ? 'Data parallel: 1 (the mesh has no "batch" axis: every device sees the whole batch)'
+      : `Data parallel: ${batch} (global batch = per-shard batch × ${batch}, along the mesh's "batch" axis)`,
+  ];
+}
+
 export function renderPlan(plan: ClusterPlan): string {
   const lines = [
     `Job ${plan.jobName}: ${plan.strategy}${plan.mesh ? ` with mesh ${JSON.stringify(plan.mesh)}` : ''} on ${plan.provider.name}`,
     `Image:    ${plan.image ?? '(none: runs the command directly)'}`,
     `Command:  ${[...(plan.command ?? ['(image entrypoint)']), ...plan.args].join(' ')}`,
     `Run dir:  ${plan.runDir.root}`,
-    `Replicas in sync: ${plan.replicasInSync} (global batch = per-replica batch × ${plan.replicasInSync})`,
+    ...batchLines(plan),
     '',
     table([
       ['ROLE', 'INDEX', 'MACHINE', 'ACCELERATORS', 'HOST', 'RUNS'],
@@ -68,7 +90,8 @@ export const explainCommand: Command = {
   usage: 'FILE [--json]',
   description: `
 Shows the replica table (role, index, machine, accelerators, host), each replica's environment
-with TF_CONFIG pretty-printed, and how many replicas train in sync (for the global batch size).
+with TF_CONFIG pretty-printed, and how many replicas train in sync (for the global batch size;
+with a DTensor mesh, the size of its "batch" axis).
 Nothing is submitted; cloud providers' host names are shown as they would be on the cloud (port 2222).`,
   options: {
     json: {

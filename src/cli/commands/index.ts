@@ -23,5 +23,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'watch', load: async () => (await import('./watch.ts')).watchCommand },
   { name: 'data', load: async () => (await import('./data.ts')).dataCommand },
   { name: 'infra', load: async () => (await import('./infra.ts')).infraCommand },
+  { name: 'check', load: async () => (await import('./check.ts')).checkCommand },
   { name: 'fake-cloud', load: async () => (await import('./fake-cloud.ts')).fakeCloudCommand },
 ];

@@ -39,15 +39,7 @@ stack in infra/. State: <stack folder>/.strato/infra/<stack>.state.json, or --st
 
 Exit codes: 0 ok (plan: with --detailed-exitcode, 2 when there are changes), 1 failed, 2 bad input.
 Credentials: Application Default Credentials (gcloud auth application-default login).
-Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE_EMULATOR_HOST, ...).
-
-Examples:
-  strato infra plan infra/data-bucket.ts
-  strato infra plan data-bucket --json --detailed-exitcode
-  strato infra deploy infra/data-bucket.ts --yes
-  strato infra outputs data-bucket --json
-  strato infra import data infra/data-bucket.ts
-  strato infra destroy infra/data-bucket.ts --state gs://team-state/infra/data-bucket.json`,
+Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE_EMULATOR_HOST, ...).`,
   options: {
     state: {
       type: 'string',

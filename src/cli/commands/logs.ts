@@ -55,13 +55,7 @@ Lines are prefixed with their replica, e.g. [worker-1], unless --replica picks o
 the lines come from Cloud Logging (where Vertex writes them), interleaved by time and prefixed with
 their timestamp; replicas are named as Vertex names them (workerpool0-0, workerpool1-0, …).
 With --follow, new lines appear as the replicas write them; Ctrl-C stops following (not the job).
---since needs timestamps, so it applies to cloud jobs; local replica logs carry none.
-
-Examples:
-  strato logs mnist-ab12cd                       every line so far
-  strato logs mnist-ab12cd -f --tail 20          the last 20 lines, then new ones until the job ends
-  strato logs mnist-ab12cd -r workerpool1-0 --since 10m
-  strato logs mnist-ab12cd --json | jq -r .text  one JSON object per line: time, replica, text`,
+--since needs timestamps, so it applies to cloud jobs; local replica logs carry none.`,
   options: {
     replica: {
       type: 'string',

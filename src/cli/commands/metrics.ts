@@ -2,17 +2,18 @@ import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
 import { listenForInterrupts } from '../../internal/interrupt.ts';
+import { sleep } from '../../internal/sleep.ts';
 import { isUri } from '../../internal/uri.ts';
 import { findJobRunDir } from '../../jobs/job-run-dir.ts';
 import { renderHtmlReport } from '../../metrics/charts/html.ts';
 import { renderTerminalChart } from '../../metrics/charts/terminal.ts';
 import { CSV_HEADER, formatValue, metricCsv, metricJson } from '../../metrics/format.ts';
 import { SeriesCollector } from '../../metrics/series.ts';
-import { followRunMetricBatches } from '../../metrics/stream.ts';
+import { DEFAULT_POLL_INTERVAL_MS, followRunMetricBatches } from '../../metrics/stream.ts';
 import { MetricsSummarizer, type MetricsSummary } from '../../metrics/summary.ts';
 import type { MetricEvent, MetricsWarning } from '../../metrics/types.ts';
 import { type Command, type ParsedArgs, requirePositionals } from '../command.ts';
-import { table } from '../format.ts';
+import { stepLabel, table } from '../format.ts';
 import type { CliIo } from '../io.ts';
 
 export interface MetricsCommandDeps {
@@ -24,6 +25,15 @@ export interface MetricsCommandDeps {
   pollIntervalMs?: number;
   /** The time printed in HTML reports (default: now). */
   now?: () => Date;
+  /** Resolves when the job has ended (`--follow` of a job id ends then); default: the job store's `wait`. */
+  jobEnded?: (jobId: string, io: CliIo, signal: AbortSignal) => Promise<void>;
+}
+
+/** Waits for a job's end through the job lifecycle (any provider); quiet when stopped first. */
+async function waitForJobEnd(jobId: string, io: CliIo, signal: AbortSignal): Promise<void> {
+  const { getJob } = await import('../../jobs/submit.ts');
+  const job = await getJob(jobId, { env: io.env });
+  await job.wait({ signal });
 }
 
 type OutputMode = 'table' | 'json' | 'csv' | 'plot' | 'html';
@@ -39,10 +49,10 @@ async function pathExists(path: string): Promise<boolean> {
 
 /** TARGET as a URI or path to read, trying: a URI, an existing path, a job id. */
 async function resolveTarget(target: string, io: CliIo, resolveJob: MetricsCommandDeps['resolveJob']) {
-  if (isUri(target)) return { location: target, title: target };
-  if (await pathExists(resolve(io.cwd, target))) return { location: target, title: target };
+  if (isUri(target)) return { location: target, title: target, jobId: undefined };
+  if (await pathExists(resolve(io.cwd, target))) return { location: target, title: target, jobId: undefined };
   const runDir = resolveJob ? await resolveJob(target, io) : findJobRunDir(target, io.env);
-  if (runDir !== undefined) return { location: runDir, title: `job ${target} (${runDir})` };
+  if (runDir !== undefined) return { location: runDir, title: `job ${target} (${runDir})`, jobId: target };
   throw new StratoError('E_NOT_FOUND', `"${target}" is neither a file, a folder, a URI nor a job id`, {
     hint: 'give a run dir (path, file:// or gs:// URI), an event file, or the id of a submitted job',
   });
@@ -72,7 +82,7 @@ function renderTable(summary: MetricsSummary): string {
   const rows = summary.latest.map(({ run, tag, step, value, points }) => [
     run || '.',
     tag,
-    String(step),
+    stepLabel(tag, step),
     formatValue(value),
     String(points),
   ]);
@@ -82,7 +92,8 @@ function renderTable(summary: MetricsSummary): string {
 
 /** One line per value while following: aligned enough to read, stable enough to grep. */
 function followLine(event: MetricEvent): string {
-  return `${(event.run || '.').padEnd(10)}  ${event.tag.padEnd(24)}  step ${String(event.step).padEnd(8)}  ${formatValue(event.value)}`;
+  const step = event.tag.startsWith('epoch_') ? stepLabel(event.tag, event.step) : `step ${event.step}`;
+  return `${(event.run || '.').padEnd(10)}  ${event.tag.padEnd(24)}  ${step.padEnd(13)}  ${formatValue(event.value)}`;
 }
 
 export function createMetricsCommand(deps: MetricsCommandDeps = {}): Command {
@@ -101,7 +112,8 @@ never stop the reading.`,
       follow: {
         type: 'boolean',
         short: 'f',
-        description: 'Keep printing new values as the trainer writes them (Ctrl-C ends).',
+        description:
+          'Keep printing new values as the trainer writes them; ends when the job ends (TARGET a job id), or with Ctrl-C.',
       },
       json: {
         type: 'boolean',
@@ -119,14 +131,28 @@ never stop the reading.`,
       const [target] = requirePositionals(this, args, 1, 'the job id, run dir or event file');
       const mode = outputMode(args);
       const follow = Boolean(args.values.follow);
-      const { location, title } = await resolveTarget(target!, io, deps.resolveJob);
+      const { location, title, jobId } = await resolveTarget(target!, io, deps.resolveJob);
       const signals = follow && !deps.signal ? listenForInterrupts() : undefined;
+      const stop = new AbortController();
+      const outer = deps.signal ?? signals?.signal;
+      outer?.addEventListener('abort', () => stop.abort(), { once: true });
+      const pollIntervalMs = deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+      // Following a job (not a folder): end as `logs --follow` does, once the job has ended and
+      // two more reads have taken what its replicas wrote last.
+      if (follow && jobId !== undefined) {
+        void (deps.jobEnded ?? waitForJobEnd)(jobId, io, stop.signal)
+          .then(() => (stop.signal.aborted ? undefined : sleep(2 * pollIntervalMs + 200, stop.signal)))
+          .then(
+            () => stop.abort(),
+            () => {},
+          );
+      }
       const batches = followRunMetricBatches(location, {
         follow,
         onWarning: printWarning(io),
         storeOptions: { baseDir: io.cwd, gcs: { env: io.env } },
-        ...(deps.signal || signals ? { signal: deps.signal ?? signals!.signal } : {}),
-        ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+        signal: stop.signal,
+        pollIntervalMs,
       });
       try {
         if (follow || mode === 'json' || mode === 'csv') {
@@ -180,6 +206,7 @@ never stop the reading.`,
         }
         return 0;
       } finally {
+        stop.abort();
         signals?.release();
       }
     },

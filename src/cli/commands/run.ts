@@ -2,6 +2,7 @@ import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { JobEvent } from '../../jobs/events.ts';
 import type { Job } from '../../jobs/job.ts';
 import { submit } from '../../jobs/submit.ts';
+import { formatValue } from '../../metrics/format.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
 import type { MetricEvent } from '../../metrics/types.ts';
 import { isTerminalState, type JobStatus } from '../../providers/types.ts';
@@ -9,9 +10,8 @@ import { type Command, requirePositionals } from '../command.ts';
 import type { CliIo } from '../io.ts';
 import {
   EpochLineBuilder,
-  formatMetric,
+  renderEnding,
   renderEpochCharts,
-  renderJobError,
   renderMetricsSummary,
   runningTime,
 } from '../render-job.ts';
@@ -46,23 +46,35 @@ function eventLine(event: JobEvent): string | undefined {
   }
 }
 
-/** Prints metric lines as the trainer writes them. */
+/** One NDJSON line of `run --json`: what happened, and when. */
+function emit(io: CliIo, record: Record<string, unknown>): void {
+  io.out(JSON.stringify({ at: new Date().toISOString(), ...record }));
+}
+
+/** Prints metric lines as the trainer writes them (with --json: one `epoch` object per finished epoch). */
 class MetricLines {
   private readonly epochs = new EpochLineBuilder();
   private lastBatchLine = 0;
 
   private readonly io: CliIo;
+  private readonly json: boolean;
 
-  constructor(io: CliIo) {
+  constructor(io: CliIo, json: boolean) {
     this.io = io;
+    this.json = json;
   }
 
   show(event: MetricEvent, live: boolean): void {
+    if (this.json) {
+      const done = this.epochs.addValues(event);
+      if (done) emit(this.io, { type: 'epoch', ...done });
+      return;
+    }
     const line = this.epochs.add(event);
     if (line) this.io.out(`${clock()}  ${line}`);
     if (live && event.tag === 'batch_loss' && Date.now() - this.lastBatchLine >= BATCH_LINE_INTERVAL_MS) {
       this.lastBatchLine = Date.now();
-      this.io.out(`${clock()}  step ${event.step}  batch_loss ${formatMetric(event.value)}`);
+      this.io.out(`${clock()}  step ${event.step}  batch_loss ${formatValue(event.value)}`);
     }
   }
 }
@@ -73,6 +85,21 @@ async function followMetrics(job: Job, lines: MetricLines, signal: AbortSignal):
   }
 }
 
+/** The last line of `run --json`: how the job ended, and its latest metrics. */
+function summaryRecord(job: Job, status: JobStatus, events: readonly MetricEvent[]): Record<string, unknown> {
+  const end = status.endedAt ? Date.parse(status.endedAt) : Date.now();
+  return {
+    type: 'summary',
+    id: job.id,
+    state: status.state,
+    attempt: status.attempt,
+    restarts: status.restarts.length,
+    ...(status.startedAt ? { seconds: (end - Date.parse(status.startedAt)) / 1000 } : {}),
+    ...(status.error && status.state !== 'SUCCEEDED' ? { error: status.error } : {}),
+    metrics: events.length > 0 ? summarizeMetrics(events) : null,
+  };
+}
+
 function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent[]): string {
   const restarts = status.restarts.length;
   const ran = runningTime(status, new Date());
@@ -80,7 +107,8 @@ function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent
     '',
     `${job.id} ${status.state}${ran ? ` in ${ran}` : ''} (attempt ${status.attempt}, ${restarts} restart${restarts === 1 ? '' : 's'})`,
   ];
-  if (status.error && status.state !== 'SUCCEEDED') lines.push(renderJobError(status.error));
+  const ending = renderEnding(status);
+  if (ending) lines.push(ending);
   if (events.length > 0) {
     lines.push(renderMetricsSummary(summarizeMetrics(events)));
     const charts = renderEpochCharts(events);
@@ -93,9 +121,13 @@ function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent
 export const runCommand: Command = {
   name: 'run',
   summary: 'Submit a job and follow it to the end: replica states, live metrics, a summary.',
-  usage: 'FILE [--detach] [--docker]',
+  usage: 'FILE [--detach] [--docker] [--resume JOB] [--json]',
   description: `
 Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED.
+With --json, standard output is NDJSON, one object per line, each with "at" and "type":
+submitted {id, runDir, detached}; state {state, previous, message}; replica {replica};
+restart {restart}; epoch {epoch (from 1), values}; summary {id, state, attempt, restarts,
+seconds, error, metrics} last.
 Ctrl-C cancels the job cleanly (every replica stopped). If this process dies any other way,
 even by SIGKILL, the job is cancelled too. With --detach the job does not depend on this
 process: Ctrl-C only stops following, and \`strato status ID\` picks it up later.`,
@@ -105,24 +137,36 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
       short: 'd',
       description: 'Let the job outlive this command (Ctrl-C stops following, not the job).',
     },
+    resume: {
+      type: 'string',
+      valueName: 'JOB',
+      description:
+        "Continue JOB in its run dir, from its checkpoints (else a run dir with another job's work is refused).",
+    },
     docker: {
       type: 'boolean',
       description: 'Local provider: run replicas with `docker run` from container.image.',
     },
+    json: { type: 'boolean', description: 'Print NDJSON events (see above) instead of the live display.' },
   },
   async run(args, io) {
     const [file] = requirePositionals(this, args, 1, 'the spec file to run');
     const detach = Boolean(args.values.detach);
+    const json = Boolean(args.values.json);
     const job = await submit(file!, {
       env: io.env,
       stopWhenCallerExits: !detach,
       ...(args.values.docker ? { docker: true } : {}),
+      ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
       onProgress: (message) => io.err(message),
     });
-    io.out(
-      `${clock()}  submitted  ${job.id} (${detach ? 'detached: Ctrl-C stops following' : 'Ctrl-C cancels it'})`,
-    );
-    io.out(`${clock()}  run dir    ${job.runDir}`);
+    if (json) emit(io, { type: 'submitted', id: job.id, runDir: job.runDir, detached: detach });
+    else {
+      io.out(
+        `${clock()}  submitted  ${job.id} (${detach ? 'detached: Ctrl-C stops following' : 'Ctrl-C cancels it'})`,
+      );
+      io.out(`${clock()}  run dir    ${job.runDir}`);
+    }
 
     const stopFollowing = new AbortController();
     const interrupts = listenForInterrupts((count, signal) => {
@@ -136,7 +180,7 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
     });
 
     const metricsStop = new AbortController();
-    const metricLines = new MetricLines(io);
+    const metricLines = new MetricLines(io, json);
     const metricsShown = followMetrics(job, metricLines, metricsStop.signal).catch((error: unknown) => {
       io.err(`metrics: ${(error as Error).message}`);
     });
@@ -145,8 +189,12 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
     let endedLine: string | undefined;
     try {
       for await (const event of job.events({ signal: stopFollowing.signal })) {
-        const line = eventLine(event);
         if (event.type === 'ended') final = event.status;
+        if (json) {
+          if (event.type !== 'ended') emit(io, event);
+          continue;
+        }
+        const line = eventLine(event);
         if (event.type === 'state' && isTerminalState(event.state)) endedLine = line;
         else if (line) io.out(line);
       }
@@ -169,8 +217,11 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
     } catch {
       // No metrics written (e.g. the job failed before its first epoch): the summary says so.
     }
-    if (endedLine) io.out(endedLine);
-    io.out(renderSummary(job, final, all));
+    if (json) emit(io, summaryRecord(job, final, all));
+    else {
+      if (endedLine) io.out(endedLine);
+      io.out(renderSummary(job, final, all));
+    }
     return final.state === 'SUCCEEDED' ? 0 : 1;
   },
 };

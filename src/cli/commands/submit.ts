@@ -4,12 +4,18 @@ import { type Command, requirePositionals } from '../command.ts';
 export const submitCommand: Command = {
   name: 'submit',
   summary: 'Start a job and return at once; it runs detached (follow it with status/logs).',
-  usage: 'FILE [--docker] [--json]',
+  usage: 'FILE [--docker] [--resume JOB] [--json]',
   description: `
 Validates FILE, stages its data, starts the job on its provider and prints the job id.
 The job keeps running after this command returns; from any later shell:
   strato status ID    strato logs ID --follow    strato metrics ID    strato cancel ID`,
   options: {
+    resume: {
+      type: 'string',
+      valueName: 'JOB',
+      description:
+        "Continue JOB in its run dir, from its checkpoints (else a run dir with another job's work is refused).",
+    },
     docker: {
       type: 'boolean',
       description: 'Local provider: run replicas with `docker run` from container.image.',
@@ -21,6 +27,7 @@ The job keeps running after this command returns; from any later shell:
     const job = await submit(file!, {
       env: io.env,
       ...(args.values.docker ? { docker: true } : {}),
+      ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
       onProgress: (message) => io.err(message),
     });
     if (args.values.json) {

@@ -57,8 +57,10 @@ export function renderTerminalChart(series: TagSeries, options: TerminalChartOpt
     lines.push(`${labels[row]!.padStart(labelWidth)} |${cells.join('').trimEnd()}`);
   });
   lines.push(`${' '.repeat(labelWidth)} +${'-'.repeat(width)}`);
-  const first = `step ${minStep}`;
-  const last = `${maxStep}`;
+  // Keras writes epoch N's values at step N-1; read as the epochs it printed (as `strato run` does).
+  const offset = series.tag.startsWith('epoch_') ? 1 : 0;
+  const first = `${offset ? 'epoch' : 'step'} ${minStep + offset}`;
+  const last = `${maxStep + offset}`;
   lines.push(`${' '.repeat(labelWidth + 2)}${first}${last.padStart(Math.max(1, width - first.length))}`);
   lines.push(
     `${' '.repeat(labelWidth + 2)}${series.runs.map((run, i) => `${MARKERS[i % MARKERS.length]} ${run.run || '(top level)'}`).join('   ')}`,

@@ -191,10 +191,25 @@ export interface ResolvedTpu {
   slice: TpuSlice;
 }
 
-/** The generation and slice for an accelerator type like `v4-32`, or undefined. */
-export function findTpuSlice(name: string): ResolvedTpu | undefined {
+/**
+ * The name the catalog (and Google Cloud) gives a slice, for the name users
+ * type: `v5e-32` is `v5litepod-32` (the generation's id where its slices
+ * carry another prefix). Other names are returned as they are.
+ */
+export function canonicalTpuType(name: string): string {
   for (const generation of TPU_GENERATIONS) {
-    const slice = generation.slices.find((s) => s.name === name);
+    if (generation.id !== generation.prefix && name.startsWith(`${generation.id}-`)) {
+      return `${generation.prefix}-${name.slice(generation.id.length + 1)}`;
+    }
+  }
+  return name;
+}
+
+/** The generation and slice for an accelerator type like `v4-32` (or `v5e-32`, see canonicalTpuType), or undefined. */
+export function findTpuSlice(name: string): ResolvedTpu | undefined {
+  const canonical = canonicalTpuType(name);
+  for (const generation of TPU_GENERATIONS) {
+    const slice = generation.slices.find((s) => s.name === canonical);
     if (slice) return { generation, slice };
   }
   return undefined;
@@ -202,7 +217,7 @@ export function findTpuSlice(name: string): ResolvedTpu | undefined {
 
 /** The generation a slice name claims by its prefix, even when the size is wrong. */
 export function findTpuGenerationByName(name: string): TpuGeneration | undefined {
-  const prefix = name.replace(/-\d*$/, '');
+  const prefix = canonicalTpuType(name.toLowerCase()).replace(/-\d*$/, '');
   return TPU_GENERATIONS.find((g) => g.prefix === prefix);
 }
 

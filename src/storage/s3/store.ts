@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StratoError } from '../../errors.ts';
+import { parseEndpoint } from '../../internal/endpoint.ts';
 import { crc32cBase64, crc32cOf, crc32cUpdate } from '../checksum.ts';
 import { type ChunkSource, fileChunkSource, streamChunkSource } from '../chunk-source.ts';
 import type {
@@ -61,6 +62,15 @@ function withoutNodeVersionWarning<T>(build: () => T): T {
   }
 }
 
+/** AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL (the SDK's order), and which; E_USAGE naming a malformed one. */
+export function s3EndpointFromEnv(env: NodeJS.ProcessEnv): { url: string; source: string } | undefined {
+  for (const name of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'] as const) {
+    const value = env[name];
+    if (value) return { url: parseEndpoint(value, name, 'http://127.0.0.1:9000').url, source: name };
+  }
+  return undefined;
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly scheme = 's3' as const;
   private client: Promise<{ s3: S3Client; sdk: S3Module }> | undefined;
@@ -78,7 +88,9 @@ export class S3ObjectStore implements ObjectStore {
   private connect(): Promise<{ s3: S3Client; sdk: S3Module }> {
     this.client ??= import('@aws-sdk/client-s3').then((sdk) => {
       const env = this.options.env ?? process.env;
-      const { endpoint, credentials } = this.options;
+      const { credentials } = this.options;
+      // The SDK reads these itself, but a malformed one would surface as a bare TypeError: parse it here, named.
+      const endpoint = this.options.endpoint ?? s3EndpointFromEnv(env)?.url;
       const s3 = withoutNodeVersionWarning(
         () =>
           new sdk.S3Client({
@@ -329,6 +341,13 @@ function mismatch(bucket: string, key: string, expected: string, actual: string)
 
 function translate(error: unknown, what: string): StratoError {
   if (error instanceof StratoError) return error;
+  // The SDK's credential chain found nothing: no status, and running again cannot help.
+  if ((error as Error).name === 'CredentialsProviderError') {
+    return new StratoError('E_AUTH', `no AWS credentials for ${what}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'run `aws configure`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_PROFILE picks a profile)',
+    });
+  }
   const status = statusOf(error);
   const detail = `${what}: ${(error as Error).name ?? 'Error'}${(error as Error).message ? ` ${(error as Error).message}` : ''}`;
   if (status === 404)

@@ -46,6 +46,8 @@ export interface UploadDatasetOptions extends StoreOptions {
   cacheDir?: string | false;
   env?: NodeJS.ProcessEnv;
   onProgress?: (progress: SyncProgress) => void;
+  /** Told what the push will do, once compared and before anything is written (what `-n` lists). */
+  onPlan?: (plan: { uploads: readonly UploadAction[]; deletes: readonly DeleteAction[] }) => void;
   signal?: AbortSignal;
 }
 
@@ -187,6 +189,7 @@ export async function uploadDataset(
     progress.toDelete = plan.deletes.length;
     progress.phase = 'uploading';
     emit();
+    options.onPlan?.({ uploads: plan.uploads, deletes: plan.deletes });
     if (options.dryRun) {
       progress.phase = 'done';
       emit();

@@ -17,7 +17,8 @@ import { vertexSpec } from '../../support/specs.ts';
 
 interface ProviderRow {
   name: string;
-  create(): Promise<{ provider: Provider; close(): Promise<void> }>;
+  /** `env`: the environment `submit` runs in (where the run dir's store is), when not this process's. */
+  create(): Promise<{ provider: Provider; close(): Promise<void>; env?: NodeJS.ProcessEnv }>;
   /** A spec for this provider whose every replica runs `sh -c script`. */
   spec(script: string): JobSpecInput;
   unknownHandle(home: string): JobHandle;
@@ -26,6 +27,8 @@ interface ProviderRow {
   /** `cancel` resolves once the job has ended (local), or once the cloud has accepted it (Vertex). */
   cancelWaitsForEnd: boolean;
 }
+
+let vertexJobs = 0;
 
 const ROWS: ProviderRow[] = [
   {
@@ -49,20 +52,29 @@ const ROWS: ProviderRow[] = [
     name: 'vertex',
     create: async () => {
       const fake = await startFakeCloud({
-        storage: false,
+        // Submit claims each job's run dir in its bucket (run-dir-claim.ts): the fake Cloud Storage holds it.
+        storage: { buckets: [{ name: 'my-bucket' }] },
         vertex: { timing: { queuedMs: 30, pendingMs: 30, stopGraceMs: 500 } },
+        tpu: false,
+        compute: false,
       });
       const provider = createVertexProvider({
         env: fake.env,
         pollScale: 0,
         retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
       });
-      return { provider, close: () => fake.close() };
+      return {
+        provider,
+        env: { ...process.env, STORAGE_EMULATOR_HOST: fake.endpoints.storage! },
+        close: () => fake.close(),
+      };
     },
     spec: (script) =>
       vertexSpec({
         container: { image: 'us-docker.pkg.dev/p/r/t:1', command: ['sh', '-c', script] },
         resources: { workers: { machineType: 'n1-standard-4' } },
+        // One run dir per job: a second job is never let into another's.
+        output: `gs://my-bucket/runs/contract-${++vertexJobs}`,
       }),
     unknownHandle: () => ({ provider: 'vertex', id: 'ghost-000000', data: {} }),
     replicaName: 'workerpool0-0',
@@ -76,9 +88,9 @@ const fast = { pollIntervalMs: 50 };
 
 describe.each(ROWS)('provider contract: $name', (row) => {
   const run = async (script: string) => {
-    const { provider, close } = await row.create();
+    const { provider, close, env } = await row.create();
     const started = Date.now();
-    const job = await submit(row.spec(script), { provider, home: home.path });
+    const job = await submit(row.spec(script), { provider, home: home.path, ...(env ? { env } : {}) });
     return { provider, close, job, submitMs: Date.now() - started };
   };
 
@@ -118,9 +130,9 @@ describe.each(ROWS)('provider contract: $name', (row) => {
   });
 
   it('reports how an attempt ended as facts: 0 succeeded, 3 failed, 143 a preemption', async () => {
-    const { provider, close } = await row.create();
+    const { provider, close, env } = await row.create();
     const ended = async (script: string) => {
-      const job = await submit(row.spec(script), { provider, home: home.path });
+      const job = await submit(row.spec(script), { provider, home: home.path, ...(env ? { env } : {}) });
       await job.wait(fast);
       return provider.status(job.record.handle);
     };
