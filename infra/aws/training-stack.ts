@@ -195,9 +195,11 @@ export class TrainingStack extends Stack {
           version: this.launchTemplate.latestVersionNumber,
         },
         subnetId: subnet.subnetId,
-        // The launch template names the same image; moto's CloudFormation needs
-        // it on the instance as well, and on AWS it is the same AMI either way.
+        // The launch template names the same image and type; moto's CloudFormation
+        // reads neither from the template (no image: it fails; no type: m1.small),
+        // and on AWS the instance's values equal the template's either way.
         imageId,
+        instanceType: props.instanceType,
         tags: [
           { key: 'Name', value: `${id}-worker-${index}` },
           { key: 'strato:worker-index', value: String(index) },

@@ -21,10 +21,12 @@ import {
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
   type Stack,
   type StackEvent,
+  type StackResource,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { writeJsonAtomic } from '../../internal/atomic-json.ts';
@@ -218,20 +220,30 @@ async function getTemplate(cfn: CloudFormationClient, stackName: string): Promis
   return JSON.parse(TemplateBody ?? '{}') as CfnTemplate;
 }
 
-/** Polls until the stack leaves *_IN_PROGRESS, reporting each new event once, oldest first. */
+/**
+ * Polls until the stack leaves *_IN_PROGRESS, reporting each resource's
+ * status once per change, oldest first: from the stack's events (with the
+ * reason) and from DescribeStackResources, which also covers a
+ * CloudFormation that records no per-resource events (moto records only the
+ * stack's).
+ */
 async function waitForStack(
   cfn: CloudFormationClient,
   stackName: string,
   since: Date,
   options: AwsStackOptions,
 ): Promise<Stack> {
-  const seen = new Set<string>();
+  const lastStatus = new Map<string, string>();
+  const emit = (event: AwsStackEvent) => {
+    const key = event.logicalId;
+    if (lastStatus.get(key) === event.status) return;
+    lastStatus.set(key, event.status);
+    report(options, event);
+  };
   const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
   for (;;) {
     for (const event of await eventsSince(cfn, stackName, since)) {
-      if (seen.has(event.EventId ?? '')) continue;
-      seen.add(event.EventId ?? '');
-      report(options, {
+      emit({
         logicalId: event.LogicalResourceId ?? '',
         type: event.ResourceType ?? '',
         status: event.ResourceStatus ?? '',
@@ -239,11 +251,30 @@ async function waitForStack(
         time: event.Timestamp ?? new Date(),
       });
     }
+    for (const resource of await resourcesOf(cfn, stackName)) {
+      emit({
+        logicalId: resource.LogicalResourceId ?? '',
+        type: resource.ResourceType ?? '',
+        status: resource.ResourceStatus ?? '',
+        ...(resource.ResourceStatusReason ? { reason: resource.ResourceStatusReason } : {}),
+        time: resource.Timestamp ?? new Date(),
+      });
+    }
     const stack = await findStack(cfn, stackName);
     if (!stack) return { StackName: stackName, StackStatus: 'DELETE_COMPLETE', CreationTime: since };
     if (!stack.StackStatus?.endsWith('_IN_PROGRESS')) return stack;
     if (Date.now() > deadline) return stack;
     await sleep(options.pollIntervalMs ?? 2000, options.signal);
+  }
+}
+
+async function resourcesOf(cfn: CloudFormationClient, stackName: string): Promise<StackResource[]> {
+  try {
+    const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+    return StackResources ?? [];
+  } catch (error) {
+    if (/does not exist/.test((error as Error).message ?? '')) return [];
+    throw error;
   }
 }
 
