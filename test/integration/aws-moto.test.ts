@@ -68,16 +68,17 @@ function instancesOfStack(): Instance[] {
  * with DependencyViolation. AWS deletes them; here the test removes the
  * stack's route tables with the EC2 API first, as AWS's delete would.
  */
-function removeRouteTablesMotoCannotDelete(): void {
+function removeRouteTablesMotoCannotDelete(stack = STACK): void {
   const { StackResources } = awsCli(moto, [
     'cloudformation',
     'describe-stack-resources',
     '--stack-name',
-    STACK,
+    stack,
   ]) as {
     StackResources: { ResourceType: string; PhysicalResourceId: string }[];
   };
   const vpcId = StackResources.find((r) => r.ResourceType === 'AWS::EC2::VPC')?.PhysicalResourceId;
+  if (!vpcId) return;
   const { RouteTables } = awsCli(moto, [
     'ec2',
     'describe-route-tables',
@@ -189,6 +190,52 @@ describe('the training stack on moto', () => {
     expect(instancesOfStack().filter((i) => i.State.Name !== 'terminated')).toEqual([]);
     // A second destroy finds nothing to do.
     expect((await destroyAwsStack(options({ instanceCount: 2 }))).deleted).toBe(false);
+  });
+});
+
+describe('a deploy that fails mid-way', () => {
+  const FAILING = 'strato-midway';
+  const taken = 'strato-taken-bucket';
+  const withStack = (context: Record<string, unknown>) => ({
+    ...options(context),
+    app: join(import.meta.dirname, '../fixtures/cdk/midway.ts'),
+    context: { ...context, stackName: FAILING },
+  });
+
+  it('shows the stack state and the error; destroy cleans up and a fixed deploy then succeeds', {
+    timeout: 180_000,
+  }, async () => {
+    // A bucket name already taken: moto refuses the bucket part-way through CreateStack.
+    awsCli(moto, ['s3api', 'create-bucket', '--bucket', taken]);
+    const error = (await deployAwsStack(withStack({ clash: taken })).catch((e: unknown) => e)) as {
+      code: string;
+      message: string;
+      hint: string;
+    };
+    expect(error.message).toMatch(/bucket name is not available/);
+    expect(error.message).toMatch(new RegExp(`stack ${FAILING} is CREATE_IN_PROGRESS: \\d+ resources`));
+    expect(error.hint).toMatch(/strato infra destroy/);
+
+    // A second deploy does not pile onto the stuck one: it says so.
+    await expect(deployAwsStack(withStack({ clash: taken }))).rejects.toMatchObject({
+      code: 'E_CONFLICT',
+    });
+
+    // moto's gap: it leaves the stack CREATE_IN_PROGRESS and retries the refused resource on
+    // every later read of the stack, so nothing can read or delete it while the cause remains
+    // (AWS rolls back to ROLLBACK_COMPLETE, which deploy deletes and recreates). The user's fix
+    // here — freeing the name — also unblocks moto; then destroy removes everything.
+    awsCli(moto, ['s3api', 'delete-bucket', '--bucket', taken]);
+    removeRouteTablesMotoCannotDelete(FAILING);
+    expect((await destroyAwsStack(withStack({ clash: taken }))).deleted).toBe(true);
+    expect(() => awsCli(moto, ['cloudformation', 'describe-stacks', '--stack-name', FAILING])).toThrow(
+      /does not exist/,
+    );
+    // The same deploy again, its name free now: the whole stack is created.
+    const fixed = await deployAwsStack(withStack({ clash: taken }));
+    expect(fixed.status).toBe('CREATE_COMPLETE');
+    removeRouteTablesMotoCannotDelete(FAILING);
+    expect((await destroyAwsStack(withStack({ clash: taken }))).deleted).toBe(true);
   });
 });
 

@@ -29,6 +29,7 @@ import {
   type StackResource,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
+import { StratoError } from '../../errors.ts';
 import { writeJsonAtomic } from '../../internal/atomic-json.ts';
 import { stratoHome } from '../../internal/home.ts';
 import { sleep } from '../../internal/sleep.ts';
@@ -126,6 +127,15 @@ export async function deployAwsStack(options: AwsStackOptions): Promise<AwsDeplo
       await deleteAndWait(cfn, stackName, options);
       stack = undefined;
     }
+    if (stack?.StackStatus?.endsWith('_IN_PROGRESS')) {
+      throw new StratoError(
+        'E_CONFLICT',
+        `stack ${stackName} is ${stack.StackStatus}: ${await resourceSummary(cfn, stackName)}`,
+        {
+          hint: 'Wait for the operation in progress to end and deploy again; if it is stuck, `strato infra destroy` removes what it made.',
+        },
+      );
+    }
     const deployed = stack ? await getTemplate(cfn, stackName) : undefined;
     const diff = diffTemplates(deployed, synth.template);
     const parameters = Object.entries(options.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({
@@ -140,17 +150,21 @@ export async function deployAwsStack(options: AwsStackOptions): Promise<AwsDeplo
     };
     const since = new Date();
     let action: AwsDeployResult['action'];
-    if (!stack) {
-      await cfn.send(new CreateStackCommand({ ...request, OnFailure: 'ROLLBACK' }));
-      action = 'create';
-    } else {
-      try {
-        await cfn.send(new UpdateStackCommand(request));
-        action = 'update';
-      } catch (error) {
-        if (!/No updates are to be performed/.test((error as Error).message ?? '')) throw error;
-        action = 'none';
+    try {
+      if (!stack) {
+        await cfn.send(new CreateStackCommand({ ...request, OnFailure: 'ROLLBACK' }));
+        action = 'create';
+      } else {
+        try {
+          await cfn.send(new UpdateStackCommand(request));
+          action = 'update';
+        } catch (error) {
+          if (!/No updates are to be performed/.test((error as Error).message ?? '')) throw error;
+          action = 'none';
+        }
       }
+    } catch (error) {
+      throw await failedMidway(cfn, stackName, error);
     }
     const final = action === 'none' ? stack! : await waitForStack(cfn, stackName, since, options);
     const status = final.StackStatus ?? 'UNKNOWN';
@@ -313,6 +327,39 @@ async function failures(
       reason: stack.StackStatusReason,
     });
   return found;
+}
+
+/**
+ * A create or update that the service refused after it had begun (moto
+ * refuses synchronously, part-way through; AWS reports it in events
+ * instead): the error with the stack's state and what exists of it.
+ */
+async function failedMidway(cfn: CloudFormationClient, stackName: string, error: unknown): Promise<unknown> {
+  const stack = await findStack(cfn, stackName).catch(() => undefined);
+  if (!stack) return error;
+  const translated = translateAwsError(error, 'deploy', stackName);
+  return new StratoError(
+    translated.code === 'E_TRANSIENT' ? 'E_INVALID_REQUEST' : translated.code,
+    `${translated.message}\nstack ${stackName} is ${stack.StackStatus}: ${await resourceSummary(cfn, stackName)}`,
+    {
+      hint: 'Fix the cause and deploy again, or `strato infra destroy` to remove what was made.',
+      cause: error,
+    },
+  );
+}
+
+/** `12 resources: 11 CREATE_COMPLETE, 1 CREATE_FAILED (Data)`. */
+async function resourceSummary(cfn: CloudFormationClient, stackName: string): Promise<string> {
+  const resources = await resourcesOf(cfn, stackName).catch(() => []);
+  const byStatus = new Map<string, string[]>();
+  for (const r of resources) {
+    const status = r.ResourceStatus ?? 'UNKNOWN';
+    byStatus.set(status, [...(byStatus.get(status) ?? []), r.LogicalResourceId ?? '?']);
+  }
+  const parts = [...byStatus].map(([status, ids]) =>
+    status.endsWith('_COMPLETE') ? `${ids.length} ${status}` : `${ids.length} ${status} (${ids.join(', ')})`,
+  );
+  return `${resources.length} resources${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
 function report(options: AwsStackOptions, event: AwsStackEvent): void {
