@@ -27,8 +27,10 @@ export interface SynthOptions {
   stackName?: string;
   /**
    * Run the App's built-in CloudFormation validation (CDK_VALIDATION). It
-   * adds seconds per synth (about 13 s of 17 s under load here), so tests
-   * that do not check it turn it off. Default true.
+   * doubles a synth of infra/aws/app.ts: 3.2 s against 1.4 s without (median
+   * of 3, 2 shared cores; 16.8 s against 3.4 s under heavy load). Tests that
+   * do not check it turn it off; cdk-nag and cfn-lint check the template.
+   * Default true.
    */
   validate?: boolean;
   env?: NodeJS.ProcessEnv;
