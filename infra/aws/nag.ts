@@ -34,7 +34,9 @@ export function acknowledgeNagFindings(stack: Stack, subjects: NagSubjects): voi
   });
   const bucketId = stack.resolve(stack.getLogicalId(subjects.dataBucket.node.defaultChild as s3.CfnBucket));
   const findings = [
-    ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((a) => `Action::${a}`),
+    ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map(
+      (a) => `Action::${a}`,
+    ),
     ...['data', 'checkpoints', 'runs'].map((prefix) => `Resource::<${bucketId}.Arn>/${prefix}/*`),
   ];
   for (const finding of findings) {

@@ -221,7 +221,12 @@ export class TrainingStack extends Stack {
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'LaunchTemplateId', { value: this.launchTemplate.launchTemplateId! });
     new CfnOutput(this, 'InstanceType', { value: props.instanceType });
-    acknowledgeNagFindings(this, { accessLogs, dataBucket: this.bucket, workerRole: this.workerRole, instances: this.instances });
+    acknowledgeNagFindings(this, {
+      accessLogs,
+      dataBucket: this.bucket,
+      workerRole: this.workerRole,
+      instances: this.instances,
+    });
   }
 }
 
