@@ -4,7 +4,9 @@
 #   chromium, rclone  installed from Debian with apt-get when missing;
 #   gcloud            the Google Cloud CLI, which Debian does not package:
 #                     install it yourself (see below);
-#   TensorFlow        tensorflow-cpu and tensorboard in .venv-tf/ (ensure-tensorflow.sh).
+#   TensorFlow        tensorflow-cpu and tensorboard in .venv-tf/ (ensure-tensorflow.sh);
+#   moto_server       AWS's fake, installed with pip ("moto[server]") when missing;
+#   cfn-lint          the CloudFormation linter, installed with pip when missing.
 # Runs before `npm test`. A tool that is missing and cannot be installed
 # makes this script fail with how to install it — unless you opt out of its
 # tests with STRATO_TESTS_WITHOUT_<TOOL>=1: then this script says so loudly
@@ -38,6 +40,15 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
 fi
 
 status=0
+# moto (the AWS tests' fake) and cfn-lint (the template lint): Python packages, from pip's index.
+python3 -c 'import moto.server, flask' 2>/dev/null || {
+  echo "ensure-tools: installing moto[server] with pip" >&2
+  python3 -m pip install -q "moto[server]" || { echo "ensure-tools: pip install 'moto[server]' failed; the AWS tests need it" >&2; status=1; }
+}
+command -v cfn-lint >/dev/null 2>&1 || {
+  echo "ensure-tools: installing cfn-lint with pip" >&2
+  python3 -m pip install -q cfn-lint || { echo "ensure-tools: pip install cfn-lint failed; the template lint test needs it" >&2; status=1; }
+}
 # The real-TensorFlow tests' venv (.venv-tf/), from the pip index pip is configured with.
 bash "$(dirname "${BASH_SOURCE[0]}")/ensure-tensorflow.sh" || status=1
 

@@ -35,6 +35,7 @@ function storeOptionsFor(
   endpointFlag: string | undefined,
   chunkSize: number | undefined,
   baseDir: string,
+  env: NodeJS.ProcessEnv,
 ): StoreOptions {
   const { scheme } = parseObjectUri(dst, baseDir);
   if (endpointFlag && scheme === 'file')
@@ -50,10 +51,11 @@ function storeOptionsFor(
   return {
     baseDir,
     gcs: { ...(endpoint && scheme === 'gs' ? { apiEndpoint: endpoint } : {}), ...chunks },
-    ...(chunkSize ? { s3: { partSizeBytes: chunkSize } } : {}),
-    ...(endpoint && scheme === 's3'
-      ? { s3: { endpoint, ...(chunkSize ? { partSizeBytes: chunkSize } : {}) } }
-      : {}),
+    s3: {
+      env,
+      ...(endpoint && scheme === 's3' ? { endpoint } : {}),
+      ...(chunkSize ? { partSizeBytes: chunkSize } : {}),
+    },
   };
 }
 
@@ -176,6 +178,7 @@ Set STORAGE_EMULATOR_HOST or --endpoint to push to a fake (strato fake-cloud).`,
         args.values.endpoint as string | undefined,
         parseSize(args.values['chunk-size'] as string | undefined),
         io.cwd,
+        io.env,
       ),
       env: io.env,
       delete: Boolean(args.values.delete),

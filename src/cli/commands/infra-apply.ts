@@ -18,7 +18,7 @@ const VERB: Record<'start' | 'done', Record<ActionType, string>> = {
   done: { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted', noop: '' },
 };
 
-async function askOnTerminal(question: string): Promise<boolean> {
+export async function askOnTerminal(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(question);

@@ -14,6 +14,7 @@ import {
 } from '../../infra/engine.ts';
 import type { Command } from '../command.ts';
 import { runApply } from './infra-apply.ts';
+import { isCdkApp, runAwsInfra } from './infra-aws.ts';
 import { planJson, renderOutputs, renderPlan, renderState } from './infra-render.ts';
 
 const VERBS = ['plan', 'deploy', 'destroy', 'show', 'outputs', 'import', 'force-unlock'] as const;
@@ -39,6 +40,8 @@ stack in infra/. State: <stack folder>/.strato/infra/<stack>.state.json, or --st
 
 Exit codes: 0 ok (plan: with --detailed-exitcode, 2 when there are changes), 1 failed, 2 bad input.
 Credentials: Application Default Credentials (gcloud auth application-default login).
+On AWS, FILE is a CDK app (infra/aws/app.ts): plan, deploy and destroy its CloudFormation stack;
+credentials from the AWS chain (aws configure), AWS_ENDPOINT_URL for another endpoint (moto).
 Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE_EMULATOR_HOST, ...).`,
   options: {
     state: {
@@ -55,6 +58,13 @@ Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE
     'no-wait': {
       type: 'boolean',
       description: 'deploy: return once long operations are accepted (a queued TPU), without waiting.',
+    },
+    context: {
+      type: 'string',
+      short: 'c',
+      multiple: true,
+      valueName: 'KEY=VALUE',
+      description: 'AWS CDK app: a context value (its props), e.g. -c instanceCount=2.',
     },
     parallelism: {
       type: 'string',
@@ -82,6 +92,8 @@ Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE
         hint: `usage: strato infra ${this.usage}`,
       });
     }
+    // An AWS CDK app (infra/aws/app.ts): the same verbs, through CloudFormation.
+    if (file && isCdkApp(file, io.cwd)) return runAwsInfra(verb as Verb, file, args, io);
     const options: InfraOptions = {
       ...(file ? { file } : {}),
       cwd: io.cwd,

@@ -150,7 +150,7 @@ never stop the reading.`,
       const batches = followRunMetricBatches(location, {
         follow,
         onWarning: printWarning(io),
-        storeOptions: { baseDir: io.cwd, gcs: { env: io.env } },
+        storeOptions: { baseDir: io.cwd, gcs: { env: io.env }, s3: { env: io.env } },
         signal: stop.signal,
         pollIntervalMs,
       });

@@ -24,7 +24,7 @@ import type {
 } from '../types.ts';
 
 export interface S3StoreOptions {
-  /** e.g. `http://127.0.0.1:9000` for a local S3-compatible server. Default: the SDK's (AWS_ENDPOINT_URL_S3, …). */
+  /** e.g. `http://127.0.0.1:9000` for a local S3-compatible server. Default: `env`'s AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL. */
   endpoint?: string;
   /** Default: AWS_REGION, else us-east-1. */
   region?: string;
@@ -88,9 +88,19 @@ export class S3ObjectStore implements ObjectStore {
   private connect(): Promise<{ s3: S3Client; sdk: S3Module }> {
     this.client ??= import('@aws-sdk/client-s3').then((sdk) => {
       const env = this.options.env ?? process.env;
-      const { credentials } = this.options;
-      // The SDK reads these itself, but a malformed one would surface as a bare TypeError: parse it here, named.
+      // The endpoint and keys of the caller's environment (a CLI's io.env), which the SDK's own
+      // chain would not see: it reads this process's. A malformed endpoint is parsed here, named,
+      // rather than surfacing as the SDK's bare TypeError. AWS_ENDPOINT_URL is how moto is reached.
       const endpoint = this.options.endpoint ?? s3EndpointFromEnv(env)?.url;
+      const credentials =
+        this.options.credentials ??
+        (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+          ? {
+              accessKeyId: env.AWS_ACCESS_KEY_ID,
+              secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+              ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+            }
+          : undefined);
       const s3 = withoutNodeVersionWarning(
         () =>
           new sdk.S3Client({

@@ -102,7 +102,11 @@ describe('the Vertex templates on the fake cloud', () => {
       try {
         const provider = createVertexProvider({ env: cloud.env, pollScale: 0 });
         // The run dir is claimed through the object store: on the fake Cloud Storage.
-        const job = await submit(join(TEMPLATES, template), { provider, home, env: { ...process.env, ...cloud.env } });
+        const job = await submit(join(TEMPLATES, template), {
+          provider,
+          home,
+          env: { ...process.env, ...cloud.env },
+        });
         const status = await job.wait({ pollIntervalMs: 50 });
         expect(status.state, JSON.stringify(status.error)).toBe('SUCCEEDED');
         const lines = [];
