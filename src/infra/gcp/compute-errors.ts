@@ -9,25 +9,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
-
-/** gRPC status codes (google/rpc/code.proto) the REST transport maps HTTP statuses to. */
-const Code = {
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
-
-/** google-auth-library's words when no credentials are found (they carry no status code). */
-const NO_CREDENTIALS =
-  /Could not load the default credentials|Could not refresh access token|invalid_grant|The file at .* does not exist|Unable to detect a Project Id/i;
+import { GrpcCode as Code, isMissingGoogleCredentials } from '../../internal/google-status.ts';
 
 export const CREDENTIALS_FIX =
   'log in with `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file); ' +
@@ -51,7 +33,7 @@ export function translateComputeError(error: unknown, action: string, project: s
   const failure = (error ?? {}) as ClientErrorLike;
   const said = serviceMessage(failure);
   const cause = { cause: error };
-  if (typeof failure.code !== 'number' && NO_CREDENTIALS.test(said)) {
+  if (typeof failure.code !== 'number' && isMissingGoogleCredentials(said)) {
     return new StratoError('E_AUTH', `no Google credentials for ${action}: ${said}`, {
       ...cause,
       hint: CREDENTIALS_FIX,

@@ -6,18 +6,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
-
-const Code = {
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
+import { GrpcCode as Code, isMissingGoogleCredentials } from '../../internal/google-status.ts';
 
 export interface TpuErrorContext {
   /** What Strato was doing, e.g. `creating queued resource s-train`. */
@@ -31,10 +20,6 @@ interface ClientError {
   details?: string;
   message?: string;
 }
-
-/** google-auth-library's words when no credentials are found (they carry no status code). */
-const NO_CREDENTIALS =
-  /Could not load the default credentials|Could not refresh access token|invalid_grant|The file at .* does not exist|Unable to detect a Project Id|ENOENT.*\.json/i;
 
 export const CREDENTIALS_FIX =
   'log in with `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file; ' +
@@ -60,7 +45,7 @@ export function translateTpuError(error: unknown, context: TpuErrorContext): Str
   if (error instanceof StratoError) return error;
   const rpc = (error ?? {}) as ClientError;
   const text = serviceMessage(rpc);
-  if (typeof rpc.code !== 'number' && NO_CREDENTIALS.test(text)) {
+  if (typeof rpc.code !== 'number' && isMissingGoogleCredentials(text)) {
     return new StratoError('E_AUTH', `no Google credentials for ${context.action}: ${text}`, {
       cause: error,
       hint: CREDENTIALS_FIX,

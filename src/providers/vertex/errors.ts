@@ -8,23 +8,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
-
-/** gRPC status codes (google/rpc/code.proto), without loading grpc-js here. */
-export const GrpcCode = {
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
+import { GrpcCode, isMissingGoogleCredentials } from '../../internal/google-status.ts';
 
 export interface ErrorContext {
   /** What Strato was doing, e.g. `creating CustomJob for job abc`. */
@@ -57,10 +41,6 @@ function permissionHint(message: string, context: ErrorContext): string {
   );
 }
 
-/** google-auth-library's words when it finds no usable credentials (they carry no gRPC code). */
-const NO_CREDENTIALS =
-  /Could not load the default credentials|Could not refresh access token|invalid_grant|The file at .* does not exist|Unable to detect a Project Id|Error while making request: .* metadata/i;
-
 const CREDENTIALS_FIX =
   'log in with `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file; ' +
   'for the fake Vertex of `strato fake-cloud`, export the STRATO_VERTEX_ENDPOINT it prints (http://… means plaintext, no credentials)';
@@ -69,7 +49,7 @@ const CREDENTIALS_FIX =
 export function translateVertexError(error: unknown, context: ErrorContext): StratoError {
   if (error instanceof StratoError) return error;
   const rpc = (error ?? {}) as RpcErrorLike;
-  if (typeof rpc.code !== 'number' && NO_CREDENTIALS.test(serviceMessage(rpc))) {
+  if (typeof rpc.code !== 'number' && isMissingGoogleCredentials(serviceMessage(rpc))) {
     return new StratoError('E_AUTH', `no Google credentials for ${context.action}: ${serviceMessage(rpc)}`, {
       cause: error,
       hint: CREDENTIALS_FIX,

@@ -6,8 +6,8 @@
  * google/cloud/aiplatform/v1/job_state.proto)
  */
 
+import { GrpcCode } from '../../internal/google-status.ts';
 import type { CustomJobView } from './api.ts';
-import { GrpcCode } from './errors.ts';
 
 export const VERTEX_TERMINAL_STATES: ReadonlySet<string> = new Set([
   'JOB_STATE_SUCCEEDED',

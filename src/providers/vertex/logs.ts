@@ -16,6 +16,7 @@
 import type { Logging } from '@google-cloud/logging';
 import { StratoError } from '../../errors.ts';
 import { parseEndpoint } from '../../internal/endpoint.ts';
+import { GrpcCode, isMissingGoogleCredentials } from '../../internal/google-status.ts';
 import { sleep } from '../../internal/sleep.ts';
 import { isTerminalState, type JobStatus, type LogLine, type LogOptions } from '../types.ts';
 import type { VertexJobRecord } from './record.ts';
@@ -97,15 +98,17 @@ async function createLogging(project: string, env: NodeJS.ProcessEnv): Promise<L
   return new Logging(options as ConstructorParameters<typeof Logging>[0]);
 }
 
-const NO_CREDENTIALS = /Could not load the default credentials|Could not refresh access token|invalid_grant/i;
-
 /** Cloud Logging errors → StratoErrors, keeping the service's words and saying the fix. */
 export function translateLoggingError(error: unknown, project: string): StratoError {
   if (error instanceof StratoError) return error;
   const rpc = (error ?? {}) as { code?: number; details?: string; message?: string };
   const words = (rpc.details || rpc.message || String(error)).replace(/^\d+ [A-Z_]+: /, '');
   const action = `reading the job's logs from Cloud Logging (project ${project})`;
-  if (rpc.code === 7 || rpc.code === 16 || (typeof rpc.code !== 'number' && NO_CREDENTIALS.test(words))) {
+  if (
+    rpc.code === GrpcCode.PERMISSION_DENIED ||
+    rpc.code === GrpcCode.UNAUTHENTICATED ||
+    (typeof rpc.code !== 'number' && isMissingGoogleCredentials(words))
+  ) {
     return new StratoError('E_AUTH', `${action} was refused: ${words}`, {
       cause: error,
       hint:
