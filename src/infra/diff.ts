@@ -27,3 +27,8 @@ export function diffFields(
   if (isDeepStrictEqual(before, after)) return [];
   return [{ path: prefix, from: before, to: after, forcesReplace: forcesReplace(prefix) }];
 }
+
+/** `diffFields` for drivers whose in-place fields are listed: a change under any other top-level field forces a replace. */
+export function diffProps(before: unknown, after: unknown, inPlace: ReadonlySet<string>): FieldChange[] {
+  return diffFields(before, after, (path) => !inPlace.has(path.split('.')[0] ?? path));
+}

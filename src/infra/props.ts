@@ -17,13 +17,23 @@ export function resourceReference<T extends InfraResource<object>>(kind: string,
   });
 }
 
-/** The props parsed by `schema`, or a SpecError whose paths start with `where` (the resource's id). */
-export function validateProps<S extends z.ZodType>(schema: S, props: unknown, where: string): z.output<S> {
+/**
+ * The props parsed by `schema`, or one SpecError whose paths start with
+ * `where` (the resource's id). `extra` adds the issues zod cannot see (a
+ * check against the catalog), so zod's and its come out together.
+ */
+export function validateProps<S extends z.ZodType>(
+  schema: S,
+  props: unknown,
+  where: string,
+  extra: (parsed: z.output<S> | undefined, raw: unknown) => SpecIssue[] = () => [],
+): z.output<S> {
   const result = schema.safeParse(props, { reportInput: true });
-  if (result.success) return result.data;
-  const issues: SpecIssue[] = toSpecIssues(result.error.issues, schema, props).map((issue) => ({
-    ...issue,
-    path: issue.path === '' ? where : `${where}.${issue.path}`,
-  }));
-  throw new SpecError(issues, where);
+  const issues: SpecIssue[] = result.success ? [] : toSpecIssues(result.error.issues, schema, props);
+  issues.push(...extra(result.success ? result.data : undefined, props));
+  if (issues.length === 0 && result.success) return result.data;
+  throw new SpecError(
+    issues.map((issue) => ({ ...issue, path: issue.path === '' ? where : `${where}.${issue.path}` })),
+    where,
+  );
 }

@@ -6,6 +6,7 @@
  */
 
 import type { protos } from '@google-cloud/compute';
+import { diffProps } from '../diff.ts';
 import type { ActualResource, CloudRef, DesiredResource, DriverContext, ResourceDriver } from '../types.ts';
 import { newRequestId, operationOf } from './compute-api.ts';
 import {
@@ -14,7 +15,6 @@ import {
   deleteAndWait,
   lazyComputeApi,
 } from './driver-kit.ts';
-import { diffProps } from './field-diff.ts';
 import { FIREWALL_KIND, type FirewallProps } from './firewall.ts';
 import { computeName, lastSegment, markedDescription, readMark } from './naming.ts';
 

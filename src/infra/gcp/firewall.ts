@@ -10,7 +10,8 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import type { SpecIssue } from '../../errors.ts';
 import { InfraResource, type ResourceRef } from '../construct.ts';
-import { ComputeNameSchema, parseProps, referenceTo } from './construct-props.ts';
+import { resourceReference, validateProps } from '../props.ts';
+import { ComputeNameSchema } from './construct-props.ts';
 import { computeName } from './naming.ts';
 import { NETWORK_KIND, type Network } from './network.ts';
 
@@ -22,7 +23,7 @@ export const TF_PORT = 2222;
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/;
 
 export const FirewallPropsSchema = z.strictObject({
-  network: referenceTo<Network>(NETWORK_KIND, 'Network').describe('The Network the rule belongs to.'),
+  network: resourceReference<Network>(NETWORK_KIND, 'Network').describe('The Network the rule belongs to.'),
   name: ComputeNameSchema.optional().describe('Cloud name; default `<stack>-<id>`.'),
   project: z.string().min(1).optional().describe("Project; default the network's."),
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
@@ -83,7 +84,7 @@ export class Firewall extends InfraResource<FirewallProps> {
 
   constructor(scope: Construct, id: string, props: FirewallPropsInput) {
     super(scope, id, {} as FirewallProps);
-    const parsed = parseProps(FirewallPropsSchema, props, this.resourceId, openToTheWorld);
+    const parsed = validateProps(FirewallPropsSchema, props, this.resourceId, openToTheWorld);
     const resolved: FirewallProps = {
       ...parsed,
       networkName: parsed.network.networkName,

@@ -24,7 +24,8 @@ import {
   n1Vcpus,
 } from '../../spec/catalog/gpu.ts';
 import { InfraResource, type ResourceRef, type Stack } from '../construct.ts';
-import { ComputeLabelsSchema, ComputeNameSchema, parseProps, referenceTo } from './construct-props.ts';
+import { resourceReference, validateProps } from '../props.ts';
+import { ComputeLabelsSchema, ComputeNameSchema } from './construct-props.ts';
 import { computeName } from './naming.ts';
 import { NETWORK_KIND, type Network } from './network.ts';
 
@@ -95,7 +96,7 @@ export const GpuVmsPropsSchema = z.strictObject({
     .max(MAX_RUN_SECONDS)
     .optional()
     .describe('Stop (or delete) each VM after this long.'),
-  network: referenceTo<Network>(NETWORK_KIND, 'Network')
+  network: resourceReference<Network>(NETWORK_KIND, 'Network')
     .optional()
     .describe('The Network; default the project\'s "default" network.'),
   tags: z.array(ComputeNameSchema).default([]).describe('Network tags beside the group tag.'),
@@ -280,7 +281,7 @@ export class GpuVms extends Construct {
     super(scope, id);
     const stack = this.node.root as Stack;
     const where = this.node.path.split('/').slice(1).join('/');
-    const parsed = parseProps(GpuVmsPropsSchema, props, where, (p) => groupIssues(p, stack));
+    const parsed = validateProps(GpuVmsPropsSchema, props, where, (p) => groupIssues(p, stack));
     this.tag = computeName(stack.stackName, where);
     const names = parsed.names ?? Array.from({ length: parsed.count ?? 1 }, (_, i) => `${id}-${i}`);
     const { startupScript, count: _count, names: _names, network, gpu, ...shared } = parsed;

@@ -11,6 +11,7 @@
 import type { protos } from '@google-cloud/compute';
 import { sleep } from '../../internal/sleep.ts';
 import { gpuVmHourlyPrice } from '../../spec/catalog/prices.ts';
+import { diffProps } from '../diff.ts';
 import {
   type ActualResource,
   type CloudRef,
@@ -26,7 +27,6 @@ import {
   deleteAndWait,
   lazyComputeApi,
 } from './driver-kit.ts';
-import { diffProps } from './field-diff.ts';
 import { INSTANCE_KIND, type InstanceProps } from './gpu-vms.ts';
 import { computeName, lastSegment, markedDescription, readMark } from './naming.ts';
 

@@ -7,6 +7,7 @@
  */
 
 import type { protos } from '@google-cloud/compute';
+import { diffProps } from '../diff.ts';
 import type {
   ActualResource,
   CloudRef,
@@ -22,7 +23,6 @@ import {
   deleteAndWait,
   lazyComputeApi,
 } from './driver-kit.ts';
-import { diffProps } from './field-diff.ts';
 import { computeName, markedDescription, readMark } from './naming.ts';
 import { AUTO_MODE_CIDR, NETWORK_KIND, type NetworkProps } from './network.ts';
 

@@ -10,7 +10,8 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { InfraResource } from '../construct.ts';
-import { ComputeNameSchema, parseProps } from './construct-props.ts';
+import { validateProps } from '../props.ts';
+import { ComputeNameSchema } from './construct-props.ts';
 import { computeName } from './naming.ts';
 
 export const NETWORK_KIND = 'compute.network';
@@ -45,7 +46,7 @@ export class Network extends InfraResource<NetworkProps> {
 
   constructor(scope: Construct, id: string, props: NetworkPropsInput = {}) {
     super(scope, id, {} as NetworkProps);
-    const parsed = parseProps(NetworkPropsSchema, props, this.resourceId);
+    const parsed = validateProps(NetworkPropsSchema, props, this.resourceId);
     const resolved: NetworkProps = {
       ...parsed,
       name: parsed.name ?? computeName(this.stack.stackName, this.resourceId),
