@@ -41,7 +41,7 @@ export interface ApplyOptions {
   /** Saves the whole state; called after every resource, one call at a time. */
   save(state: StackState): Promise<void>;
   context: Omit<DriverContext, 'outputsOf' | 'onProgress'>;
-  /** Resources worked on at once; default 8. */
+  /** Resources worked on at once; default 32. */
   parallelism?: number;
   onEvent?(event: ApplyEvent): void;
 }
@@ -53,7 +53,14 @@ export interface ApplyResult {
   skipped: string[];
 }
 
-export const DEFAULT_PARALLELISM = 8;
+/**
+ * 32 at once: a VM waits on several operations (insert, then RUNNING), so a
+ * group deploys in the time of one VM only when it goes in one wave
+ * (bench:infra, 20 VMs with 2 s operations: 8.9 s at 8, 7.3 s at 16, 5.1 s
+ * at 32). 32 requests at once stay well inside Compute Engine's per-project
+ * rate of mutating requests. (Terraform's default is 10.)
+ */
+export const DEFAULT_PARALLELISM = 32;
 
 function recordOf(desired: DesiredResource, actual: ActualResource): RecordedResource {
   return {

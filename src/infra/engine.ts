@@ -31,7 +31,7 @@ export interface InfraOptions {
 }
 
 export interface ApplyRunOptions extends InfraOptions {
-  /** Resources worked on at once; default 8. */
+  /** Resources worked on at once; default 32. */
   parallelism?: number;
   /** Return once each long operation is accepted, without waiting for it (a queued TPU). */
   noWait?: boolean;

@@ -69,7 +69,7 @@ Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE
     parallelism: {
       type: 'string',
       valueName: 'N',
-      description: 'deploy/destroy: resources worked on at once (default 8).',
+      description: 'deploy/destroy: resources worked on at once (default 32).',
     },
   },
   async run(args, io) {
