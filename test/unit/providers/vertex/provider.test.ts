@@ -32,7 +32,8 @@ let provider: ReturnType<typeof createVertexProvider>;
 let jobDir: string;
 
 beforeAll(async () => {
-  fake = await startFakeVertex({ timing: { queuedMs: 30, pendingMs: 30, stopGraceMs: 500 } });
+  // Half a second queued: the first status after submit sees QUEUED even on a loaded machine.
+  fake = await startFakeVertex({ timing: { queuedMs: 500, pendingMs: 30, stopGraceMs: 500 } });
   provider = createVertexProvider({
     env: fakeVertexEnv(fake),
     retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
