@@ -1,0 +1,106 @@
+/**
+ * The control plane of jobs on machines (the `gce` and `tpu-vm` providers):
+ * no SSH, only the VM's metadata going in and objects in the job's bucket
+ * coming out. One place names both, because three parties must agree on
+ * them: the provider that creates the machines and reads the objects, the
+ * startup script that runs on every VM (`startup-script.sh` beside this
+ * file), and the fake VMs of `src/testing` that run that script locally.
+ *
+ * Going in — instance (GCE) or node (TPU VM) metadata, set at create:
+ *   startup-script      the script itself (both services run it at boot)
+ *   strato-job          the Strato job id
+ *   strato-attempt      the attempt number, "1", "2", …
+ *   strato-control      gs:// URI of the attempt's control folder (below)
+ *   strato-storage-api  the Cloud Storage JSON API base the script uploads to
+ *                       (absent: https://storage.googleapis.com)
+ *   strato-launch       JSON `MachineLaunch` (below): image and what each
+ *                       replica on this machine runs
+ *   strato-replica      GCE only: the name of the replica this VM runs; a TPU
+ *                       VM host picks its replica by `agent-worker-number`
+ *
+ * Coming out — objects under `strato-control` = `<run dir>/attempts/<n>/`:
+ *   <replica>.log        the replica's output so far, rewritten every few
+ *                        seconds while it runs and once at the end
+ *   <replica>.exit.json  `ExitRecord` (below), written once when it ends
+ *   <host>.boot.json     `BootRecord`: a host that started the script (also
+ *                        written by idle TPU hosts, which run nothing)
+ * and the guest attribute `strato/state` on the VM (`booting`, `pulling`,
+ * `running`, `exited`, `idle`, `rebooted`).
+ *
+ * The provider reads one listing of the control folder per tick for all of a
+ * job's replicas; it never opens a log to learn a state.
+ */
+
+import { z } from 'zod';
+
+export const METADATA_KEYS = {
+  startupScript: 'startup-script',
+  job: 'strato-job',
+  attempt: 'strato-attempt',
+  control: 'strato-control',
+  storageApi: 'strato-storage-api',
+  launch: 'strato-launch',
+  replica: 'strato-replica',
+} as const;
+
+/** The guest attribute namespace and key the script sets with its state. */
+export const GUEST_ATTRIBUTE = { namespace: 'strato', key: 'state' } as const;
+
+export const GUEST_STATES = ['booting', 'pulling', 'running', 'exited', 'idle', 'rebooted'] as const;
+export type GuestState = (typeof GUEST_STATES)[number];
+
+/** One replica as the VM runs it: the plan's env for it, and its command line in the container. */
+export const LaunchReplicaSchema = z.strictObject({
+  /** `worker-1`, `tpu-host-0`. */
+  name: z.string().min(1),
+  /** TPU VM: the `agent-worker-number` of the host that runs it. */
+  worker: z.number().int().min(0).optional(),
+  /** False for hosts of a pod slice that only serve the TPU runtime: they write boot.json and idle. */
+  runsProgram: z.boolean(),
+  env: z.record(z.string(), z.string()),
+});
+
+/** What `strato-launch` holds: the container and every replica of this machine group. */
+export const MachineLaunchSchema = z.strictObject({
+  image: z.string().min(1),
+  /** Replaces the image entrypoint when set (`docker run --entrypoint`). */
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).default([]),
+  /** `docker run` flags the provider asks for: `--privileged`, `--gpus all`. `--net=host` is always on. */
+  dockerFlags: z.array(z.string()).default([]),
+  replicas: z.array(LaunchReplicaSchema).min(1),
+});
+export type MachineLaunch = z.infer<typeof MachineLaunchSchema>;
+
+/** `<replica>.exit.json`: how a replica's program ended on its VM. */
+export const ExitRecordSchema = z.object({
+  replica: z.string(),
+  /** The container's exit status (128 + signal number when killed by one, as docker reports it). */
+  exitCode: z.number().int(),
+  endedAt: z.string(),
+  /** The VM rebooted while the program ran: the script does not start it again and reports this instead. */
+  rebooted: z.boolean().optional(),
+  /** The last lines of output, for the job's error message. */
+  lastLines: z.array(z.string()).optional(),
+});
+export type ExitRecord = z.infer<typeof ExitRecordSchema>;
+
+/** `<host>.boot.json`: a machine ran the startup script. */
+export const BootRecordSchema = z.object({
+  host: z.string(),
+  startedAt: z.string(),
+  /** The replica it runs, absent on an idle TPU host. */
+  replica: z.string().optional(),
+});
+export type BootRecord = z.infer<typeof BootRecordSchema>;
+
+/** `<run dir>/attempts/<n>/`: where attempt `n` of a job keeps its control objects. */
+export function controlFolder(runDir: string, attempt: number): string {
+  return `${runDir.replace(/\/+$/, '')}/attempts/${attempt}/`;
+}
+
+export const controlObjects = {
+  log: (replica: string) => `${replica}.log`,
+  exit: (replica: string) => `${replica}.exit.json`,
+  boot: (host: string) => `${host}.boot.json`,
+} as const;
