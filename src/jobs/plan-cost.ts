@@ -7,6 +7,7 @@
  * the table makes the total unknown and is named, never guessed.
  */
 
+import { findFixedGpuMachine } from '../spec/catalog/gpu.ts';
 import { gpuVmHourlyPrice, type HourlyPrice, tpuSliceHourlyPrice } from '../spec/catalog/prices.ts';
 import type { ClusterPlan, ReplicaPlan } from '../strategies/plan.ts';
 
@@ -55,7 +56,9 @@ function machineOf(replica: ReplicaPlan): { key: string; machine: string; unit?:
     };
   }
   if (!machineType) return { key: 'default', machine: "the provider's default machine" };
-  const gpus = accelerator && accelerator.count > 0 ? ` + ${accelerator.count} × ${accelerator.type}` : '';
+  // A2, A3 and G2 carry their GPUs in the machine type: the name says it all.
+  const attached = accelerator && accelerator.count > 0 && !findFixedGpuMachine(machineType);
+  const gpus = attached ? ` + ${accelerator.count} × ${accelerator.type}` : '';
   const unit = gpuVmHourlyPrice(machineType, accelerator);
   return { key: `${machineType}${gpus}`, machine: `${machineType}${gpus}`, ...(unit ? { unit } : {}) };
 }

@@ -1,13 +1,14 @@
 import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { JobEvent } from '../../jobs/events.ts';
 import type { Job } from '../../jobs/job.ts';
-import { submit } from '../../jobs/submit.ts';
+import { LaunchDeclined, submit } from '../../jobs/submit.ts';
 import { formatValue } from '../../metrics/format.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
 import type { MetricEvent } from '../../metrics/types.ts';
 import { isTerminalState, type JobStatus } from '../../providers/types.ts';
 import { type Command, requirePositionals } from '../command.ts';
 import type { CliIo } from '../io.ts';
+import { launchGate } from '../launch-gate.ts';
 import {
   EpochLineBuilder,
   renderEnding,
@@ -121,9 +122,14 @@ function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent
 export const runCommand: Command = {
   name: 'run',
   summary: 'Submit a job and follow it to the end: replica states, live metrics, a summary.',
-  usage: 'FILE [--detach] [--docker] [--resume JOB] [--json]',
+  usage: 'FILE [--detach] [--docker] [--resume JOB] [--yes] [--json]',
   description: `
-Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED.
+Before launching, the cost is shown on stderr (region or zone, spot or on-demand, machines × list
+price per hour, the total, scheduling.maxCostUsd); local jobs cost nothing and show none. Billable
+machines (any provider but local, unless its endpoint is a fake cloud on this machine) are launched
+only after "y" on a terminal, or with --yes; with no terminal and no --yes the launch is refused
+(exit 2). Answering no launches nothing (exit 1).
+Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED (or was not launched).
 With --json, standard output is NDJSON, one object per line, each with "at" and "type":
 submitted {id, runDir, detached}; state {state, previous, message}; replica {replica};
 restart {restart}; epoch {epoch (from 1), values}; summary {id, state, attempt, restarts,
@@ -147,19 +153,32 @@ process: Ctrl-C only stops following, and \`strato status ID\` picks it up later
       type: 'boolean',
       description: 'Local provider: run replicas with `docker run` from container.image.',
     },
+    yes: {
+      type: 'boolean',
+      short: 'y',
+      description: 'Launch billable machines without asking (required when there is no terminal to ask on).',
+    },
     json: { type: 'boolean', description: 'Print NDJSON events (see above) instead of the live display.' },
   },
   async run(args, io) {
     const [file] = requirePositionals(this, args, 1, 'the spec file to run');
     const detach = Boolean(args.values.detach);
     const json = Boolean(args.values.json);
-    const job = await submit(file!, {
-      env: io.env,
-      stopWhenCallerExits: !detach,
-      ...(args.values.docker ? { docker: true } : {}),
-      ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
-      onProgress: (message) => io.err(message),
-    });
+    let job: Job;
+    try {
+      job = await submit(file!, {
+        env: io.env,
+        stopWhenCallerExits: !detach,
+        ...(args.values.docker ? { docker: true } : {}),
+        ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
+        onProgress: (message) => io.err(message),
+        confirm: launchGate(io, { yes: Boolean(args.values.yes), command: 'run' }),
+      });
+    } catch (error) {
+      if (!(error instanceof LaunchDeclined)) throw error;
+      io.err(error.message);
+      return 1;
+    }
     if (json) emit(io, { type: 'submitted', id: job.id, runDir: job.runDir, detached: detach });
     else {
       io.out(

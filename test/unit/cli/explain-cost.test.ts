@@ -117,7 +117,7 @@ describe('explain: the cost of a launch', () => {
       {
         role: 'worker',
         count: 8,
-        machine: 'a2-highgpu-1g + 1 × nvidia-tesla-a100',
+        machine: 'a2-highgpu-1g',
         unit: { onDemandUsd: a2.onDemandUsd, spotUsd: a2.spotUsd },
       },
     ]);
