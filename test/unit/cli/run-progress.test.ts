@@ -14,7 +14,7 @@ const event = (tag: string, step: number, run = 'train'): MetricEvent => ({
   step,
   value: 0.5,
   wallTime: 0,
-  source: 'events.out.tfevents',
+  file: 'logs/train/events.out.tfevents',
 });
 
 describe('where training is', () => {
