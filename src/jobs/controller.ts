@@ -156,7 +156,14 @@ async function cancelForCost(
   if (fresh.cost?.capReached === undefined) {
     const marked: JobRecord = { ...fresh, cost: { ...fresh.cost!, capReached: reason } };
     store.save(marked);
-    await cancelJob(marked, provider, store, { reason, stopController: false });
+    try {
+      await cancelJob(marked, provider, store, { reason, stopController: false });
+    } catch (error) {
+      // Not cancelled (the service did not answer): unmarked, so the next look tries again.
+      const { capReached: _capReached, ...cost } = store.getJob(record.id).cost ?? marked.cost!;
+      store.save({ ...store.getJob(record.id), cost });
+      throw error;
+    }
   }
   const stored = store.getJob(record.id);
   return { record: stored, status: await provider.status(stored.handle) };

@@ -103,7 +103,8 @@ Nothing is submitted; cloud providers' host names are shown as they would be on 
   options: {
     json: {
       type: 'boolean',
-      description: 'Print the plan as one JSON object ({replicas: [{role, index, env, …}], …}).',
+      description:
+        'Print the plan as one JSON object ({replicas: [{role, index, env, …}], …, cost: {hourlyUsd, groups, …} or null on local}).',
     },
   },
   async run(args, io) {
