@@ -135,9 +135,11 @@ price per hour, the total, scheduling.maxCostUsd); local jobs cost nothing and s
 machines (any provider but local, unless its endpoint is a fake cloud on this machine) are launched
 only after "y" on a terminal, or with --yes; with no terminal and no --yes the launch is refused
 (exit 2). Answering no launches nothing (exit 1).
+
 On a terminal, a progress line stays at the bottom, fitted to its width: the job's state, the epoch
 (counted from 1, from the metrics followed; "epoch 3" while its batches run, "epoch 2 done" between
 epochs) and the elapsed time. There is no ETA: event files do not say how many epochs are planned.
+
 Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED (or was not launched).
 With --json, standard output is NDJSON, one object per line, each with "at" and "type":
 submitted {id, runDir, detached}; state {state, previous, message}; replica {replica};
