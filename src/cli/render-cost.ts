@@ -47,6 +47,10 @@ export function renderCost(cost: PlanCost | undefined): string {
       `  total: ${perHour(cost.hourlyUsd)} ${cost.spot ? 'spot' : 'on-demand'}${other === undefined ? '' : ` (${cost.spot ? 'on-demand' : 'spot'} would be ${perHour(other)})`}`,
     );
   }
+  // The table holds us-central1's prices (us-central2's for TPU v4, where it is sold): say so elsewhere.
+  if (cost.location && !/^us-central[12]\b/.test(cost.location)) {
+    lines.push(`  note:  prices are us-central1's list prices; ${cost.location}'s may differ`);
+  }
   if (cost.maxCostUsd !== undefined) {
     const hours = cost.hourlyUsd
       ? ` (about ${formatHours(cost.maxCostUsd / cost.hourlyUsd)} at this rate)`

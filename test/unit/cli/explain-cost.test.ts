@@ -72,6 +72,14 @@ describe('explain: the cost of a launch', () => {
     expect(out).toContain(`total: ${usd(16 * v4.onDemandUsd)} on-demand`);
   });
 
+  it('GIVEN a region the price table was not read in THEN a note says whose prices these are', async () => {
+    const { out } = await explain(withField(eightA100s(false), 'provider.region', 'europe-west4'));
+    expect(out).toContain('Cost:     vertex europe-west4, on-demand');
+    expect(out).toContain("note:  prices are us-central1's list prices; europe-west4's may differ");
+    const { out: central } = await explain(eightA100s(false));
+    expect(central).not.toContain('note:');
+  });
+
   it('GIVEN scheduling.maxCostUsd THEN the cap and how long it lasts at this rate', async () => {
     const { out } = await explain(withField(eightA100s(true), 'scheduling.maxCostUsd', 12));
     const hours = Number((12 / (8 * a2.spotUsd!)).toFixed(1));
