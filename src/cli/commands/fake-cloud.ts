@@ -3,7 +3,7 @@ import { listenForInterrupts, untilAborted } from '../../internal/interrupt.ts';
 import type { FakeCloudOptions } from '../../testing/fake-cloud.ts';
 import type { FakeGcsBucket } from '../../testing/fake-gcs/index.ts';
 // A small pure module: importing it does not load the fakes (they load on use, below).
-import { parseImageCommand } from '../../testing/fake-vertex/image-commands.ts';
+import { parseImageCommand } from '../../testing/image-commands.ts';
 import type { Command } from '../command.ts';
 import type { CliIo } from '../io.ts';
 
