@@ -1,6 +1,6 @@
 /**
  * VM instances: insert, get, list, aggregatedList, delete, stop, start,
- * setLabels and setMetadata, under `/compute/v1/projects/{project}/zones/{zone}/instances`
+ * setLabels, setMetadata, getGuestAttributes and getSerialPortOutput, under `/compute/v1/projects/{project}/zones/{zone}/instances`
  * and `/compute/v1/projects/{project}/aggregated/instances`. Every change is
  * an operation; the instance shows the states in between (PROVISIONING,
  * STAGING, STOPPING) until its operation is DONE.
