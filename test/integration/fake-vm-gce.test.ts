@@ -69,13 +69,18 @@ function launch(replica: string, args: string[], env: Record<string, string> = {
   };
 }
 
-async function createVm(name: string, metadata: Record<string, string>): Promise<void> {
+async function createVm(
+  name: string,
+  metadata: Record<string, string>,
+  scheduling: Record<string, unknown> = {},
+): Promise<void> {
   const result = await api.instances.insert({
     project: PROJECT,
     zone: ZONE,
     instanceResource: {
       name,
       machineType: `zones/${ZONE}/machineTypes/n1-standard-4`,
+      scheduling,
       disks: [
         {
           boot: true,
@@ -265,6 +270,23 @@ describe('a GCE VM boots and runs its replica', () => {
     } finally {
       rmSync(config, { recursive: true, force: true });
     }
+  });
+
+  it('GIVEN a spot VM running its program WHEN it is preempted THEN its processes end and its name no longer resolves', async () => {
+    await createVm(
+      'job-g-1-worker-0',
+      { ...jobMetadata(cloud, 'job-g', launch('worker-0', ['tick', '400'])), 'strato-replica': 'worker-0' },
+      { provisioningModel: 'SPOT', instanceTerminationAction: 'DELETE' },
+    );
+    await waitFor(() => guestState('job-g-1-worker-0').then((s) => s === 'running'), 'state running');
+    const [vm] = await api.instances.get({ project: PROJECT, zone: ZONE, instance: 'job-g-1-worker-0' });
+    const group = cloud.fleet!.pidOf(`compute/${vm.id}`)!;
+    expect(readFileSync(cloud.fleet!.hosts.path, 'utf8')).toMatch(/ job-g-1-worker-0\b/);
+    cloud.compute!.preempt(PROJECT, ZONE, 'job-g-1-worker-0');
+    await waitFor(() => processesInGroups([group]).length === 0, 'the preempted VM processes to end');
+    // The program got SIGTERM first (the preemption notice): the script reported 143 on its way down.
+    expect((await waitForExit(storage, 'job-g/attempts/1/worker-0.exit.json')).exitCode).toBe(143);
+    expect(readFileSync(cloud.fleet!.hosts.path, 'utf8')).not.toMatch(/ job-g-1-worker-0\b/);
   });
 
   it('GIVEN VMs still running WHEN the fake cloud closes THEN no process of any VM is left', async () => {

@@ -127,7 +127,11 @@ export async function startFakeCompute(options: FakeComputeOptions = {}): Promis
         { link: String(instance.selfLink), id: String(instance.id) },
         'Instance was preempted.',
       );
-      if (scheduling.instanceTerminationAction === 'DELETE') context.instances.delete(key);
+      if (scheduling.instanceTerminationAction === 'DELETE') {
+        context.instances.delete(key);
+        context.guestAttributes.delete(String(instance.id));
+        context.serialOutput.delete(String(instance.id));
+      }
     },
     close() {
       closed ??= (async () => {
