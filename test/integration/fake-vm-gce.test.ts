@@ -8,7 +8,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -145,6 +145,14 @@ describe('a GCE VM boots and runs its replica', () => {
     // The launch's env and args reached the program through docker run --env-file.
     expect(log).toMatch(/replica=worker-0 greeting=hi pid=\d+ args=exit 7/);
     expect(await guestState('job-a-1-worker-0')).toBe('exited');
+    // The script's own words go to the VM's serial console.
+    const [serial] = await api.instances.getSerialPortOutput({
+      project: PROJECT,
+      zone: ZONE,
+      instance: 'job-a-1-worker-0',
+      port: 1,
+    });
+    expect(serial.contents).toContain('strato-startup: replica worker-0 exited with 7');
     console.info(`fake GCE VM: create → exit.json in ${Date.now() - started} ms`);
   });
 
@@ -302,5 +310,7 @@ describe('a GCE VM boots and runs its replica', () => {
     await api.close();
     await cloud.close();
     expect(processesInGroups(groups)).toEqual([]);
+    // The sandboxes were the fleet's own temp folder: gone with it.
+    expect(existsSync(fleet.dir)).toBe(false);
   });
 });
