@@ -156,6 +156,33 @@ describe('a GCE VM boots and runs its replica', () => {
     console.info(`fake GCE VM: create → exit.json in ${Date.now() - started} ms`);
   });
 
+  it('GIVEN a launch with a command THEN it replaces the image entrypoint, the args following it', async () => {
+    await createVm('job-h-1-worker-0', {
+      ...jobMetadata(cloud, 'job-h', {
+        ...launch('worker-0', ['one', 'two']),
+        command: ['bash', '-c', 'echo "custom entrypoint: $*"; exit 4', 'bash'],
+      }),
+      'strato-replica': 'worker-0',
+    });
+    const exit = await waitForExit(storage, 'job-h/attempts/1/worker-0.exit.json');
+    expect(exit.exitCode).toBe(4);
+    expect(exit.lastLines).toContain('custom entrypoint: one two');
+  });
+
+  it('GIVEN an image docker cannot pull THEN exit.json carries the pull failure and its words', async () => {
+    await createVm('job-i-1-worker-0', {
+      ...jobMetadata(cloud, 'job-i', {
+        ...launch('worker-0', []),
+        image: 'us-docker.pkg.dev/nope/missing:1',
+      }),
+      'strato-replica': 'worker-0',
+    });
+    const exit = await waitForExit(storage, 'job-i/attempts/1/worker-0.exit.json');
+    expect(exit.exitCode).toBe(1);
+    expect(exit.lastLines!.join('\n')).toContain('pull access denied for us-docker.pkg.dev/nope/missing');
+    expect(await guestState('job-i-1-worker-0')).toBe('exited');
+  });
+
   it('GIVEN a long-running program THEN its log object grows while it runs', async () => {
     await createVm('job-b-1-worker-0', {
       ...jobMetadata(cloud, 'job-b', launch('worker-0', ['tick', '16'])),
