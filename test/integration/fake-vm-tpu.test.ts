@@ -30,6 +30,9 @@ let cloud: FakeCloud;
 let storage: Storage;
 let client: TpuClient;
 
+/** A test boots VMs as process trees on a machine whose cores it shares: a minute, not the default 30 s. */
+const VM_TEST_MS = 60_000;
+
 beforeAll(async () => {
   ({ cloud, storage } = await startBootingCloud());
   client = await createTpuClient({ env: fakeTpuEnv(cloud.tpu!) });
@@ -87,56 +90,68 @@ async function workerStates(node: string): Promise<(string | undefined)[]> {
 }
 
 describe('a TPU VM slice boots one VM per host', () => {
-  it('GIVEN a v4-32 slice THEN worker 0 runs the program and hosts 1–3 idle, each with its boot record', async () => {
-    const started = Date.now();
-    const node = await createSlice('pod-a', jobMetadata(cloud, 'pod-a', podLaunch(['exit', '0'])));
-    const exit = await waitForExit(storage, 'pod-a/attempts/1/tpu-host-0.exit.json');
-    console.info(`fake TPU v4-32: queued resource → exit.json of worker 0 in ${Date.now() - started} ms`);
-    expect(exit.exitCode).toBe(0);
-    const log = (await readObject(storage, 'pod-a/attempts/1/tpu-host-0.log'))!;
-    expect(log).toContain('replica=tpu-host-0 greeting=host 0');
-    await waitFor(
-      async () => (await workerStates(node)).join(',') === 'exited,idle,idle,idle',
-      'worker states exited, idle, idle, idle',
-    );
-    for (const worker of [0, 1, 2, 3]) {
-      const host = tpuWorkerHostname(node, worker);
-      const boot = JSON.parse(
-        (await readObject(storage, `pod-a/attempts/1/${host}.boot.json`))!,
-      ) as BootRecord;
-      expect(boot).toEqual({
-        host,
-        startedAt: expect.any(String),
-        worker,
-        ...(worker === 0 ? { replica: 'tpu-host-0' } : {}),
-      });
-    }
-    // Idle hosts write no log and no exit record.
-    expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.log')).toBeUndefined();
-    expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.exit.json')).toBeUndefined();
-  });
+  it(
+    'GIVEN a v4-32 slice THEN worker 0 runs the program and hosts 1–3 idle, each with its boot record',
+    async () => {
+      const started = Date.now();
+      const node = await createSlice('pod-a', jobMetadata(cloud, 'pod-a', podLaunch(['exit', '0'])));
+      const exit = await waitForExit(storage, 'pod-a/attempts/1/tpu-host-0.exit.json');
+      console.info(`fake TPU v4-32: queued resource → exit.json of worker 0 in ${Date.now() - started} ms`);
+      expect(exit.exitCode).toBe(0);
+      const log = (await readObject(storage, 'pod-a/attempts/1/tpu-host-0.log'))!;
+      expect(log).toContain('replica=tpu-host-0 greeting=host 0');
+      await waitFor(
+        async () => (await workerStates(node)).join(',') === 'exited,idle,idle,idle',
+        'worker states exited, idle, idle, idle',
+      );
+      for (const worker of [0, 1, 2, 3]) {
+        const host = tpuWorkerHostname(node, worker);
+        const boot = JSON.parse(
+          (await readObject(storage, `pod-a/attempts/1/${host}.boot.json`))!,
+        ) as BootRecord;
+        expect(boot).toEqual({
+          host,
+          startedAt: expect.any(String),
+          worker,
+          ...(worker === 0 ? { replica: 'tpu-host-0' } : {}),
+        });
+      }
+      // Idle hosts write no log and no exit record.
+      expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.log')).toBeUndefined();
+      expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.exit.json')).toBeUndefined();
+    },
+    VM_TEST_MS,
+  );
 
-  it('GIVEN a slice THEN worker 0 resolves another worker by its hostname', async () => {
-    const node = `${PARENT}/nodes/pod-b`;
-    await createSlice(
-      'pod-b',
-      jobMetadata(cloud, 'pod-b', podLaunch(['resolve', tpuWorkerHostname(node, 3)])),
-    );
-    const exit = await waitForExit(storage, 'pod-b/attempts/1/tpu-host-0.exit.json');
-    expect(exit.exitCode).toBe(0);
-    expect(exit.lastLines!.join('\n')).toContain(`127.0.0.1       ${tpuWorkerHostname(node, 3)}`);
-  });
+  it(
+    'GIVEN a slice THEN worker 0 resolves another worker by its hostname',
+    async () => {
+      const node = `${PARENT}/nodes/pod-b`;
+      await createSlice(
+        'pod-b',
+        jobMetadata(cloud, 'pod-b', podLaunch(['resolve', tpuWorkerHostname(node, 3)])),
+      );
+      const exit = await waitForExit(storage, 'pod-b/attempts/1/tpu-host-0.exit.json');
+      expect(exit.exitCode).toBe(0);
+      expect(exit.lastLines!.join('\n')).toContain(`127.0.0.1       ${tpuWorkerHostname(node, 3)}`);
+    },
+    VM_TEST_MS,
+  );
 
-  it('GIVEN a spot slice running its program WHEN it is preempted THEN no process of its VMs is left', async () => {
-    const node = await createSlice('pod-c', jobMetadata(cloud, 'pod-c', podLaunch(['tick', '400'])), true);
-    await waitFor(async () => (await workerStates(node))[0] === 'running', 'worker 0 running');
-    const groups = [0, 1, 2, 3].flatMap((w) => cloud.fleet!.pidOf(tpuVmId(node, w)) ?? []);
-    expect(groups.length).toBe(4);
-    expect(processesInGroups(groups).length).toBeGreaterThan(0);
-    cloud.tpu!.preempt(`${PARENT}/queuedResources/pod-c`);
-    await waitFor(() => processesInGroups(groups).length === 0, 'the slice VMs to shut down');
-    // SIGTERM reached the program; the script reported that (143) as the VM went down.
-    const exit = await waitForExit(storage, 'pod-c/attempts/1/tpu-host-0.exit.json');
-    expect(exit.exitCode).toBe(143);
-  });
+  it(
+    'GIVEN a spot slice running its program WHEN it is preempted THEN no process of its VMs is left',
+    async () => {
+      const node = await createSlice('pod-c', jobMetadata(cloud, 'pod-c', podLaunch(['tick', '400'])), true);
+      await waitFor(async () => (await workerStates(node))[0] === 'running', 'worker 0 running');
+      const groups = [0, 1, 2, 3].flatMap((w) => cloud.fleet!.pidOf(tpuVmId(node, w)) ?? []);
+      expect(groups.length).toBe(4);
+      expect(processesInGroups(groups).length).toBeGreaterThan(0);
+      cloud.tpu!.preempt(`${PARENT}/queuedResources/pod-c`);
+      await waitFor(() => processesInGroups(groups).length === 0, 'the slice VMs to shut down');
+      // SIGTERM reached the program; the script reported that (143) as the VM went down.
+      const exit = await waitForExit(storage, 'pod-c/attempts/1/tpu-host-0.exit.json');
+      expect(exit.exitCode).toBe(143);
+    },
+    VM_TEST_MS,
+  );
 });
