@@ -128,6 +128,7 @@ export class VmFleet {
       scriptPath,
       hostsPath: this.hosts.path,
       cwd: vm.sandbox,
+      graceMs: this.graceMs,
       console,
       env: {
         ...this.env,

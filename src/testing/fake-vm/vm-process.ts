@@ -13,8 +13,20 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { sleep } from '../../internal/sleep.ts';
 
-/** The command that enters the namespaces, mounts the hosts file and becomes the script. */
-const ENTER = 'mount --bind "$1" /etc/hosts && exec bash "$2"';
+/**
+ * The command run inside the namespaces: mount the hosts file, start the
+ * watchman, become the script. The watchman holds fd 3, one end of a pipe
+ * whose other end only the fake's Node process holds: when that process
+ * dies, even by SIGKILL, the read ends and the watchman takes the VM's whole
+ * group down (SIGTERM, then SIGKILL after the grace period), so no VM
+ * outlives its fake. A shutdown by the fake itself kills the watchman first
+ * (it ignores SIGTERM only once it fires). The script does not get fd 3.
+ */
+const ENTER = [
+  'mount --bind "$1" /etc/hosts || exit 1',
+  '{ read -r _ <&3; trap "" TERM; kill -TERM 0; sleep "$3"; kill -KILL 0; } &',
+  'exec bash "$2" 3<&-',
+].join('\n');
 
 let namespacesChecked: string | undefined | null = null;
 
@@ -43,6 +55,8 @@ export interface VmProcessOptions {
   hostsPath: string;
   cwd: string;
   env: Record<string, string>;
+  /** SIGTERM → SIGKILL when the fake's process dies under the VM. */
+  graceMs: number;
   /** Every line the script writes (stdout and stderr): the VM's serial console. */
   console(text: string): void;
 }
@@ -67,8 +81,10 @@ export class VmProcess {
         'strato-vm',
         options.hostsPath,
         options.scriptPath,
+        String(Math.max(1, Math.ceil(options.graceMs / 1000))),
       ],
-      { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      // fd 3: the watchman's pipe (ENTER).
+      { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
     );
     this.pid = this.child.pid ?? -1;
     const forward = (chunk: Buffer) => options.console(chunk.toString('utf8'));
