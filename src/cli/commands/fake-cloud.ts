@@ -75,7 +75,7 @@ export async function runFakeCloud(
           '\nFake VMs boot: a RUNNING instance or READY TPU node runs its startup-script here, one VM per host,\n' +
             `with a metadata server and a docker shim (--image). Sandboxes: ${fake.fleet.dir}/vms/`,
         );
-        const { bootBlocker } = await import('../../testing/fake-vm/vm-process.ts');
+        const { bootBlocker } = await import('../../testing/hosts-file.ts');
         const blocker = bootBlocker();
         if (blocker) io.err(`warning: fake VMs cannot boot on this machine: ${blocker}`);
       }

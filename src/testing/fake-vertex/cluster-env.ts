@@ -79,6 +79,13 @@ export interface ClusterInput {
   nextAddress(): string;
   /** How to run a pool's container: its command, or what its image runs when it has none. */
   commandOf(pool: WorkerPoolSpecMessage): string[];
+  /**
+   * The host name of a replica's machine, as Vertex names them in the cluster
+   * (`cmle-training-workerpool1-<job>-0`); absent, addresses stay as
+   * `nextAddress` gave them. The port stays `nextAddress`'s: on one machine
+   * two TensorFlow servers cannot both listen on 2222.
+   */
+  hostOf?(pool: number, index: number): string;
 }
 
 interface PlacedProcess {
@@ -88,20 +95,33 @@ interface PlacedProcess {
   address: string;
 }
 
-function place(pools: readonly WorkerPoolSpecMessage[], nextAddress: () => string): PlacedProcess[] {
+function place(
+  pools: readonly WorkerPoolSpecMessage[],
+  nextAddress: () => string,
+  hostOf: ClusterInput['hostOf'],
+): PlacedProcess[] {
   const placed: PlacedProcess[] = [];
   pools.forEach((pool, poolIndex) => {
     const vms = vmsPerReplica(pool);
     for (let index = 0; index < Number(pool.replicaCount ?? 0); index++) {
-      for (let vm = 0; vm < vms; vm++) placed.push({ pool: poolIndex, index, vm, address: nextAddress() });
+      for (let vm = 0; vm < vms; vm++) {
+        const address = nextAddress();
+        const port = address.slice(address.lastIndexOf(':') + 1);
+        placed.push({
+          pool: poolIndex,
+          index,
+          vm,
+          address: hostOf && vm === 0 ? `${hostOf(poolIndex, index)}:${port}` : address,
+        });
+      }
     }
   });
   return placed;
 }
 
-export function clusterReplicas({ job, jobId, nextAddress, commandOf }: ClusterInput): FakeReplica[] {
+export function clusterReplicas({ job, jobId, nextAddress, commandOf, hostOf }: ClusterInput): FakeReplica[] {
   const pools = job.jobSpec?.workerPoolSpecs ?? [];
-  const placed = place(pools, nextAddress);
+  const placed = place(pools, nextAddress, hostOf);
   // A replica's address in the cluster is its first VM's.
   const replicaAddresses = (pool: number) =>
     placed.filter((p) => p.pool === pool && p.vm === 0).map((p) => p.address);

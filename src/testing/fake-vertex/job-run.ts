@@ -18,6 +18,7 @@ import {
   type RunningReplica,
   startReplicaGroup,
 } from '../../providers/local/replica-group.ts';
+import { type HostsFile, inHostsNamespace } from '../hosts-file.ts';
 import { clusterReplicas, type FakeReplica, vmsPerReplica } from './cluster-env.ts';
 import type { VertexFaults } from './faults.ts';
 import type { JobStore, StoredJob } from './job-store.ts';
@@ -50,6 +51,12 @@ export interface JobRunDeps {
   commandOf(pool: WorkerPoolSpecMessage): string[];
   /** Where the replicas' lines go as Cloud Logging entries (the fake Cloud Logging), if anywhere. */
   logSink?: ReplicaLogSink;
+  /**
+   * Where replicas' host names resolve: each replica then runs in a namespace
+   * with this file as its /etc/hosts and is named in the cluster as Vertex
+   * names it. Absent (no user namespaces here), replicas are 127.0.0.1:PORT.
+   */
+  hosts?: HostsFile;
 }
 
 /** Lines of a failed replica's log quoted in the job error. */
@@ -72,6 +79,14 @@ const PREEMPTED: RequestedEnd = {
       'The job was preempted: Compute Engine reclaimed the Spot VMs running it. Resubmit it to continue from its checkpoints.',
   },
 };
+
+/**
+ * A replica's host as Vertex names it in CLUSTER_SPEC
+ * (`cmle-training-workerpool1-<job id>-0`).
+ */
+export function vertexHostName(jobId: string, pool: number, index: number): string {
+  return `cmle-training-workerpool${pool}-${jobId}-${index}`;
+}
 
 export class JobRun {
   private timers = new Set<NodeJS.Timeout>();
@@ -130,6 +145,7 @@ export class JobRun {
     this.clearTimers();
     if (this.group) await this.group.stop('the fake Vertex is closing');
     this.forwarder?.stop();
+    this.deps.hosts?.delete(this.job.id);
   }
 
   /** Log text of a replica, by name. */
@@ -186,6 +202,7 @@ export class JobRun {
         jobId: this.job.id,
         nextAddress: () => addresses.shift()!,
         commandOf: (pool) => this.deps.commandOf(pool),
+        ...(this.deps.hosts ? { hostOf: (pool, index) => vertexHostName(this.job.id, pool, index) } : {}),
       });
     } catch (error) {
       this.fail({ code: USER_CODE_FAILED, message: (error as Error).message });
@@ -194,9 +211,13 @@ export class JobRun {
     // Cancelled, or the fake closed, while addresses were being found.
     if (this.closed || this.requested) return;
     mkdirSync(this.logFolder, { recursive: true });
+    const hosts = this.deps.hosts;
+    hosts?.set(this.job.id, [
+      ...new Set(replicas.map((r) => r.address.slice(0, r.address.lastIndexOf(':')))),
+    ]);
     const specs: ReplicaProcessSpec[] = replicas.map((replica) => ({
       name: replica.name,
-      command: replica.command,
+      command: hosts ? inHostsNamespace(replica.command, hosts.path) : replica.command,
       env: { ...inheritedEnv(), ...this.deps.replicaEnv, ...replica.env },
       cwd: this.deps.cwd,
       // Vertex ends the job when the primary replica ends; every other replica runs until then.
@@ -232,6 +253,7 @@ export class JobRun {
 
   private finish(result: GroupResult): void {
     this.clearTimers();
+    this.deps.hosts?.delete(this.job.id);
     // Every line is in Cloud Logging before the job reads as ended, as a reader of both expects.
     this.forwarder?.stop();
     const outcome = result.kind === 'outcome' ? result.outcome : undefined;

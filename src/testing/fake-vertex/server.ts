@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { allocatePorts } from '../../providers/local/ports.ts';
+import { bootBlocker, HostsFile } from '../hosts-file.ts';
 import { findImageCommand, type ImageCommands, imageCommandTable } from '../image-commands.ts';
 import { VertexFaults } from './faults.ts';
 import { jobServiceHandlers, operationsHandlers } from './grpc-handlers.ts';
@@ -46,6 +47,14 @@ export interface FakeVertexOptions {
   replicaEnv?: Record<string, string>;
   /** Where replicas' lines go as Cloud Logging entries, as Vertex sends them (the fake cloud: its fake Cloud Logging). */
   logSink?: ReplicaLogSink;
+  /**
+   * Name replicas in CLUSTER_SPEC / TF_CONFIG as Vertex does
+   * (`cmle-training-workerpool1-<job>-0:PORT`), resolved to 127.0.0.1 in a
+   * namespace of their own; default true where this machine has user
+   * namespaces (else a warning, and 127.0.0.1:PORT). The ports stay distinct:
+   * on one machine two TensorFlow servers cannot both listen on 2222.
+   */
+  hostNames?: boolean;
   /** Folder for replica logs; default a temporary folder removed on stop. */
   logDir?: string;
   /** Clock for job timestamps. */
@@ -97,6 +106,11 @@ export async function startFakeVertex(options: FakeVertexOptions = {}): Promise<
   const ownLogDir = options.logDir === undefined;
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'strato-fake-vertex-'));
   const faults = new VertexFaults();
+  // Replicas named as on Vertex where this machine has user namespaces; else 127.0.0.1:PORT, said once.
+  const blocker = options.hostNames === false ? 'host names turned off' : bootBlocker();
+  if (blocker && options.hostNames !== false)
+    console.warn(`fake Vertex: replicas are 127.0.0.1:PORT: ${blocker}`);
+  const hosts = blocker ? undefined : new HostsFile(join(logDir, 'hosts'));
   const service = new FakeJobService({
     now: options.now ?? (() => new Date()),
     faults,
@@ -107,6 +121,7 @@ export async function startFakeVertex(options: FakeVertexOptions = {}): Promise<
     allocateAddresses: async (count) => (await allocatePorts(count, { host })).map((p) => `${host}:${p}`),
     commandOf: commandResolver(imageCommandTable(options.images)),
     ...(options.logSink ? { logSink: options.logSink } : {}),
+    ...(hosts ? { hosts } : {}),
   });
 
   const server = new grpc.Server();

@@ -14,12 +14,12 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bootBlocker, HostsFile } from '../hosts-file.ts';
 import { type ImageCommands, imageCommandTable } from '../image-commands.ts';
 import { installDockerShim } from './docker-install.ts';
-import { HostsFile } from './hosts-file.ts';
 import type { VmIdentity } from './identity.ts';
 import { type MetadataServer, startMetadataServer } from './metadata-server.ts';
-import { bootBlocker, VmProcess } from './vm-process.ts';
+import { VmProcess } from './vm-process.ts';
 
 export interface FakeVmOptions {
   /** Folder of the sandboxes; default a new temp folder, removed at close. */

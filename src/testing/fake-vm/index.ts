@@ -6,8 +6,8 @@
  * `startFakeTpu` or `startFakeCloud`.
  */
 
+export { bootBlocker } from '../hosts-file.ts';
 export { computeVmId } from './compute-guests.ts';
 export { type FakeVmOptions, VmFleet } from './fleet.ts';
 export type { VmIdentity } from './identity.ts';
 export { tpuVmId, tpuWorkerHostname } from './tpu-guests.ts';
-export { bootBlocker } from './vm-process.ts';

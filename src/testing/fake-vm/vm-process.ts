@@ -10,7 +10,7 @@
  * is down only when no process of the group is left.
  */
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { sleep } from '../../internal/sleep.ts';
 
 /**
@@ -27,28 +27,6 @@ const ENTER = [
   '{ read -r _ <&3; trap "" TERM; kill -TERM 0; sleep "$3"; kill -KILL 0; } &',
   'exec bash "$2" 3<&-',
 ].join('\n');
-
-let namespacesChecked: string | undefined | null = null;
-
-/**
- * Why fake VMs cannot boot here, or undefined when they can: the machine
- * must allow unprivileged user namespaces (`unshare -rm true` succeeds).
- * Asked once per process for the machine's `unshare`.
- */
-export function bootBlocker(unshare = 'unshare'): string | undefined {
-  if (unshare === 'unshare' && namespacesChecked !== null) return namespacesChecked;
-  const probe = spawnSync(unshare, ['--user', '--map-root-user', '--mount', 'true'], { encoding: 'utf8' });
-  const why = probe.error?.message ?? (probe.stderr.trim() || `status ${probe.status}`);
-  const blocker =
-    probe.status === 0
-      ? undefined
-      : 'fake VMs run their startup script in a user and mount namespace of their own (for the hosts file), ' +
-        `and \`unshare --user --map-root-user --mount true\` failed here: ${why}. Install util-linux and allow ` +
-        'unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or ' +
-        'kernel.apparmor_restrict_unprivileged_userns=0).';
-  if (unshare === 'unshare') namespacesChecked = blocker;
-  return blocker;
-}
 
 export interface VmProcessOptions {
   scriptPath: string;

@@ -5,6 +5,7 @@
  * operation) behave as on the service.
  */
 
+import { lookup } from 'node:dns/promises';
 import type { v1 } from '@google-cloud/aiplatform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeVertex, startFakeVertex } from '../../../../src/testing/fake-vertex/index.ts';
@@ -31,6 +32,8 @@ afterAll(async () => {
   await client.close();
   await fake.close();
 });
+
+const lookup4 = (host: string) => lookup(host, { family: 4 });
 
 /** What a replica printed of its environment (the primary prints before it ends the job). */
 function printedEnvOf(jobName: string, replica: string): Record<string, string> {
@@ -83,7 +86,11 @@ describe('fake Vertex JobService', () => {
     const tfConfig = JSON.parse(envOf(created.name!, 'workerpool1-1').TF_CONFIG!);
     expect(Object.keys(tfConfig.cluster)).toEqual(['chief', 'worker', 'ps']);
     expect(tfConfig.task).toMatchObject({ type: 'worker', index: 1 });
-    expect(tfConfig.cluster.worker[1]).toMatch(/^127\.0\.0\.1:\d+$/);
+    // Named as Vertex names its machines; the ports differ (one machine cannot give every server 2222).
+    const jobId = created.name!.split('/').at(-1);
+    expect(tfConfig.cluster.worker[1]).toBe(
+      `cmle-training-workerpool1-${jobId}-1:${tfConfig.cluster.worker[1].split(':')[1]}`,
+    );
 
     const evaluator = JSON.parse(envOf(created.name!, 'workerpool3-0').TF_CONFIG!);
     expect(evaluator.task.type).toBe('evaluator');
@@ -95,6 +102,32 @@ describe('fake Vertex JobService', () => {
       AIP_TENSORBOARD_LOG_DIR: 'gs://bucket/runs/test/logs/',
       CLOUD_ML_JOB_ID: created.name!.split('/').at(-1),
     });
+  });
+
+  it("resolves every replica's host name to loopback inside the replicas, and only there", async () => {
+    // The chief looks up each host of CLUSTER_SPEC with getaddrinfo, as TensorFlow's gRPC does.
+    const lookupScript = `const dns = require('node:dns');
+const hosts = Object.values(JSON.parse(process.env.CLUSTER_SPEC).cluster).flat().map((a) => a.split(':')[0]);
+Promise.all(hosts.map((h) => dns.promises.lookup(h, { family: 4 }).then((r) => h + ' ' + r.address)))
+  .then((lines) => console.log(lines.join('\\n')), (e) => { console.log('lookup failed: ' + e.message); process.exit(1); });`;
+    const [created] = await client.createCustomJob({
+      parent: PARENT,
+      customJob: customJob([
+        cpuPool(nodeCommand(lookupScript)),
+        cpuPool(nodeCommand(printEnvScript(5_000)), 2),
+      ]),
+    });
+    const { job } = await waitForState(client, created.name!, ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED']);
+    const log = fake.runOf(created.name!)!.logOf('workerpool0-0');
+    expect(job.state, log).toBe('JOB_STATE_SUCCEEDED');
+    const jobId = created.name!.split('/').at(-1);
+    expect(log.trim().split('\n').sort()).toEqual([
+      `cmle-training-workerpool0-${jobId}-0 127.0.0.1`,
+      `cmle-training-workerpool1-${jobId}-0 127.0.0.1`,
+      `cmle-training-workerpool1-${jobId}-1 127.0.0.1`,
+    ]);
+    // This machine's own /etc/hosts is untouched.
+    await expect(lookup4(`cmle-training-workerpool0-${jobId}-0`)).rejects.toThrow(/ENOTFOUND|EAI_AGAIN/);
   });
 
   it('runs every VM of a multi-host TPU slice with its TPU worker id', async () => {

@@ -7,8 +7,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HostsFile } from '../../../../src/testing/fake-vm/hosts-file.ts';
-import { tempDir } from '../../../support/local.ts';
+import { HostsFile } from '../../../src/testing/hosts-file.ts';
+import { tempDir } from '../../support/local.ts';
 
 const dir = tempDir('strato-hosts-');
 afterAll(() => dir.remove());
