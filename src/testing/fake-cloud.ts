@@ -12,6 +12,7 @@ import {
   startFakeCompute,
 } from './fake-compute/index.ts';
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
+import { type FakeIam, type FakeIamOptions, fakeIamEnv, startFakeIam } from './fake-iam/index.ts';
 import {
   type FakeLogging,
   type FakeLoggingOptions,
@@ -39,6 +40,8 @@ export interface FakeCloudOptions {
   compute?: FakeComputeOptions | false;
   /** Fake Cloud Logging options, or false to leave it out. It receives the fake Vertex replicas' lines. */
   logging?: FakeLoggingOptions | false;
+  /** Fake IAM + Resource Manager (service accounts, project IAM policy) options, or false to leave it out. */
+  iam?: FakeIamOptions | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -58,6 +61,10 @@ export interface FakeCloudEndpoints {
   logging?: string;
   /** Cloud Logging REST base (what gcloud speaks), `http://127.0.0.1:PORT/`. */
   loggingRest?: string;
+  /** IAM and Resource Manager (STRATO_IAM_ENDPOINT, STRATO_RESOURCE_MANAGER_ENDPOINT), `http://127.0.0.1:PORT`. */
+  iam?: string;
+  /** The same as gcloud's `api_endpoint_overrides/iam` and `/cloudresourcemanager`, `http://127.0.0.1:PORT/`. */
+  iamRest?: string;
 }
 
 export interface FakeCloud {
@@ -74,6 +81,8 @@ export interface FakeCloud {
   compute: FakeCompute | undefined;
   /** The Cloud Logging fake, for inspection of the entries it received. */
   logging: FakeLogging | undefined;
+  /** The IAM + Resource Manager fake, for inspection (accounts, project policies) and HTTP faults. */
+  iam: FakeIam | undefined;
   close(): Promise<void>;
 }
 
@@ -92,6 +101,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let tpu: FakeTpu | undefined;
   let compute: FakeCompute | undefined;
   let logging: FakeLogging | undefined;
+  let iam: FakeIam | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -146,6 +156,17 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       });
       services.push({ name: 'computeRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
+    if (options.iam !== false) {
+      const fake = await startFakeIam({ host, ...options.iam });
+      iam = fake;
+      services.push({
+        name: 'iam',
+        endpoint: fake.endpoint,
+        env: fakeIamEnv(fake),
+        close: () => fake.close(),
+      });
+      services.push({ name: 'iamRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
     // Further fakes start here the same way, each from its own folder.
   } catch (error) {
     await closeAll(services);
@@ -160,6 +181,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     tpu,
     compute,
     logging,
+    iam,
     close() {
       closed ??= closeAll(services);
       return closed;

@@ -70,6 +70,10 @@ export async function runFakeCloud(
         io.out(
           `  (or for gcloud: gcloud config set api_endpoint_overrides/compute ${fake.endpoints.computeRest})`,
         );
+      if (fake.endpoints.iamRest)
+        io.out(
+          `  (or for gcloud: gcloud config set api_endpoint_overrides/iam ${fake.endpoints.iamRest}; the same for cloudresourcemanager)`,
+        );
       io.out('\nRunning until interrupted (Ctrl-C).');
     }
     await until;
@@ -82,7 +86,7 @@ export async function runFakeCloud(
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
   summary:
-    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU) on loopback until interrupted.',
+    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU, IAM) on loopback until interrupted.',
   usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]... [--image IMAGE=COMMAND]...',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,
