@@ -130,6 +130,15 @@ export function createServiceAccountDriver(options: DriverOptions): ResourceDriv
       return accountActual(updated, actual.ref);
     },
 
+    async claim(actual, resource, context) {
+      const id = resource.id;
+      const updated = await api().patchAccount(actual.ref.project, actual.props.email, {
+        ...(actual.props.displayName ? { displayName: actual.props.displayName } : {}),
+        description: markedDescription({ stack: context.stack, id }, actual.props.description),
+      });
+      return accountActual(updated, actual.ref);
+    },
+
     async delete(recorded) {
       await api().deleteAccount(recorded.ref.project, (recorded.ref.email as string) ?? recorded.props.email);
     },

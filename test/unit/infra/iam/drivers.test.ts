@@ -70,14 +70,24 @@ describe('the iam.service-account driver', () => {
     );
   });
 
-  it('never adopts an account it did not make', async () => {
-    fake.accounts.create('p', 'someone-else', {});
+  it('never adopts an account it did not make; import (claim) marks it as the stack’s, keeping its text', async () => {
+    fake.accounts.create('p', 'someone-else', { displayName: 'Theirs', description: 'made by hand' });
     const driver = createServiceAccountDriver(options());
     const [account] = resourcesOf([], 'someone-else');
     await expect(driver.create(account!, context)).rejects.toMatchObject({
       code: 'E_CONFLICT',
       hint: expect.stringContaining('strato infra import trainer'),
     });
+    const [found] = (await driver.readMany([driver.refOf(account!, context)], context)).values();
+    const claimed = await driver.claim!(found!, account!, context);
+    expect(claimed).toMatchObject({
+      stackLabel: 'demo',
+      props: { displayName: 'Theirs', description: 'made by hand' },
+    });
+    expect(fake.accounts.byEmail.get('someone-else@p.iam.gserviceaccount.com')?.description).toBe(
+      'made by hand [strato-stack=demo id=trainer]',
+    );
+    expect((await driver.create(account!, context)).stackLabel).toBe('demo');
     fake.accounts.delete('p', 'someone-else@p.iam.gserviceaccount.com');
   });
 });
