@@ -10,6 +10,7 @@ import { StratoError } from '../../../src/errors.ts';
 import { desiredResources, Stack } from '../../../src/infra/construct.ts';
 import { Bucket } from '../../../src/infra/gcs/bucket.ts';
 import { BucketIamBinding } from '../../../src/infra/gcs/bucket-iam-binding.ts';
+import { ServiceAccount } from '../../../src/infra/iam/service-account.ts';
 import { DriverRegistry } from '../../../src/infra/registry.ts';
 import type {
   DesiredResource,
@@ -18,6 +19,7 @@ import type {
   ResourceDriver,
 } from '../../../src/infra/types.ts';
 import { type FakeGcs, startFakeGcs } from '../../../src/testing/fake-gcs/index.ts';
+import { type FakeIam, startFakeIam } from '../../../src/testing/fake-iam/index.ts';
 
 interface ContractRow {
   kind: string;
@@ -28,6 +30,7 @@ interface ContractRow {
 }
 
 let gcs: FakeGcs;
+let iam: FakeIam;
 let registry: DriverRegistry;
 let storage: Storage;
 
@@ -42,7 +45,37 @@ function bucketStack(name: string) {
   return desiredResources(stack);
 }
 
+function accountStack(name: string) {
+  const stack = new Stack(name, { project: 'proj' });
+  new ServiceAccount(stack, 'trainer', { roles: ['roles/logging.logWriter'] });
+  return desiredResources(stack);
+}
+
 const ROWS: ContractRow[] = [
+  {
+    kind: 'iam.service-account',
+    resources: (stack) => ({ prerequisites: [], subject: accountStack(stack)[0]! }),
+    makeForeign: async (subject) => {
+      iam.accounts.create('proj', subject.props.accountId as string, { displayName: 'made by hand' });
+    },
+  },
+  {
+    kind: 'iam.project-role-binding',
+    resources: (stack) => {
+      const [account, binding] = accountStack(stack);
+      return { prerequisites: [account!], subject: binding! };
+    },
+    makeForeign: async (subject) => {
+      // An account of the same email made by hand, holding the role already.
+      const member = subject.props.member as string;
+      iam.accounts.create('proj', member.replace(/^serviceAccount:/, '').split('@')[0]!, {});
+      const policy = iam.policies.get('proj');
+      iam.policies.set('proj', {
+        ...policy,
+        bindings: [...policy.bindings, { role: subject.props.role as string, members: [member] }],
+      });
+    },
+  },
   {
     kind: 'gcs.bucket',
     resources: (stack) => ({ prerequisites: [], subject: bucketStack(stack)[0]! }),
@@ -74,13 +107,17 @@ const ROWS: ContractRow[] = [
 
 beforeAll(async () => {
   gcs = await startFakeGcs();
+  iam = await startFakeIam();
   registry = new DriverRegistry({
     env: { STORAGE_EMULATOR_HOST: gcs.endpoint },
-    endpoints: { storage: gcs.endpoint },
+    endpoints: { storage: gcs.endpoint, iam: iam.endpoint, resourcemanager: iam.endpoint },
   });
   storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: 'proj' });
 });
-afterAll(() => gcs.close());
+afterAll(async () => {
+  await gcs.close();
+  await iam.close();
+});
 
 let stackCount = 0;
 

@@ -208,3 +208,27 @@ describe('the fake IAM and Resource Manager', () => {
     expect(ghost.status).toBe(400);
   });
 });
+
+describe('credentials', () => {
+  it('GIVEN Google’s endpoint and no credentials THEN E_AUTH names `gcloud auth application-default login`, before any request', async () => {
+    const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = '/nonexistent/strato-test-key.json';
+    try {
+      // A TLS endpoint nobody listens on: had a request been sent, the error would be E_TRANSIENT.
+      const driver = createServiceAccountDriver({ env: {}, endpoints: { iam: 'https://127.0.0.1:9' } });
+      const error = await driver
+        .readMany(
+          [{ project: 'p', location: 'global', name: 'x', email: 'x@p.iam.gserviceaccount.com' }],
+          context,
+        )
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'E_AUTH',
+        hint: expect.stringContaining('gcloud auth application-default login'),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      else process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
+    }
+  });
+});
