@@ -288,8 +288,16 @@ export function createIamApi(options: IamApiOptions = {}): IamApi {
             { policy: { ...next, etag: current.etag, version: Math.max(current.version ?? 1, 1) } },
           );
         },
-        // A concurrent change (the etag we read is stale): read, change and write again.
-        { shouldRetry: (error) => error instanceof StratoError && error.retryable },
+        // A concurrent change (the etag we read is stale): read, change and write again. And an
+        // account made a moment ago may not be visible to IAM policies yet (creation is eventually
+        // consistent: https://cloud.google.com/iam/docs/service-accounts-create#creating).
+        {
+          shouldRetry: (error) =>
+            error instanceof StratoError &&
+            (error.retryable ||
+              (error.code === 'E_INVALID_REQUEST' &&
+                /service account .* does not exist/i.test(error.message))),
+        },
       );
     },
   };

@@ -65,7 +65,11 @@ export function createProjectRoleBindingDriver(
       projects.map((project) =>
         api()
           .listAccounts(project)
-          .catch(() => []),
+          // An existing account may live in a project the deployer cannot list: then it is not the stack's.
+          .catch((error: StratoError) => {
+            if (error.code === 'E_AUTH' || error.code === 'E_NOT_FOUND') return [];
+            throw error;
+          }),
       ),
     );
     const owners = new Map<string, string>();
