@@ -1,29 +1,20 @@
 /**
- * A small client of the two JSON APIs the IAM drivers use, over fetch:
+ * The two JSON APIs the IAM drivers use (over `../google-json-api.ts`):
  * IAM v1 service accounts (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts)
  * and Resource Manager v3's project IAM policy
  * (https://cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy).
- * No Google IAM client library is a dependency; the access token comes from
- * the auth client `@google-cloud/storage` carries (Application Default
- * Credentials). An `http://` endpoint (STRATO_IAM_ENDPOINT,
- * STRATO_RESOURCE_MANAGER_ENDPOINT: a fake on loopback) gets no credentials.
- *
- * Errors are translated at this edge; reads and idempotent writes are
- * retried when transient. `updatePolicy` is the read-modify-write the
+ * No Google IAM client library is a dependency. An `http://` endpoint
+ * (STRATO_IAM_ENDPOINT, STRATO_RESOURCE_MANAGER_ENDPOINT: a fake on
+ * loopback) gets no credentials. `updatePolicy` is the read-modify-write the
  * policy's etag protects: a concurrent change (409 ABORTED) reads again.
  */
 
 import { StratoError } from '../../errors.ts';
-import { parseEndpoint } from '../../internal/endpoint.ts';
 import { type RetryPolicy, withRetry } from '../../internal/retry.ts';
+import { createJsonApi, JSON_API_RETRY, jsonApiEndpoint } from '../google-json-api.ts';
 
 export const IAM_ENDPOINT_ENV = 'STRATO_IAM_ENDPOINT';
 export const RESOURCE_MANAGER_ENDPOINT_ENV = 'STRATO_RESOURCE_MANAGER_ENDPOINT';
-
-/** Five calls over ~15 s at worst, as the Compute client. */
-const IAM_RETRY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 8000 };
-const AUTH_HINT =
-  'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key file';
 
 export interface ServiceAccountJson {
   name: string;
@@ -75,134 +66,33 @@ export interface IamApi {
   updatePolicy(project: string, change: (policy: IamPolicy) => IamPolicy | undefined): Promise<IamPolicy>;
 }
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
-    super(message);
-    this.status = status;
-    this.reason = reason;
-  }
-}
-
-function translate(error: unknown, action: string): StratoError {
-  if (error instanceof StratoError) return error;
-  if (!(error instanceof HttpError)) {
-    return new StratoError('E_TRANSIENT', `${action}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'the IAM API could not be reached; check the network (or the endpoint) and run again',
-    });
-  }
-  const what = `${action}: ${error.message}`;
-  if (error.status === 401)
-    return new StratoError('E_AUTH', `${action}: no valid Google Cloud credentials`, {
-      cause: error,
-      hint: AUTH_HINT,
-    });
-  if (error.status === 403) {
-    return new StratoError('E_AUTH', `${what} (permission denied)`, {
-      cause: error,
-      hint: 'the deploying account needs roles/iam.serviceAccountAdmin and roles/resourcemanager.projectIamAdmin on the project',
-    });
-  }
-  if (error.status === 404) return new StratoError('E_NOT_FOUND', what, { cause: error });
-  if (error.status === 409 && error.reason === 'ABORTED')
-    return new StratoError('E_CONFLICT', what, { cause: error, retryable: true });
-  if (error.status === 409) return new StratoError('E_CONFLICT', what, { cause: error });
-  if (error.status === 400) return new StratoError('E_INVALID_REQUEST', what, { cause: error });
-  if (error.status === 429 || error.status >= 500)
-    return new StratoError('E_TRANSIENT', what, {
-      cause: error,
-      hint: 'a transient IAM failure; run the command again',
-    });
-  return new StratoError('E_INTERNAL', what, { cause: error });
-}
-
-function baseOf(configured: string | undefined, source: string, google: string) {
-  return configured
-    ? parseEndpoint(configured, source)
-    : { tls: true, host: google, port: 443, url: `https://${google}` };
-}
-
 export function createIamApi(options: IamApiOptions = {}): IamApi {
   const env = options.env ?? process.env;
-  const iam = baseOf(
-    options.endpoints?.iam ?? env[IAM_ENDPOINT_ENV],
-    options.endpoints?.iam ? 'the iam endpoint' : IAM_ENDPOINT_ENV,
-    'iam.googleapis.com',
-  );
-  const manager = baseOf(
-    options.endpoints?.resourcemanager ?? env[RESOURCE_MANAGER_ENDPOINT_ENV],
-    options.endpoints?.resourcemanager ? 'the resourcemanager endpoint' : RESOURCE_MANAGER_ENDPOINT_ENV,
-    'cloudresourcemanager.googleapis.com',
-  );
-  const retry = options.retry ?? IAM_RETRY;
-  let token: Promise<() => Promise<string>> | undefined;
-
-  /** A bearer token from Application Default Credentials, for Google's TLS endpoints only. */
-  async function authorization(tls: boolean): Promise<Record<string, string>> {
-    if (!tls) return {};
-    token ??= (async () => {
-      const { Storage } = await import('@google-cloud/storage');
-      const auth = new Storage().authClient;
-      return async () => {
-        try {
-          const value = await auth.getAccessToken();
-          if (!value) throw new Error('no access token');
-          return value;
-        } catch (error) {
-          throw new StratoError(
-            'E_AUTH',
-            `no Google Cloud credentials: ${(error as Error).message.split('\n')[0]}`,
-            {
-              cause: error,
-              hint: AUTH_HINT,
-            },
-          );
-        }
-      };
-    })();
-    return { authorization: `Bearer ${await (await token)()}` };
-  }
-
-  async function request<T>(
-    base: { tls: boolean; url: string },
-    method: string,
-    path: string,
-    action: string,
-    body?: unknown,
-  ): Promise<T> {
-    return withRetry(
-      retry,
-      async () => {
-        try {
-          const response = await fetch(`${base.url}/${path}`, {
-            method,
-            headers: {
-              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-              ...(await authorization(base.tls)),
-            },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          });
-          const text = await response.text();
-          const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-          if (!response.ok) {
-            const error = (parsed.error ?? {}) as { message?: string; status?: string };
-            throw new HttpError(
-              response.status,
-              error.status ?? '',
-              error.message ?? `HTTP ${response.status}`,
-            );
-          }
-          return parsed as T;
-        } catch (error) {
-          throw translate(error, action);
-        }
-      },
-      // Every call here is safe to repeat: reads, creates of a named account (a repeat is ALREADY_EXISTS), deletes.
-      { shouldRetry: (error) => error instanceof StratoError && error.code === 'E_TRANSIENT' },
-    );
-  }
+  const permissionHint =
+    'the deploying account needs roles/iam.serviceAccountAdmin and roles/resourcemanager.projectIamAdmin on the project';
+  const retry = options.retry ?? JSON_API_RETRY;
+  const iam = createJsonApi({
+    endpoint: jsonApiEndpoint(
+      options.endpoints?.iam ?? env[IAM_ENDPOINT_ENV],
+      options.endpoints?.iam ? 'the iam endpoint' : IAM_ENDPOINT_ENV,
+      'iam.googleapis.com',
+    ),
+    service: 'the IAM API',
+    permissionHint,
+    retry,
+  });
+  const manager = createJsonApi({
+    endpoint: jsonApiEndpoint(
+      options.endpoints?.resourcemanager ?? env[RESOURCE_MANAGER_ENDPOINT_ENV],
+      options.endpoints?.resourcemanager ? 'the resourcemanager endpoint' : RESOURCE_MANAGER_ENDPOINT_ENV,
+      'cloudresourcemanager.googleapis.com',
+    ),
+    service: 'the Resource Manager API',
+    permissionHint,
+    retry,
+  });
+  const request = <T>(api: typeof iam, method: string, path: string, action: string, body?: unknown) =>
+    api.request<T>(method, path, action, body);
 
   const accountPath = (project: string, email: string) =>
     `v1/projects/${encodeURIComponent(project)}/serviceAccounts/${encodeURIComponent(email)}`;
