@@ -4,6 +4,11 @@
  */
 
 export type { ApplyEvent, ApplyResult } from './apply.ts';
+export {
+  ArtifactRepository,
+  type ArtifactRepositoryProps,
+  type ArtifactRepositoryPropsInput,
+} from './artifact-registry/artifact-repository.ts';
 export { InfraResource, type ResourceRef, Stack, type StackProps } from './construct.ts';
 export {
   type ApplyOutcome,

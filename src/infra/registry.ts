@@ -40,6 +40,10 @@ export const BUILTIN_DRIVERS: Readonly<Record<string, DriverLoader>> = {
     (await import('./iam/project-role-binding-driver.ts')).createProjectRoleBindingDriver(
       options,
     ) as unknown as ResourceDriver,
+  'artifactregistry.repository': async (options) =>
+    (await import('./artifact-registry/artifact-repository-driver.ts')).createArtifactRepositoryDriver(
+      options,
+    ) as unknown as ResourceDriver,
   'tpu.queued-resource': async (options) =>
     (await import('./gcp/tpu-queued-resource.ts')).createTpuQueuedResourceDriver({
       env: options.env,

@@ -6,6 +6,11 @@
  */
 
 import {
+  type FakeArtifactRegistry,
+  fakeArtifactRegistryEnv,
+  startFakeArtifactRegistry,
+} from './fake-artifact-registry/index.ts';
+import {
   type FakeCompute,
   type FakeComputeOptions,
   fakeComputeEnv,
@@ -42,6 +47,8 @@ export interface FakeCloudOptions {
   logging?: FakeLoggingOptions | false;
   /** Fake IAM + Resource Manager (service accounts, project IAM policy) options, or false to leave it out. */
   iam?: FakeIamOptions | false;
+  /** Fake Artifact Registry (repositories), or false to leave it out. */
+  artifactRegistry?: { port?: number } | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -65,6 +72,8 @@ export interface FakeCloudEndpoints {
   iam?: string;
   /** The same as gcloud's `api_endpoint_overrides/iam` and `/cloudresourcemanager`, `http://127.0.0.1:PORT/`. */
   iamRest?: string;
+  /** Artifact Registry (STRATO_ARTIFACT_REGISTRY_ENDPOINT), `http://127.0.0.1:PORT`. */
+  artifactRegistry?: string;
 }
 
 export interface FakeCloud {
@@ -83,6 +92,8 @@ export interface FakeCloud {
   logging: FakeLogging | undefined;
   /** The IAM + Resource Manager fake, for inspection (accounts, project policies) and HTTP faults. */
   iam: FakeIam | undefined;
+  /** The Artifact Registry fake, for inspection of its repositories. */
+  artifactRegistry: FakeArtifactRegistry | undefined;
   close(): Promise<void>;
 }
 
@@ -102,6 +113,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let compute: FakeCompute | undefined;
   let logging: FakeLogging | undefined;
   let iam: FakeIam | undefined;
+  let artifactRegistry: FakeArtifactRegistry | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -167,6 +179,16 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       });
       services.push({ name: 'iamRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
+    if (options.artifactRegistry !== false) {
+      const fake = await startFakeArtifactRegistry({ host, ...options.artifactRegistry });
+      artifactRegistry = fake;
+      services.push({
+        name: 'artifactRegistry',
+        endpoint: fake.endpoint,
+        env: fakeArtifactRegistryEnv(fake),
+        close: () => fake.close(),
+      });
+    }
     // Further fakes start here the same way, each from its own folder.
   } catch (error) {
     await closeAll(services);
@@ -182,6 +204,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     compute,
     logging,
     iam,
+    artifactRegistry,
     close() {
       closed ??= closeAll(services);
       return closed;

@@ -31,6 +31,7 @@ export const TEST_TOOLS = {
       'test/integration/infra-example-stacks.test.ts',
       'test/integration/compute-gcloud.test.ts',
       'test/integration/iam-gcloud.test.ts',
+      'test/integration/artifact-registry-gcloud.test.ts',
       'test/integration/vertex-gcloud-create.test.ts',
       'test/integration/vertex-logs.test.ts',
     ],

@@ -7,6 +7,7 @@
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StratoError } from '../../../src/errors.ts';
+import { ArtifactRepository } from '../../../src/infra/artifact-registry/artifact-repository.ts';
 import { desiredResources, Stack } from '../../../src/infra/construct.ts';
 import { Bucket } from '../../../src/infra/gcs/bucket.ts';
 import { BucketIamBinding } from '../../../src/infra/gcs/bucket-iam-binding.ts';
@@ -18,6 +19,10 @@ import type {
   RecordedResource,
   ResourceDriver,
 } from '../../../src/infra/types.ts';
+import {
+  type FakeArtifactRegistry,
+  startFakeArtifactRegistry,
+} from '../../../src/testing/fake-artifact-registry/index.ts';
 import { type FakeGcs, startFakeGcs } from '../../../src/testing/fake-gcs/index.ts';
 import { type FakeIam, startFakeIam } from '../../../src/testing/fake-iam/index.ts';
 
@@ -31,6 +36,7 @@ interface ContractRow {
 
 let gcs: FakeGcs;
 let iam: FakeIam;
+let artifacts: FakeArtifactRegistry;
 let registry: DriverRegistry;
 let storage: Storage;
 
@@ -51,7 +57,24 @@ function accountStack(name: string) {
   return desiredResources(stack);
 }
 
+function repositoryStack(name: string) {
+  const stack = new Stack(name, { project: 'proj', region: 'us-central1' });
+  new ArtifactRepository(stack, 'images', { description: 'trainer images' });
+  return desiredResources(stack);
+}
+
 const ROWS: ContractRow[] = [
+  {
+    kind: 'artifactregistry.repository',
+    resources: (stack) => ({ prerequisites: [], subject: repositoryStack(stack)[0]! }),
+    makeForeign: async (subject) => {
+      const response = await fetch(
+        `${artifacts.endpoint}/v1/projects/proj/locations/us-central1/repositories?repositoryId=${subject.props.repositoryId}`,
+        { method: 'POST', body: JSON.stringify({ format: 'DOCKER' }) },
+      );
+      expect(response.status).toBe(200);
+    },
+  },
   {
     kind: 'iam.service-account',
     resources: (stack) => ({ prerequisites: [], subject: accountStack(stack)[0]! }),
@@ -108,15 +131,22 @@ const ROWS: ContractRow[] = [
 beforeAll(async () => {
   gcs = await startFakeGcs();
   iam = await startFakeIam();
+  artifacts = await startFakeArtifactRegistry();
   registry = new DriverRegistry({
     env: { STORAGE_EMULATOR_HOST: gcs.endpoint },
-    endpoints: { storage: gcs.endpoint, iam: iam.endpoint, resourcemanager: iam.endpoint },
+    endpoints: {
+      storage: gcs.endpoint,
+      iam: iam.endpoint,
+      resourcemanager: iam.endpoint,
+      artifactregistry: artifacts.endpoint,
+    },
   });
   storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: 'proj' });
 });
 afterAll(async () => {
   await gcs.close();
   await iam.close();
+  await artifacts.close();
 });
 
 let stackCount = 0;

@@ -31,6 +31,7 @@ describe('startFakeCloud', () => {
       tpu: false,
       compute: false,
       iam: false,
+      artifactRegistry: false,
     });
     try {
       expect(cloud.env).toEqual({
@@ -55,6 +56,7 @@ describe('startFakeCloud', () => {
       tpu: false,
       compute: false,
       iam: false,
+      artifactRegistry: false,
     });
     expect(cloud.endpoints).toEqual({});
     expect(cloud.storage).toBeUndefined();
