@@ -86,7 +86,7 @@ export async function runFakeCloud(
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
   summary:
-    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU, IAM) on loopback until interrupted.',
+    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU, IAM, Artifact Registry) on loopback until interrupted.',
   usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]... [--image IMAGE=COMMAND]...',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,

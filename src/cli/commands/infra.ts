@@ -45,7 +45,8 @@ Credentials: Application Default Credentials (gcloud auth application-default lo
 On AWS, FILE is a CDK app (infra/aws/app.ts): plan, deploy and destroy its CloudFormation stack;
 credentials from the AWS chain (aws configure), AWS_ENDPOINT_URL for another endpoint (moto).
 Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE_EMULATOR_HOST,
-STRATO_COMPUTE_ENDPOINT, STRATO_TPU_ENDPOINT, STRATO_IAM_ENDPOINT, STRATO_RESOURCE_MANAGER_ENDPOINT).`,
+STRATO_COMPUTE_ENDPOINT, STRATO_TPU_ENDPOINT, STRATO_IAM_ENDPOINT, STRATO_RESOURCE_MANAGER_ENDPOINT,
+STRATO_ARTIFACT_REGISTRY_ENDPOINT).`,
   options: {
     state: {
       type: 'string',
