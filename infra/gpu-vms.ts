@@ -5,9 +5,9 @@
  * stopped after a day at most. Spot VMs cost a fraction of on-demand and may
  * be preempted; Strato's jobs resume from their checkpoints.
  *
- * Data and checkpoints live in the bucket of the data-bucket stack
- * (infra/data-bucket.ts): deploy both. Its binding gives the trainer
- * service account named below access to the bucket.
+ * The VMs run as the stack's own service account, with least privilege:
+ * read-write on objects of the stack's data bucket only (a bucket IAM
+ * binding), and on the project only log and metric writing and image pulls.
  *
  *   strato infra plan infra/gpu-vms.ts
  *   strato infra deploy infra/gpu-vms.ts
@@ -18,6 +18,9 @@
 
 import { Stack } from '../src/infra/construct.ts';
 import { Firewall, GpuVms, Network } from '../src/infra/gcp/index.ts';
+import { Bucket } from '../src/infra/gcs/bucket.ts';
+import { BucketIamBinding } from '../src/infra/gcs/bucket-iam-binding.ts';
+import { ServiceAccount } from '../src/infra/iam/service-account.ts';
 
 /** Runs at every boot: reports the GPU, so `gcloud compute instances get-serial-port-output` shows it. */
 const STARTUP_SCRIPT = `#!/bin/bash
@@ -32,6 +35,16 @@ export default function gpuVmsStack(): Stack {
     zone: 'us-central1-a',
     labels: { team: 'ml' },
   });
+  const trainer = new ServiceAccount(stack, 'trainer', {
+    displayName: 'GPU trainer VMs',
+    roles: ['roles/logging.logWriter', 'roles/monitoring.metricWriter', 'roles/artifactregistry.reader'],
+  });
+  const data = new Bucket(stack, 'data', { lifecycle: [{ prefix: 'checkpoints/', deleteAfterDays: 14 }] });
+  new BucketIamBinding(stack, 'data-access', {
+    bucket: data,
+    role: 'roles/storage.objectUser',
+    members: [trainer],
+  });
   const network = new Network(stack, 'net');
   const workers = new GpuVms(stack, 'workers', {
     names: ['worker-0', 'worker-1'],
@@ -41,7 +54,7 @@ export default function gpuVmsStack(): Stack {
     maxRunDurationSec: 24 * 3600,
     bootDiskGb: 200,
     network,
-    serviceAccount: { email: `trainer@${project}.iam.gserviceaccount.com` },
+    serviceAccount: trainer,
     startupScript: STARTUP_SCRIPT,
   });
   new Firewall(stack, 'tf-port', { network, targetTags: [workers.tag] });

@@ -8,13 +8,18 @@
  *   strato infra deploy infra/tpu-pod-slice.ts
  *   strato infra outputs infra/tpu-pod-slice.ts   # node name, worker IPs
  *
- * The training data and checkpoints live in a bucket: that comes from the
- * `Bucket` construct (in the same region as the slice, us-central2), declared
- * beside this slice once it is in the stack; a job spec then names both.
+ * The training data and checkpoints live in the stack's bucket (in the
+ * slice's region, us-central2); the workers run as the stack's own service
+ * account, which may use that bucket's objects, write logs and metrics, and
+ * read its TPU node (TensorFlow's TPUClusterResolver finds its peers so) —
+ * nothing more. A job spec then names the slice and the bucket.
  */
 
 import { Stack } from '../src/infra/construct.ts';
 import { TpuSlice } from '../src/infra/gcp/tpu-slice.ts';
+import { Bucket } from '../src/infra/gcs/bucket.ts';
+import { BucketIamBinding } from '../src/infra/gcs/bucket-iam-binding.ts';
+import { ServiceAccount } from '../src/infra/iam/service-account.ts';
 
 export const stack = new Stack('tpu-pod-slice', {
   project: process.env.STRATO_PROJECT ?? 'my-project',
@@ -24,11 +29,27 @@ export const stack = new Stack('tpu-pod-slice', {
   labels: { team: 'ml' },
 });
 
+export const workers = new ServiceAccount(stack, 'workers', {
+  displayName: 'TPU slice workers',
+  roles: ['roles/logging.logWriter', 'roles/monitoring.metricWriter', 'roles/tpu.viewer'],
+});
+
+export const data = new Bucket(stack, 'data', {
+  lifecycle: [{ prefix: 'checkpoints/', deleteAfterDays: 14 }],
+});
+
+new BucketIamBinding(stack, 'data-access', {
+  bucket: data,
+  role: 'roles/storage.objectUser',
+  members: [workers],
+});
+
 export const slice = new TpuSlice(stack, 'train', {
   acceleratorType: 'v4-32',
   // Multi-host slices take the `-pod` runtime; PJRT is the recommended TF runtime.
   runtimeVersion: 'tpu-vm-tf-2.16.1-pod-pjrt',
   provisioning: 'spot',
+  serviceAccount: workers,
   startupScript: '#!/bin/bash\necho "worker $(hostname) up" >> /var/log/strato-startup.log\n',
 });
 

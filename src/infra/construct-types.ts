@@ -16,5 +16,13 @@ export const CONSTRUCT_TYPES: Readonly<Record<string, () => Promise<ResourceCons
   Network: async () => (await import('./gcp/network.ts')).Network as unknown as ResourceConstructor,
   Firewall: async () => (await import('./gcp/firewall.ts')).Firewall as unknown as ResourceConstructor,
   GpuVms: async () => (await import('./gcp/gpu-vms.ts')).GpuVms as unknown as ResourceConstructor,
+  ArtifactRepository: async () =>
+    (await import('./artifact-registry/artifact-repository.ts'))
+      .ArtifactRepository as unknown as ResourceConstructor,
+  ServiceAccount: async () =>
+    (await import('./iam/service-account.ts')).ServiceAccount as unknown as ResourceConstructor,
+  // Not a resource (nothing is created): an existing account by email, with the roles the stack grants it.
+  ExistingServiceAccount: async () =>
+    (await import('./iam/service-account.ts')).ExistingServiceAccount as unknown as ResourceConstructor,
   TpuSlice: async () => (await import('./gcp/tpu-slice.ts')).TpuSlice as unknown as ResourceConstructor,
 };

@@ -185,8 +185,8 @@ export async function importResource(options: InfraOptions & { id: string }): Pr
     const driver = await opened.registry.get(desired.kind);
     const context = contextFor(opened.loaded.name, opened.loaded.project, opened.state);
     const ref = driver.refOf(desired, context);
-    const actual = (await driver.readMany([ref], context)).get(ref.name);
-    if (!actual) {
+    const found = (await driver.readMany([ref], context)).get(ref.name);
+    if (!found) {
       throw new StratoError(
         'E_NOT_FOUND',
         `${options.id}: no ${desired.kind} named ${ref.name} in the cloud`,
@@ -195,6 +195,11 @@ export async function importResource(options: InfraOptions & { id: string }): Pr
         },
       );
     }
+    // Labelled as the stack's now, not at the next update: nothing in between sees it as unmanaged.
+    const actual =
+      driver.claim && found.stackLabel !== context.stack
+        ? await driver.claim(found, desired, context)
+        : found;
     opened.state.resources.push({
       id: desired.id,
       kind: desired.kind,

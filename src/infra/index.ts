@@ -4,6 +4,11 @@
  */
 
 export type { ApplyEvent, ApplyResult } from './apply.ts';
+export {
+  ArtifactRepository,
+  type ArtifactRepositoryProps,
+  type ArtifactRepositoryPropsInput,
+} from './artifact-registry/artifact-repository.ts';
 export { InfraResource, type ResourceRef, Stack, type StackProps } from './construct.ts';
 export {
   type ApplyOutcome,
@@ -20,6 +25,7 @@ export {
 export * from './gcp/index.ts';
 export { Bucket, type BucketProps, type BucketPropsInput } from './gcs/bucket.ts';
 export { BucketIamBinding, type BucketIamBindingPropsInput } from './gcs/bucket-iam-binding.ts';
+export * from './iam/index.ts';
 export { type LoadedStack, loadStackFile } from './load.ts';
 export type { ActionType, DriftItem, PlannedAction, StackPlan } from './plan.ts';
 export { type DriverLoader, type DriverOptions, DriverRegistry } from './registry.ts';

@@ -12,7 +12,7 @@ import type { ResourceDriver } from './types.ts';
 export interface DriverOptions {
   /** Read for the services' own variables (STORAGE_EMULATOR_HOST, credentials). */
   env: NodeJS.ProcessEnv;
-  /** API endpoints by service (`storage`, `compute`, `tpu`); absent: the client library's default. */
+  /** API endpoints by service (`storage`, `compute`, `tpu`, `iam`, `resourcemanager`); absent: the client library's default. */
   endpoints?: Partial<Record<string, string>>;
 }
 
@@ -32,6 +32,18 @@ export const BUILTIN_DRIVERS: Readonly<Record<string, DriverLoader>> = {
     (await import('./gcp/firewall-driver.ts')).createFirewallDriver(options) as unknown as ResourceDriver,
   'compute.instance': async (options) =>
     (await import('./gcp/instance-driver.ts')).createInstanceDriver(options) as unknown as ResourceDriver,
+  'iam.service-account': async (options) =>
+    (await import('./iam/service-account-driver.ts')).createServiceAccountDriver(
+      options,
+    ) as unknown as ResourceDriver,
+  'iam.project-role-binding': async (options) =>
+    (await import('./iam/project-role-binding-driver.ts')).createProjectRoleBindingDriver(
+      options,
+    ) as unknown as ResourceDriver,
+  'artifactregistry.repository': async (options) =>
+    (await import('./artifact-registry/artifact-repository-driver.ts')).createArtifactRepositoryDriver(
+      options,
+    ) as unknown as ResourceDriver,
   'tpu.queued-resource': async (options) =>
     (await import('./gcp/tpu-queued-resource.ts')).createTpuQueuedResourceDriver({
       env: options.env,

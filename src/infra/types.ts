@@ -122,6 +122,17 @@ export interface ResourceDriver<Props = Record<string, unknown>> {
     changes: readonly FieldChange[],
     context: DriverContext,
   ): Promise<ActualResource<Props>>;
+  /**
+   * Marks an existing resource as the stack's — its `strato-stack` label, or the mark in its
+   * description — changing nothing else. `strato infra import` calls it, so an imported resource
+   * is the stack's at once (a later deploy or a second import finds it labelled). Kinds with no
+   * mark of their own leave it out (a project role binding belongs to its account's stack).
+   */
+  claim?(
+    actual: ActualResource<Props>,
+    resource: DesiredResource<Props>,
+    context: DriverContext,
+  ): Promise<ActualResource<Props>>;
   /** Deletes it; already gone is success. A non-empty bucket without `forceDestroy` is refused (E_CONFLICT). */
   delete(recorded: RecordedResource<Props>, context: DriverContext): Promise<void>;
   /** Hourly price of what this resource runs, on-demand and spot, if it costs by the hour. */

@@ -6,12 +6,18 @@
  */
 
 import {
+  type FakeArtifactRegistry,
+  fakeArtifactRegistryEnv,
+  startFakeArtifactRegistry,
+} from './fake-artifact-registry/index.ts';
+import {
   type FakeCompute,
   type FakeComputeOptions,
   fakeComputeEnv,
   startFakeCompute,
 } from './fake-compute/index.ts';
 import { type FakeGcs, type FakeGcsOptions, fakeGcsEnv, startFakeGcs } from './fake-gcs/index.ts';
+import { type FakeIam, type FakeIamOptions, fakeIamEnv, startFakeIam } from './fake-iam/index.ts';
 import {
   type FakeLogging,
   type FakeLoggingOptions,
@@ -47,6 +53,10 @@ export interface FakeCloudOptions {
    * the fake Cloud Storage's environment. Off by default.
    */
   boot?: boolean | FakeVmOptions;
+  /** Fake IAM + Resource Manager (service accounts, project IAM policy) options, or false to leave it out. */
+  iam?: FakeIamOptions | false;
+  /** Fake Artifact Registry (repositories), or false to leave it out. */
+  artifactRegistry?: { port?: number } | false;
 }
 
 export interface FakeCloudEndpoints {
@@ -66,6 +76,12 @@ export interface FakeCloudEndpoints {
   logging?: string;
   /** Cloud Logging REST base (what gcloud speaks), `http://127.0.0.1:PORT/`. */
   loggingRest?: string;
+  /** IAM and Resource Manager (STRATO_IAM_ENDPOINT, STRATO_RESOURCE_MANAGER_ENDPOINT), `http://127.0.0.1:PORT`. */
+  iam?: string;
+  /** The same as gcloud's `api_endpoint_overrides/iam` and `/cloudresourcemanager`, `http://127.0.0.1:PORT/`. */
+  iamRest?: string;
+  /** Artifact Registry (STRATO_ARTIFACT_REGISTRY_ENDPOINT), `http://127.0.0.1:PORT`. */
+  artifactRegistry?: string;
 }
 
 export interface FakeCloud {
@@ -84,6 +100,10 @@ export interface FakeCloud {
   logging: FakeLogging | undefined;
   /** The fake VMs of the fake Compute and fake TPU, when `boot` is on. */
   fleet: VmFleet | undefined;
+  /** The IAM + Resource Manager fake, for inspection (accounts, project policies) and HTTP faults. */
+  iam: FakeIam | undefined;
+  /** The Artifact Registry fake, for inspection of its repositories. */
+  artifactRegistry: FakeArtifactRegistry | undefined;
   close(): Promise<void>;
 }
 
@@ -103,6 +123,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let compute: FakeCompute | undefined;
   let logging: FakeLogging | undefined;
   let fleet: VmFleet | undefined;
+  let iam: FakeIam | undefined;
+  let artifactRegistry: FakeArtifactRegistry | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -166,6 +188,27 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       });
       services.push({ name: 'computeRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
+    if (options.iam !== false) {
+      const fake = await startFakeIam({ host, ...options.iam });
+      iam = fake;
+      services.push({
+        name: 'iam',
+        endpoint: fake.endpoint,
+        env: fakeIamEnv(fake),
+        close: () => fake.close(),
+      });
+      services.push({ name: 'iamRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
+    }
+    if (options.artifactRegistry !== false) {
+      const fake = await startFakeArtifactRegistry({ host, ...options.artifactRegistry });
+      artifactRegistry = fake;
+      services.push({
+        name: 'artifactRegistry',
+        endpoint: fake.endpoint,
+        env: fakeArtifactRegistryEnv(fake),
+        close: () => fake.close(),
+      });
+    }
     // Further fakes start here the same way, each from its own folder.
   } catch (error) {
     await fleet?.close();
@@ -182,6 +225,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     compute,
     logging,
     fleet,
+    iam,
+    artifactRegistry,
     close() {
       // The VMs first: their scripts may still be uploading to the fake Cloud Storage.
       closed ??= (async () => {

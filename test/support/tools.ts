@@ -30,6 +30,8 @@ export const TEST_TOOLS = {
       'test/integration/infra-gcloud.test.ts',
       'test/integration/infra-example-stacks.test.ts',
       'test/integration/compute-gcloud.test.ts',
+      'test/integration/iam-gcloud.test.ts',
+      'test/integration/artifact-registry-gcloud.test.ts',
       'test/integration/vertex-gcloud-create.test.ts',
       'test/integration/vertex-logs.test.ts',
       'test/integration/fake-vm-gce.test.ts',

@@ -70,6 +70,10 @@ export async function runFakeCloud(
         io.out(
           `  (or for gcloud: gcloud config set api_endpoint_overrides/compute ${fake.endpoints.computeRest})`,
         );
+      if (fake.endpoints.iamRest)
+        io.out(
+          `  (or for gcloud: gcloud config set api_endpoint_overrides/iam ${fake.endpoints.iamRest}; the same for cloudresourcemanager)`,
+        );
       if (fake.fleet) {
         io.out(
           '\nFake VMs boot: a RUNNING instance or READY TPU node runs its startup-script here, one VM per host,\n' +
@@ -91,7 +95,7 @@ export async function runFakeCloud(
 export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
   summary:
-    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU) on loopback until interrupted.',
+    'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU, IAM, Artifact Registry) on loopback until interrupted.',
   usage:
     '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]... [--image IMAGE=COMMAND]... [--no-boot]',
   description: `

@@ -22,7 +22,8 @@ type Verb = (typeof VERBS)[number];
 
 export const infraCommand: Command = {
   name: 'infra',
-  summary: 'Provision buckets, TPU slices and GPU VMs from a stack: plan, deploy, destroy (like Terraform).',
+  summary:
+    'Provision buckets, TPU slices, GPU VMs and their service accounts from a stack: plan, deploy, destroy (like Terraform).',
   usage: `${VERBS.join('|')} [ID] [FILE] [options]`,
   description: `
 A stack is infra/<stack>.ts (default export: a Stack, or a function returning one) or the same
@@ -35,14 +36,17 @@ stack in infra/. State: <stack folder>/.strato/infra/<stack>.state.json, or --st
   destroy [FILE]           delete every recorded resource, dependents first
   show [FILE]              what the state records
   outputs [FILE]           bucket URIs, addresses, endpoints (--json for job specs and scripts)
-  import ID [FILE]         record an existing cloud resource under resource ID (never done silently)
+  import ID [FILE]         record an existing cloud resource under resource ID and label it as the
+                           stack's (never done silently)
   force-unlock LOCK [FILE] release the stack's lock LOCK (as named by the error) after a crash elsewhere
 
 Exit codes: 0 ok (plan: with --detailed-exitcode, 2 when there are changes), 1 failed, 2 bad input.
 Credentials: Application Default Credentials (gcloud auth application-default login).
 On AWS, FILE is a CDK app (infra/aws/app.ts): plan, deploy and destroy its CloudFormation stack;
 credentials from the AWS chain (aws configure), AWS_ENDPOINT_URL for another endpoint (moto).
-Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE_EMULATOR_HOST, ...).`,
+Against the fake cloud: run strato fake-cloud and export what it prints (STORAGE_EMULATOR_HOST,
+STRATO_COMPUTE_ENDPOINT, STRATO_TPU_ENDPOINT, STRATO_IAM_ENDPOINT, STRATO_RESOURCE_MANAGER_ENDPOINT,
+STRATO_ARTIFACT_REGISTRY_ENDPOINT).`,
   options: {
     state: {
       type: 'string',

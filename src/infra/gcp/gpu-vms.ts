@@ -24,6 +24,11 @@ import {
   n1Vcpus,
 } from '../../spec/catalog/gpu.ts';
 import { InfraResource, type ResourceRef, type Stack } from '../construct.ts';
+import {
+  identityDependencies,
+  isServiceAccountIdentity,
+  type ServiceAccountIdentity,
+} from '../iam/service-account.ts';
 import { resourceReference, validateProps } from '../props.ts';
 import { ComputeLabelsSchema, ComputeNameSchema } from './construct-props.ts';
 import { computeName } from './naming.ts';
@@ -106,7 +111,9 @@ export const GpuVmsPropsSchema = z.strictObject({
       scopes: z.array(z.string().min(1)).default([CLOUD_PLATFORM_SCOPE]),
     })
     .default({ email: 'default', scopes: [CLOUD_PLATFORM_SCOPE] })
-    .describe('Service account the VMs run as; default the Compute Engine default account.'),
+    .describe(
+      'Service account the VMs run as: a ServiceAccount construct, an email, or { email, scopes }; default the Compute Engine default account.',
+    ),
   labels: ComputeLabelsSchema.default({}),
   startupScript: z
     .string()
@@ -120,7 +127,10 @@ export const GpuVmsPropsSchema = z.strictObject({
     .describe('An ephemeral public address (to pull images without Cloud NAT).'),
 });
 
-export type GpuVmsPropsInput = z.input<typeof GpuVmsPropsSchema>;
+export type GpuVmsPropsInput = Omit<z.input<typeof GpuVmsPropsSchema>, 'serviceAccount'> & {
+  /** A `ServiceAccount` (new or `fromEmail`), an email, or `{ email, scopes }`. */
+  serviceAccount?: ServiceAccountIdentity | string | z.input<typeof GpuVmsPropsSchema>['serviceAccount'];
+};
 type GpuVmsParsed = z.output<typeof GpuVmsPropsSchema>;
 
 /** What the `compute.instance` driver receives for one VM. */
@@ -281,7 +291,15 @@ export class GpuVms extends Construct {
     super(scope, id);
     const stack = this.node.root as Stack;
     const where = this.node.path.split('/').slice(1).join('/');
-    const parsed = validateProps(GpuVmsPropsSchema, props, where, (p) => groupIssues(p, stack));
+    // A service account construct or a bare email is the `{ email }` the VMs run as (the schema's shape).
+    const account = props.serviceAccount;
+    const identity = isServiceAccountIdentity(account) ? account : undefined;
+    const input = {
+      ...props,
+      ...(identity ? { serviceAccount: { email: identity.email } } : {}),
+      ...(typeof account === 'string' ? { serviceAccount: { email: account } } : {}),
+    };
+    const parsed = validateProps(GpuVmsPropsSchema, input, where, (p) => groupIssues(p, stack));
     this.tag = computeName(stack.stackName, where);
     const names = parsed.names ?? Array.from({ length: parsed.count ?? 1 }, (_, i) => `${id}-${i}`);
     const { startupScript, count: _count, names: _names, network, gpu, ...shared } = parsed;
@@ -305,6 +323,9 @@ export class GpuVms extends Construct {
       };
       if (resolved.terminationAction === undefined) delete resolved.terminationAction;
       (vm as { props: InstanceProps }).props = resolved;
+      // The VMs start once their account and its roles exist, and go before them on destroy.
+      if (identity)
+        for (const dependency of identityDependencies(identity)) vm.node.addDependency(dependency);
       return vm;
     });
   }

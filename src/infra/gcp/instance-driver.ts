@@ -254,6 +254,35 @@ export function createInstanceDriver(options: ComputeDriverOptions = {}): Resour
       });
       return (await untilStarted(compute, ref, resource.id, context)) ?? created;
     },
+    async claim(actual, resource, context) {
+      const compute = await api();
+      const ref = actual.ref;
+      const instance = await getOne(compute, ref);
+      if (!instance) return actual;
+      const action = `labelling VM ${ref.name} as stack ${context.stack}'s`;
+      const requestId = newRequestId();
+      const result = await compute.call(action, ref.project, () =>
+        compute.instances.setLabels({
+          project: ref.project,
+          zone: ref.location,
+          instance: ref.name,
+          requestId,
+          instancesSetLabelsRequestResource: {
+            labels: { ...instance.labels, [STACK_LABEL]: context.stack },
+            labelFingerprint: instance.labelFingerprint ?? '',
+          },
+        }),
+      );
+      await compute.waitFor(operationOf(result), {
+        id: resource.id,
+        action,
+        project: ref.project,
+        zone: ref.location,
+        ...waitOptions(context),
+      });
+      const after = await getOne(compute, ref);
+      return after ? actualOf(after, ref) : actual;
+    },
     async update(resource, actual, changes, context) {
       const compute = await api();
       const ref = actual.ref;

@@ -24,12 +24,22 @@ import { TPU_ZONES } from '../../spec/catalog/tpu-zones.ts';
 import { toSpecIssues } from '../../spec/issues.ts';
 import { closest } from '../../spec/suggest.ts';
 import { InfraResource, Stack } from '../construct.ts';
+import {
+  identityDependencies,
+  isServiceAccountIdentity,
+  type ServiceAccountIdentity,
+} from '../iam/service-account.ts';
 import { type TpuSliceInput, type TpuSliceProps, TpuSliceSchema } from './tpu-slice-props.ts';
 
 export const TPU_QUEUED_RESOURCE_KIND = 'tpu.queued-resource';
 
 /** TpuSlice props; `project` and `zone` default to the stack's. */
-export type TpuSliceOptions = Omit<TpuSliceInput, 'project' | 'zone'> & { project?: string; zone?: string };
+export type TpuSliceOptions = Omit<TpuSliceInput, 'project' | 'zone' | 'serviceAccount'> & {
+  project?: string;
+  zone?: string;
+  /** The workers' identity: a `ServiceAccount` (new or `fromEmail`) or an email. */
+  serviceAccount?: ServiceAccountIdentity | TpuSliceInput['serviceAccount'];
+};
 
 /** The generation and the slice's host count the props name, or the problems in naming them. */
 function resolveSlice(
@@ -136,8 +146,11 @@ export class TpuSlice extends InfraResource<TpuSliceProps> {
 
   constructor(scope: Construct, id: string, options: TpuSliceOptions) {
     const stack = stackOf(scope);
+    const identity = isServiceAccountIdentity(options.serviceAccount) ? options.serviceAccount : undefined;
     const input = {
       ...options,
+      // A service account construct is its email; the dependency is added below.
+      ...(identity ? { serviceAccount: identity.email } : {}),
       project: options.project ?? stack?.props.project,
       zone: options.zone ?? stack?.props.zone,
       labels: { ...stack?.props.labels, ...options.labels },
@@ -147,5 +160,8 @@ export class TpuSlice extends InfraResource<TpuSliceProps> {
       id,
       parseTpuSliceProps(input, `TpuSlice ${[scope.node.path, id].filter(Boolean).join('/')}`),
     );
+    // The workers start once their account and its roles exist, and go before them on destroy.
+    if (identity)
+      for (const dependency of identityDependencies(identity)) this.node.addDependency(dependency);
   }
 }

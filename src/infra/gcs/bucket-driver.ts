@@ -205,6 +205,17 @@ export function createBucketDriver(options: DriverOptions): ResourceDriver<Bucke
       return actualOf(await patch(bucket, props, existing, context.stack), ref);
     },
 
+    async claim(actual, _resource, context) {
+      const bucket = (await storage()).bucket(actual.ref.name);
+      try {
+        // A patch merges labels: this adds the stack's and keeps the others.
+        const [metadata] = await bucket.setMetadata({ labels: { [STACK_LABEL]: context.stack } });
+        return actualOf(metadata as BucketMetadata, actual.ref);
+      } catch (error) {
+        throw storageError(error, `cannot label bucket gs://${actual.ref.name}`);
+      }
+    },
+
     async update(resource, actual, _changes, context) {
       const client = await storage();
       const bucket = client.bucket(resource.props.name);

@@ -7,6 +7,11 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { InfraResource } from '../construct.ts';
+import {
+  identityDependencies,
+  isServiceAccountIdentity,
+  type ServiceAccountIdentity,
+} from '../iam/service-account.ts';
 import { resourceReference, validateProps } from '../props.ts';
 import { BUCKET_KIND, type Bucket } from './bucket.ts';
 
@@ -35,7 +40,10 @@ export const BucketIamBindingPropsSchema = z.strictObject({
     .describe('Principals holding the role: `serviceAccount:…`, `user:…`, `group:…`.'),
 });
 
-export type BucketIamBindingPropsInput = z.input<typeof BucketIamBindingPropsSchema>;
+export type BucketIamBindingPropsInput = Omit<z.input<typeof BucketIamBindingPropsSchema>, 'members'> & {
+  /** Principals, or `ServiceAccount` constructs (their `serviceAccount:EMAIL`, created first). */
+  members: (string | ServiceAccountIdentity)[];
+};
 
 /** What the driver receives: the bucket as a reference and by its cloud name. */
 export interface BucketIamBindingProps {
@@ -50,7 +58,18 @@ export class BucketIamBinding extends InfraResource<Record<string, unknown>> {
 
   constructor(scope: Construct, id: string, props: BucketIamBindingPropsInput) {
     super(scope, id, {});
-    const parsed = validateProps(BucketIamBindingPropsSchema, props, this.resourceId);
+    const accounts = (Array.isArray(props.members) ? props.members : []).filter(isServiceAccountIdentity);
+    const members = Array.isArray(props.members)
+      ? props.members.map((m) => (isServiceAccountIdentity(m) ? m.member : m))
+      : props.members;
+    const parsed = validateProps(BucketIamBindingPropsSchema, { ...props, members }, this.resourceId);
+    // IAM refuses a member account that does not exist yet: the accounts go first.
+    for (const account of accounts) {
+      for (const dependency of identityDependencies(account)) {
+        if (dependency instanceof InfraResource && dependency.kind === 'iam.service-account')
+          this.node.addDependency(dependency);
+      }
+    }
     // Kept as the construct; desiredResources turns it into `{ ref }` and a dependency.
     (this as { props: Record<string, unknown> }).props = {
       bucket: parsed.bucket,

@@ -19,14 +19,15 @@ const INDEX_FILE = 'index.json';
 const JOURNAL_FILE = 'journal.ndjson';
 const INDEX_VERSION = 1;
 
-type SavedBucket = Omit<StoredBucket, 'objects' | 'sortedNames'> & { objects: StoredObject[] };
+/** Noncurrent generations (a Map) are not saved: a restart keeps the live objects only. */
+type SavedBucket = Omit<StoredBucket, 'objects' | 'sortedNames' | 'noncurrent'> & { objects: StoredObject[] };
 
 /** Open journals by data dir: the file a state appends to until its index is saved. */
 const journals = new Map<string, number>();
 
 export async function saveIndex(state: GcsState, dataDir: string): Promise<void> {
   const buckets: SavedBucket[] = [...state.buckets.values()].map(
-    ({ objects, sortedNames: _, ...bucket }) => ({
+    ({ objects, sortedNames: _, noncurrent: _noncurrent, ...bucket }) => ({
       ...bucket,
       objects: [...objects.values()],
     }),
@@ -110,13 +111,17 @@ async function replayJournal(state: GcsState, path: string): Promise<void> {
 
 function applyChange(state: GcsState, change: StateChange): void {
   switch (change.op) {
-    case 'bucket':
+    case 'bucket': {
+      // A create, or a change of labels, settings or IAM policy: the objects stay.
+      const existing = state.buckets.get(change.bucket.name);
       state.buckets.set(change.bucket.name, {
         ...change.bucket,
-        objects: state.buckets.get(change.bucket.name)?.objects ?? new Map(),
+        objects: existing?.objects ?? new Map(),
         sortedNames: undefined,
+        ...(existing?.noncurrent ? { noncurrent: existing.noncurrent } : {}),
       });
       return;
+    }
     case 'deleteBucket':
       state.buckets.delete(change.name);
       return;

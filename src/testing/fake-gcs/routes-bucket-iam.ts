@@ -24,9 +24,6 @@ export interface IamPolicy {
   bindings: IamBinding[];
 }
 
-/** Policies by bucket (not persisted with --data-dir); a bucket created again starts from the default policy. */
-const policies = new WeakMap<StoredBucket, IamPolicy>();
-
 const MEMBER =
   /^(user|serviceAccount|group|domain|principal|principalSet|projectOwner|projectEditor|projectViewer):\S+$|^(allUsers|allAuthenticatedUsers)$/;
 const PUBLIC = new Set(['allUsers', 'allAuthenticatedUsers']);
@@ -44,13 +41,9 @@ function defaultPolicy(): IamPolicy {
   };
 }
 
+/** The bucket's policy: kept on the bucket record, so --data-dir keeps it; a new bucket has the default. */
 export function policyOf(bucket: StoredBucket): IamPolicy {
-  let policy = policies.get(bucket);
-  if (!policy) {
-    policy = defaultPolicy();
-    policies.set(bucket, policy);
-  }
-  return policy;
+  return bucket.iamPolicy ?? defaultPolicy();
 }
 
 function etagOf(policy: IamPolicy): string {
@@ -102,7 +95,8 @@ export async function routeBucketIam(ex: Exchange, ctx: FakeGcsContext, rest: st
       bindings.push({ ...binding, members: [...new Set(binding.members)].sort() });
   }
   const next: IamPolicy = { version: body.version ?? current.version, bindings };
-  policies.set(bucket, next);
+  bucket.iamPolicy = next;
+  ctx.state.bucketChanged(bucket);
   sendJson(ex, 200, policyResource(bucket, next));
   return true;
 }

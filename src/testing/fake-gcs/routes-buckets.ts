@@ -73,6 +73,7 @@ export async function routeBuckets(ex: Exchange, ctx: FakeGcsContext, rest: stri
       if (body.versioning) bucket.versioning = { enabled: body.versioning.enabled === true };
       bucket.metageneration++;
       bucket.updated = new Date().toISOString();
+      state.bucketChanged(bucket);
       sendJson(ex, 200, bucketResource(bucket, ex.baseUrl));
       return true;
     }

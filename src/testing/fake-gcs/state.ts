@@ -57,6 +57,11 @@ export interface StoredBucket {
   /** Object versioning; noncurrent generations by name, oldest first (versions.ts). */
   versioning?: { enabled: boolean };
   noncurrent?: Map<string, StoredObject[]>;
+  /** The bucket's IAM policy once set (routes-bucket-iam.ts); absent: the default one. */
+  iamPolicy?: {
+    version: number;
+    bindings: { role: string; members: string[]; condition?: Record<string, unknown> }[];
+  };
 }
 
 export interface ListParams {
@@ -99,7 +104,7 @@ export function locationTypeOf(location: string): string {
 
 /** One change to the state, as the on-disk journal records it (see persist.ts). */
 export type StateChange =
-  | { op: 'bucket'; bucket: Omit<StoredBucket, 'objects' | 'sortedNames'> }
+  | { op: 'bucket'; bucket: Omit<StoredBucket, 'objects' | 'sortedNames' | 'noncurrent'> }
   | { op: 'deleteBucket'; name: string }
   | { op: 'put'; object: StoredObject }
   | { op: 'delete'; bucket: string; name: string };
@@ -150,9 +155,14 @@ export class GcsState {
       sortedNames: [],
     };
     this.buckets.set(name, bucket);
-    const { objects: _objects, sortedNames: _sorted, ...saved } = bucket;
-    this.journal?.({ op: 'bucket', bucket: saved });
+    this.bucketChanged(bucket);
     return bucket;
+  }
+
+  /** Records a bucket's new labels, settings or IAM policy (in the data dir's journal, so a restart keeps them). */
+  bucketChanged(bucket: StoredBucket): void {
+    const { objects: _objects, sortedNames: _sorted, noncurrent: _noncurrent, ...saved } = bucket;
+    this.journal?.({ op: 'bucket', bucket: saved });
   }
 
   getBucket(name: string): StoredBucket {

@@ -7,9 +7,11 @@
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StratoError } from '../../../src/errors.ts';
+import { ArtifactRepository } from '../../../src/infra/artifact-registry/artifact-repository.ts';
 import { desiredResources, Stack } from '../../../src/infra/construct.ts';
 import { Bucket } from '../../../src/infra/gcs/bucket.ts';
 import { BucketIamBinding } from '../../../src/infra/gcs/bucket-iam-binding.ts';
+import { ServiceAccount } from '../../../src/infra/iam/service-account.ts';
 import { DriverRegistry } from '../../../src/infra/registry.ts';
 import type {
   DesiredResource,
@@ -17,7 +19,12 @@ import type {
   RecordedResource,
   ResourceDriver,
 } from '../../../src/infra/types.ts';
+import {
+  type FakeArtifactRegistry,
+  startFakeArtifactRegistry,
+} from '../../../src/testing/fake-artifact-registry/index.ts';
 import { type FakeGcs, startFakeGcs } from '../../../src/testing/fake-gcs/index.ts';
+import { type FakeIam, startFakeIam } from '../../../src/testing/fake-iam/index.ts';
 
 interface ContractRow {
   kind: string;
@@ -28,6 +35,8 @@ interface ContractRow {
 }
 
 let gcs: FakeGcs;
+let iam: FakeIam;
+let artifacts: FakeArtifactRegistry;
 let registry: DriverRegistry;
 let storage: Storage;
 
@@ -42,7 +51,54 @@ function bucketStack(name: string) {
   return desiredResources(stack);
 }
 
+function accountStack(name: string) {
+  const stack = new Stack(name, { project: 'proj' });
+  new ServiceAccount(stack, 'trainer', { roles: ['roles/logging.logWriter'] });
+  return desiredResources(stack);
+}
+
+function repositoryStack(name: string) {
+  const stack = new Stack(name, { project: 'proj', region: 'us-central1' });
+  new ArtifactRepository(stack, 'images', { description: 'trainer images' });
+  return desiredResources(stack);
+}
+
 const ROWS: ContractRow[] = [
+  {
+    kind: 'artifactregistry.repository',
+    resources: (stack) => ({ prerequisites: [], subject: repositoryStack(stack)[0]! }),
+    makeForeign: async (subject) => {
+      const response = await fetch(
+        `${artifacts.endpoint}/v1/projects/proj/locations/us-central1/repositories?repositoryId=${subject.props.repositoryId}`,
+        { method: 'POST', body: JSON.stringify({ format: 'DOCKER' }) },
+      );
+      expect(response.status).toBe(200);
+    },
+  },
+  {
+    kind: 'iam.service-account',
+    resources: (stack) => ({ prerequisites: [], subject: accountStack(stack)[0]! }),
+    makeForeign: async (subject) => {
+      iam.accounts.create('proj', subject.props.accountId as string, { displayName: 'made by hand' });
+    },
+  },
+  {
+    kind: 'iam.project-role-binding',
+    resources: (stack) => {
+      const [account, binding] = accountStack(stack);
+      return { prerequisites: [account!], subject: binding! };
+    },
+    makeForeign: async (subject) => {
+      // An account of the same email made by hand, holding the role already.
+      const member = subject.props.member as string;
+      iam.accounts.create('proj', member.replace(/^serviceAccount:/, '').split('@')[0]!, {});
+      const policy = iam.policies.get('proj');
+      iam.policies.set('proj', {
+        ...policy,
+        bindings: [...policy.bindings, { role: subject.props.role as string, members: [member] }],
+      });
+    },
+  },
   {
     kind: 'gcs.bucket',
     resources: (stack) => ({ prerequisites: [], subject: bucketStack(stack)[0]! }),
@@ -74,13 +130,24 @@ const ROWS: ContractRow[] = [
 
 beforeAll(async () => {
   gcs = await startFakeGcs();
+  iam = await startFakeIam();
+  artifacts = await startFakeArtifactRegistry();
   registry = new DriverRegistry({
     env: { STORAGE_EMULATOR_HOST: gcs.endpoint },
-    endpoints: { storage: gcs.endpoint },
+    endpoints: {
+      storage: gcs.endpoint,
+      iam: iam.endpoint,
+      resourcemanager: iam.endpoint,
+      artifactregistry: artifacts.endpoint,
+    },
   });
   storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: 'proj' });
 });
-afterAll(() => gcs.close());
+afterAll(async () => {
+  await gcs.close();
+  await iam.close();
+  await artifacts.close();
+});
 
 let stackCount = 0;
 

@@ -174,6 +174,8 @@ describe('buckets through the engine, against the fake Cloud Storage', () => {
 
     const imported = await importResource({ ...options, id: 'data' });
     expect(imported.state.resources.map((r) => r.id)).toEqual(['data']);
+    // Labelled at import, not at the next update.
+    expect(gcs.state.buckets.get(BUCKET)?.labels).toEqual({ 'strato-stack': 'gcs-test' });
     const after = await planStack(options);
     expect(after.plan.unmanaged).toEqual([]);
     expect(after.plan.actions.find((a) => a.id === 'data')?.action).toBe('update');

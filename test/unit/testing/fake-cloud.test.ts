@@ -25,7 +25,14 @@ describe('startFakeCloud', () => {
   });
 
   it('starts Cloud Logging, gRPC for the client library and REST for gcloud, with their env', async () => {
-    const cloud = await startFakeCloud({ storage: false, vertex: false, tpu: false, compute: false });
+    const cloud = await startFakeCloud({
+      storage: false,
+      vertex: false,
+      tpu: false,
+      compute: false,
+      iam: false,
+      artifactRegistry: false,
+    });
     try {
       expect(cloud.env).toEqual({
         STRATO_LOGGING_ENDPOINT: cloud.endpoints.logging,
@@ -48,6 +55,8 @@ describe('startFakeCloud', () => {
       logging: false,
       tpu: false,
       compute: false,
+      iam: false,
+      artifactRegistry: false,
     });
     expect(cloud.endpoints).toEqual({});
     expect(cloud.storage).toBeUndefined();

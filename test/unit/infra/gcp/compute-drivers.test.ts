@@ -248,6 +248,19 @@ describe('compute.instance', () => {
     await vms.delete(recorded(desired, ours), context);
   });
 
+  it('GIVEN a VM imported into a stack THEN claim labels it as that stack’s at once, keeping its other labels', async () => {
+    const vms = createInstanceDriver(options);
+    const desired = await stack('before').firstVm();
+    const theirs = await vms.create(desired, { ...context, stack: 'before' });
+    const claimed = await vms.claim!(theirs, desired, { ...context, stack: 'after' });
+    expect(claimed.stackLabel).toBe('after');
+    const [read] = (await vms.readMany([theirs.ref], context)).values();
+    expect(read).toMatchObject({ stackLabel: 'after', props: { labels: { team: 'ml' } } });
+    // Now the stack's: a create (a later deploy) takes it back instead of refusing.
+    expect((await vms.create(desired, { ...context, stack: 'after' })).ref.name).toBe(theirs.ref.name);
+    await vms.delete(recorded(desired, theirs), context);
+  });
+
   it('GIVEN no spot A100 left in the zone THEN create fails with E_NO_CAPACITY saying what to try, and leaves no VM', async () => {
     const vms = createInstanceDriver(options);
     fake.capacity.stockout({ zone: ZONE, machineTypes: /^a2-/, provisioningModel: 'SPOT' });

@@ -25,16 +25,35 @@ const vms = (props: Partial<GpuVmsPropsInput>) => () =>
   new GpuVms(newStack(), 'vms', { count: 1, machineType: 'a2-highgpu-1g', ...props } as GpuVmsPropsInput);
 
 describe('the example stack infra/gpu-vms.ts', () => {
-  it('yields a network, two spot A100 VMs on it and the TF port rule, each depending on the network', () => {
-    const resources = desiredResources(gpuVmsStack());
+  it('yields its account and bucket, a network, two spot A100 VMs on it running as the account, and the TF port rule', () => {
+    const all = desiredResources(gpuVmsStack());
+    const machines = ['compute.network', 'compute.instance', 'compute.firewall'];
+    const resources = all.filter((r) => machines.includes(r.kind));
     expect(resources.map((r) => [r.id, r.kind])).toEqual([
       ['net', 'compute.network'],
       ['workers/worker-0', 'compute.instance'],
       ['workers/worker-1', 'compute.instance'],
       ['tf-port', 'compute.firewall'],
     ]);
+    expect(all.filter((r) => !machines.includes(r.kind)).map((r) => r.id)).toEqual([
+      'trainer',
+      'trainer/logging.logWriter',
+      'trainer/monitoring.metricWriter',
+      'trainer/artifactregistry.reader',
+      'data',
+      'data-access',
+    ]);
     const vm = resources[1]!;
-    expect(vm.dependsOn).toEqual(['net']);
+    expect(vm.dependsOn).toEqual([
+      'net',
+      'trainer',
+      'trainer/artifactregistry.reader',
+      'trainer/logging.logWriter',
+      'trainer/monitoring.metricWriter',
+    ]);
+    expect(vm.props.serviceAccount).toMatchObject({
+      email: 'gpu-vms-trainer@my-project.iam.gserviceaccount.com',
+    });
     expect(vm.props).toMatchObject({
       name: 'gpu-vms-workers-worker-0',
       machineType: 'a2-highgpu-1g',

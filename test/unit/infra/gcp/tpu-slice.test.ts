@@ -110,10 +110,25 @@ describe('TpuSlice props', () => {
     expect(issues.map((i) => i.path).sort()).toEqual(['labels.Team', 'provisioning', 'zone']);
   });
 
-  it('builds the example stack into one desired spot v4-32 queued resource', async () => {
+  it('builds the example stack into one desired spot v4-32 queued resource, running as its account', async () => {
     const { stack } = await import('../../../../infra/tpu-pod-slice.ts');
-    const [resource, ...rest] = desiredResources(stack);
+    const all = desiredResources(stack);
+    const [resource, ...rest] = all.filter((r) => r.kind === 'tpu.queued-resource');
     expect(rest).toEqual([]);
+    expect(all.filter((r) => r.kind !== 'tpu.queued-resource').map((r) => r.id)).toEqual([
+      'workers',
+      'workers/logging.logWriter',
+      'workers/monitoring.metricWriter',
+      'workers/tpu.viewer',
+      'data',
+      'data-access',
+    ]);
+    expect(resource!.dependsOn).toEqual([
+      'workers',
+      'workers/logging.logWriter',
+      'workers/monitoring.metricWriter',
+      'workers/tpu.viewer',
+    ]);
     expect(resource).toMatchObject({
       id: 'train',
       kind: 'tpu.queued-resource',
@@ -122,6 +137,7 @@ describe('TpuSlice props', () => {
         provisioning: 'spot',
         zone: 'us-central2-b',
         labels: { team: 'ml' },
+        serviceAccount: 'tpu-pod-slice-workers@my-project.iam.gserviceaccount.com',
       },
     });
   });
