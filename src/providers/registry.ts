@@ -29,6 +29,7 @@ export const PROVIDER_LOADERS: Readonly<Record<ProviderName, ProviderLoader | un
       ...(options.vertex as VertexProviderOptions | undefined),
     }),
   'tpu-vm': undefined,
+  gce: undefined,
 };
 
 /** The provider called `name`, loaded only when a job needs it (the Vertex client is large). */
