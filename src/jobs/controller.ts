@@ -16,7 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findJson } from '../internal/atomic-json.ts';
 import { isProcessAlive, signalProcess } from '../providers/local/proc.ts';
-import type { JobStatus, Provider } from '../providers/types.ts';
+import { isTerminalState, type JobStatus, type Provider } from '../providers/types.ts';
 import type { ProviderName } from '../spec/schema.ts';
 import { lockJob, tryLockJob } from './job-lock.ts';
 import { decideRestart, type RestartDecision } from './restart-policy.ts';
@@ -28,6 +28,8 @@ export const controllerFiles = (jobDir: string) => ({
   log: join(jobDir, 'controller.log'),
   /** Written by a cancel: no attempt starts after it. */
   stop: join(jobDir, 'stop-requested'),
+  /** Written once the provider released the ended job's machines (`Provider.release`). */
+  released: join(jobDir, 'machines-released'),
 });
 
 export interface ControllerRecord {
@@ -132,7 +134,27 @@ export async function reconcileJob(
     }
   }
   const view = lifecycleView(record, status);
+  if (isTerminalState(view.state)) await releaseOnce(record, provider);
   return { record: store.saveStatus(record.id, view), status: view };
+}
+
+/**
+ * An ended job's machines are deleted once (`Provider.release`), by
+ * whichever reader sees the end first; a failed release is tried again by
+ * the next reader, and never hides the job's state.
+ */
+async function releaseOnce(record: JobRecord, provider: Provider): Promise<void> {
+  if (!provider.release) return;
+  const marker = controllerFiles(record.jobDir).released;
+  if (existsSync(marker)) return;
+  try {
+    await provider.release(record.handle);
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  } catch (error) {
+    process.stderr.write(
+      `strato: releasing the machines of ${record.id} failed (tried again on the next look): ${(error as Error).message}\n`,
+    );
+  }
 }
 
 /** Under the lock: reads the stored record and its status again, and starts the next attempt if still due. */

@@ -23,6 +23,8 @@ export interface MachineFact {
   /** Its name, and when gone, the cloud's word for it (`TERMINATED`, `PREEMPTED`, `deleted`). */
   machine: string;
   detail?: string;
+  /** Gone because the job's time limit stopped it (what passed): a failure, not a preemption. */
+  timedOut?: string;
 }
 
 /** Exit codes that mean "preempted, checkpoint saved" (TF's PreemptionCheckpointHandler: 143 on GCE, 42 elsewhere). */
@@ -126,6 +128,18 @@ export function attemptStatus(input: AttemptInput): JobStatus {
       outcome: { kind: 'succeeded' },
       message: 'succeeded',
       ...(lastEnd ? { endedAt: lastEnd } : {}),
+    };
+  }
+
+  const timedOut = gone.find((g) => g.fact.timedOut);
+  if (timedOut) {
+    const cause = `${timedOut.replica.name}'s machine ${timedOut.fact.machine} was stopped: ${timedOut.fact.timedOut}`;
+    return {
+      ...base,
+      state: 'FAILED',
+      outcome: { kind: 'failed', preempted: false, cause, replica: timedOut.replica.name },
+      error: { message: cause, replica: timedOut.replica.name },
+      message: `failed: ${cause}`,
     };
   }
 

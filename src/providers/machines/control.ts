@@ -14,10 +14,13 @@ import { StratoError } from '../../errors.ts';
 import { parseObjectUri } from '../../internal/uri.ts';
 import { openObjectStore } from '../../storage/open.ts';
 import { listAll, type ObjectInfo, type ObjectStore } from '../../storage/types.ts';
+import type { JobStatus } from '../types.ts';
 import { type ExitRecord, ExitRecordSchema } from './layout.ts';
 
 /** The provider's own marker: the job was cancelled (`{ reason, at }`). */
 export const CANCELLED_OBJECT = 'cancelled.json';
+/** The provider's own record: the job's status when its machines were released at its end. */
+export const FINAL_OBJECT = 'final.json';
 
 export interface ControlSnapshot {
   /** `<replica>.log` objects, by replica. */
@@ -27,6 +30,8 @@ export interface ControlSnapshot {
   /** Hosts that wrote `<host>.boot.json`. */
   booted: Set<string>;
   cancelled?: { reason: string; at?: string };
+  /** The status recorded when the job ended and its machines were deleted: it never changes again. */
+  final?: JobStatus;
 }
 
 export interface ControlStoreOptions {
@@ -79,6 +84,12 @@ export class ControlReader {
         snapshot.booted.add(name.slice(0, -'.boot.json'.length));
       } else if (name.endsWith('.log')) {
         snapshot.logs.set(name.slice(0, -'.log'.length), object);
+      } else if (name === FINAL_OBJECT) {
+        pending.push(
+          readJson<JobStatus>(store, object.key).then((final) => {
+            if (final && typeof final.state === 'string') snapshot.final = final;
+          }),
+        );
       } else if (name === CANCELLED_OBJECT) {
         pending.push(
           store
@@ -109,6 +120,27 @@ async function readExit(store: ObjectStore, key: string, replica: string): Promi
   } catch (error) {
     if (error instanceof StratoError && error.code === 'E_NOT_FOUND') return undefined;
     if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  try {
+    return JSON.parse((await store.read(key)).toString('utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records the status a job ended with, once, before its machines are deleted. */
+export async function writeFinalStatus(store: ObjectStore, prefix: string, status: JobStatus): Promise<void> {
+  try {
+    await store.write(`${prefix}${FINAL_OBJECT}`, Buffer.from(JSON.stringify(status)), {
+      ifGenerationMatch: '0',
+      contentType: 'application/json',
+    });
+  } catch (error) {
+    if (error instanceof StratoError && error.code === 'E_CONFLICT') return;
     throw error;
   }
 }
