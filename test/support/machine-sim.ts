@@ -15,6 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Storage } from '@google-cloud/storage';
 import { type MachineLaunch, METADATA_KEYS } from '../../src/providers/machines/layout.ts';
 import type { FakeCompute } from '../../src/testing/fake-compute/index.ts';
+import type { FakeTpu } from '../../src/testing/fake-tpu/index.ts';
 
 interface Running {
   child: ChildProcess;
@@ -44,7 +45,10 @@ export function simulateVms(compute: FakeCompute, options: { tickMs?: number } =
       if (seen || status !== 'RUNNING') continue;
       const metadata = metadataOf(instance);
       if (!metadata[METADATA_KEYS.launch]) continue;
-      running.set(key, boot(String(instance.name), metadata));
+      const launch = JSON.parse(metadata[METADATA_KEYS.launch]!) as MachineLaunch;
+      const replica =
+        launch.replicas.find((r) => r.name === metadata[METADATA_KEYS.replica]) ?? launch.replicas[0]!;
+      running.set(key, boot(String(instance.name), metadata, replica));
     }
     for (const [key, seen] of running) if (!compute.context.instances.has(key)) kill(seen);
   }, options.tickMs ?? 20);
@@ -61,15 +65,17 @@ export function simulateVms(compute: FakeCompute, options: { tickMs?: number } =
   };
 }
 
-function boot(host: string, metadata: Record<string, string>): Running {
+function boot(
+  host: string,
+  metadata: Record<string, string>,
+  replica: MachineLaunch['replicas'][number],
+): Running {
   const launch = JSON.parse(metadata[METADATA_KEYS.launch]!) as MachineLaunch;
-  const replica =
-    launch.replicas.find((r) => r.name === metadata[METADATA_KEYS.replica]) ?? launch.replicas[0]!;
   const { bucket, prefix } = gsParts(metadata[METADATA_KEYS.control]!);
   const storage = new Storage({ apiEndpoint: metadata[METADATA_KEYS.storageApi], projectId: 'sim' });
   const put = (name: string, text: string) =>
     storage.bucket(bucket).file(`${prefix}${name}`).save(text, { resumable: false });
-  const argv = [...(launch.command ?? []), ...launch.args];
+  const argv = replica.runsProgram ? [...(launch.command ?? []), ...launch.args] : ['sleep', '3600'];
   const child = spawn(argv[0]!, argv.slice(1), {
     env: { PATH: process.env.PATH, ...replica.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,6 +91,7 @@ function boot(host: string, metadata: Record<string, string>): Running {
     writes = writes.then(() => put(`${replica.name}.log`, text)).catch(() => {});
     return writes;
   };
+  if (!replica.runsProgram) return state;
   child.stdout!.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     if (!state.killed) void flush();
@@ -104,6 +111,57 @@ function boot(host: string, metadata: Record<string, string>): Running {
     );
   });
   return state;
+}
+
+/**
+ * The same for a fake Cloud TPU's slices in `parents` (`projects/P/locations/Z`):
+ * once a queued resource is ACTIVE and its node READY, every host of the node
+ * starts — the one whose `agent-worker-number` runs a program runs it, the
+ * others idle — and a node that is preempted or deleted loses them all.
+ */
+export function simulateTpuNodes(
+  tpu: FakeTpu,
+  parents: readonly string[],
+  options: { tickMs?: number } = {},
+): () => Promise<void> {
+  const running = new Map<string, Running[]>();
+  const timer = setInterval(() => {
+    const alive = new Set<string>();
+    for (const parent of parents) {
+      for (const queued of tpu.listQueuedResources(parent)) {
+        const spec = (queued.tpu as { nodeSpec?: { nodeId: string }[] } | undefined)?.nodeSpec?.[0];
+        if (!spec) continue;
+        const nodeName = `${parent}/nodes/${spec.nodeId}`;
+        let node: Json;
+        try {
+          node = tpu.getNode(nodeName) as unknown as Json;
+        } catch {
+          continue;
+        }
+        if (node.state !== 'READY') continue;
+        alive.add(nodeName);
+        if (running.has(nodeName)) continue;
+        const metadata = (node.metadata ?? {}) as Record<string, string>;
+        if (!metadata[METADATA_KEYS.launch]) continue;
+        const launch = JSON.parse(metadata[METADATA_KEYS.launch]!) as MachineLaunch;
+        running.set(
+          nodeName,
+          launch.replicas.map((replica) => boot(`${spec.nodeId}-w${replica.worker ?? 0}`, metadata, replica)),
+        );
+      }
+    }
+    for (const [name, hosts] of running) if (!alive.has(name)) for (const host of hosts) stop(host);
+  }, options.tickMs ?? 20);
+  return async () => {
+    clearInterval(timer);
+    for (const hosts of running.values()) for (const host of hosts) stop(host);
+  };
+}
+
+function stop(seen: Running): void {
+  if (seen.killed) return;
+  seen.killed = true;
+  seen.child.kill('SIGKILL');
 }
 
 /** The project's `default` network, as a real project has it: made through the real Compute client. */
