@@ -54,7 +54,10 @@ describe('ControlReader', () => {
     const counting = {
       ...store,
       list: store.list.bind(store),
-      read: async (key: string, range?: never) => (reads.push(key), store.read(key, range)),
+      read: async (key: string, range?: never) => {
+        reads.push(key);
+        return store.read(key, range);
+      },
     };
     await reader.read(counting as typeof store, prefix);
     expect(reads).toEqual([]);
