@@ -17,6 +17,7 @@
 
 import { StratoError } from '../../errors.ts';
 import { createTpuClient, TPU_ENDPOINT_ENV, type TpuClient } from '../../infra/gcp/tpu-client.ts';
+import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
 import { joinUri } from '../../internal/uri.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
@@ -65,10 +66,20 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
   const storageOf = (record: TpuJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
 
   async function withTpu<T>(
-    endpoint: string | undefined,
+    record: Pick<TpuJobRecord, 'tpuEndpoint' | 'project' | 'zone'>,
     use: (client: TpuClient) => Promise<T>,
   ): Promise<T> {
-    const client = await createTpuClient({ env: endpoint ? { [TPU_ENDPOINT_ENV]: endpoint } : env });
+    const endpoint = record.tpuEndpoint;
+    const client = await createTpuClient({ env: endpoint ? { [TPU_ENDPOINT_ENV]: endpoint } : env }).catch(
+      (error: unknown) => {
+        // Credentials are looked for here: none found is E_AUTH with the command that fixes it.
+        throw translateTpuError(error, {
+          action: 'connecting to Cloud TPU',
+          project: record.project,
+          zone: record.zone,
+        });
+      },
+    );
     try {
       return await use(client);
     } finally {
@@ -90,7 +101,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
       if (!zones.has(key))
         zones.set(
           key,
-          withTpu(record.tpuEndpoint, (client) => listZone(client, record)),
+          withTpu(record, (client) => listZone(client, record)),
         );
     }
     return Promise.all(
@@ -146,7 +157,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
   }
 
   async function deleteEverySlice(record: TpuJobRecord, below?: number): Promise<void> {
-    await withTpu(record.tpuEndpoint, async (client) => {
+    await withTpu(record, async (client) => {
       const ids = await jobSliceIds(client, record);
       const prefixLength = queuedResourceId(record.jobId, 0).length - 1;
       await deleteSlices(
@@ -192,7 +203,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         attempts: [],
       };
       const launch = await launchFor(record, 1);
-      await withTpu(tpuEndpoint, (client) => createAttemptSlice(client, record, 1, launch));
+      await withTpu(record, (client) => createAttemptSlice(client, record, 1, launch));
       record.attempts.push({
         attempt: 1,
         queuedResource: queuedResourceId(record.jobId, 1),
@@ -213,7 +224,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
       // The ended attempts' slices go first (a suspended one still holds its name and quota).
       await deleteEverySlice(record, attempt);
       const launch = await launchFor(record, attempt);
-      await withTpu(record.tpuEndpoint, (client) => createAttemptSlice(client, record, attempt, launch));
+      await withTpu(record, (client) => createAttemptSlice(client, record, attempt, launch));
       const attempts = record.attempts.map((a) => ({ ...a }));
       attempts.at(-1)!.restartReason = reason;
       attempts.push({
