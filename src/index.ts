@@ -21,12 +21,21 @@ export {
 } from './jobs/check.ts';
 export type { JobEvent } from './jobs/events.ts';
 export { Job, type WatchOptions } from './jobs/job.ts';
+// What a plan's machines cost an hour (list prices), and whether a launch is billed.
+export { isBillableLaunch, type MachineGroup, type PlanCost, planCost } from './jobs/plan-cost.ts';
 // The cluster plan: every replica with its role, machine and exact environment (TF_CONFIG and friends).
 export { defaultRunDir, type PlanOptions, planJob } from './jobs/plan-job.ts';
 export { decideRestart, type RestartDecision } from './jobs/restart-policy.ts';
 export { RUN_DIR_MARKER, type RunDirMarker } from './jobs/run-dir-claim.ts';
 export type { JobRecord } from './jobs/store.ts';
-export { getJob, type JobsOptions, listJobs, type SubmitOptions, submit } from './jobs/submit.ts';
+export {
+  getJob,
+  type JobsOptions,
+  LaunchDeclined,
+  listJobs,
+  type SubmitOptions,
+  submit,
+} from './jobs/submit.ts';
 export { type WatchJobsOptions, type WatchTick, watchJobs } from './jobs/watch.ts';
 // Metrics: TensorBoard event files read from the run dir, followed live or summarised.
 export { renderHtmlReport } from './metrics/charts/html.ts';

@@ -6,17 +6,22 @@
  */
 export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   validate: ['strato validate templates/*.yaml', 'strato validate job.yaml --json'],
-  explain: ['strato explain templates/tpu-pod.yaml', 'strato explain job.yaml --json | jq .replicas'],
+  explain: [
+    'strato explain templates/tpu-pod.yaml   # replicas, environment, and the cost per hour',
+    'strato explain job.yaml --json | jq .replicas',
+    'strato explain job.yaml --json | jq .cost.hourlyUsd',
+  ],
   run: [
     'strato run templates/quickstart.yaml',
     'strato run job.yaml --detach          # Ctrl-C stops following, not the job',
     'strato run job.yaml --resume JOB_ID   # continue JOB_ID in its run dir (same output:)',
     'strato run job.yaml --json            # one JSON object per event, then the final status',
+    'strato run templates/mirrored.yaml --yes   # launch billable machines without the [y/N] question',
   ],
   submit: [
     'strato submit job.yaml',
     'strato submit job.yaml --resume JOB_ID   # continue JOB_ID from its checkpoints',
-    'ID=$(strato submit job.yaml) && strato logs "$ID" --follow',
+    'ID=$(strato submit job.yaml --yes) && strato logs "$ID" --follow   # --yes: no terminal to ask on',
   ],
   status: ['strato status quickstart-4sa1tr', 'strato status quickstart-4sa1tr --json | jq .status.state'],
   logs: [

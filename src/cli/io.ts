@@ -14,6 +14,8 @@ export interface CliIo {
   drain(): Promise<void>;
   /** Standard output is a terminal: progress bars and colours are welcome. */
   isTTY: boolean;
+  /** The terminal's width in columns, when standard output is one (read at each use: it may be resized). */
+  readonly columns?: number | undefined;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -26,6 +28,9 @@ export function processIo(): CliIo {
       if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
     },
     isTTY: Boolean(process.stdout.isTTY),
+    get columns() {
+      return process.stdout.isTTY ? process.stdout.columns : undefined;
+    },
     cwd: process.cwd(),
     env: process.env,
   };

@@ -18,6 +18,7 @@ import { findJson } from '../internal/atomic-json.ts';
 import { isProcessAlive, signalProcess } from '../providers/local/proc.ts';
 import { isTerminalState, type JobStatus, type Provider } from '../providers/types.ts';
 import type { ProviderName } from '../spec/schema.ts';
+import { attemptRunningSec, costCapReason } from './cost-cap.ts';
 import { lockJob, tryLockJob } from './job-lock.ts';
 import { decideRestart, type RestartDecision } from './restart-policy.ts';
 import type { JobRecord, JobStore } from './store.ts';
@@ -83,6 +84,11 @@ export function restartDecisionFor(record: JobRecord, status: JobStatus): Restar
  * attempts is CANCELLED.
  */
 export function lifecycleView(record: JobRecord, status: JobStatus): JobStatus {
+  const capReached = record.cost?.capReached;
+  if (capReached !== undefined && status.state === 'CANCELLED') {
+    const message = `cancelled: ${capReached}`;
+    return { ...status, message, error: { message } };
+  }
   const decision = restartDecisionFor(record, status);
   if (!decision) return status;
   const stop = stopRequested(record.jobDir);
@@ -102,6 +108,8 @@ export interface ReconcileOptions {
   status?: JobStatus;
   /** The job's own controller calls with true; others reconcile only when it is not alive. */
   asController?: boolean;
+  /** The clock the cost cap is checked with (tests); default the system's. */
+  now?: () => Date;
 }
 
 /**
@@ -117,12 +125,13 @@ export async function reconcileJob(
   options: ReconcileOptions = {},
 ): Promise<{ record: JobRecord; status: JobStatus }> {
   let status = options.status ?? (await provider.status(record.handle));
+  const inCharge = () => options.asController || !isControllerAlive(record.jobDir);
   const decision = restartDecisionFor(record, status);
-  if (
-    decision?.restart &&
-    stopRequested(record.jobDir) === undefined &&
-    (options.asController || !isControllerAlive(record.jobDir))
-  ) {
+  const going = !isTerminalState(status.state) || decision?.restart === true;
+  const capped = going ? costCapReason(record, status, options.now?.() ?? new Date()) : undefined;
+  if (capped !== undefined && inCharge()) {
+    ({ record, status } = await cancelForCost(record, provider, store, capped));
+  } else if (decision?.restart && stopRequested(record.jobDir) === undefined && inCharge()) {
     const lock = tryLockJob(record.jobDir);
     if (lock) {
       try {
@@ -157,6 +166,31 @@ async function releaseOnce(record: JobRecord, provider: Provider): Promise<void>
   }
 }
 
+/** Records why (so every later view says it), then cancels through the lifecycle: no attempt starts after it. */
+async function cancelForCost(
+  record: JobRecord,
+  provider: Provider,
+  store: JobStore,
+  reason: string,
+): Promise<{ record: JobRecord; status: JobStatus }> {
+  const fresh = store.getJob(record.id);
+  // Another reader got there first: its cancel is under way.
+  if (fresh.cost?.capReached === undefined) {
+    const marked: JobRecord = { ...fresh, cost: { ...fresh.cost!, capReached: reason } };
+    store.save(marked);
+    try {
+      await cancelJob(marked, provider, store, { reason, stopController: false });
+    } catch (error) {
+      // Not cancelled (the service did not answer): unmarked, so the next look tries again.
+      const { capReached: _capReached, ...cost } = store.getJob(record.id).cost ?? marked.cost!;
+      store.save({ ...store.getJob(record.id), cost });
+      throw error;
+    }
+  }
+  const stored = store.getJob(record.id);
+  return { record: stored, status: await provider.status(stored.handle) };
+}
+
 /** Under the lock: reads the stored record and its status again, and starts the next attempt if still due. */
 async function startNextAttempt(
   id: string,
@@ -169,7 +203,17 @@ async function startNextAttempt(
   const decision = restartDecisionFor(fresh, status);
   if (!decision?.restart) return { record: fresh, status };
   const handle = await provider.startAttempt(fresh.handle, status.attempt + 1, decision.message);
-  const updated: JobRecord = { ...store.getJob(id), handle };
+  const latest = store.getJob(id);
+  // The ended attempt's running time, for the cost cap (the next attempt's status starts from zero).
+  const cost = latest.cost
+    ? {
+        cost: {
+          ...latest.cost,
+          endedAttemptsSec: (latest.cost.endedAttemptsSec ?? 0) + attemptRunningSec(status, new Date()),
+        },
+      }
+    : {};
+  const updated: JobRecord = { ...latest, handle, ...cost };
   store.save(updated);
   return { record: updated, status: await provider.status(handle) };
 }

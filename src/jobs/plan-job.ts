@@ -13,6 +13,7 @@ import { preflightPlan } from '../providers/preflight.ts';
 import type { JobSpec } from '../spec/schema.ts';
 import { compile } from '../strategies/compile.ts';
 import { type ClusterPlan, type CompileContext, defaultAddressOf } from '../strategies/plan.ts';
+import { planCost } from './plan-cost.ts';
 
 /** Where relative paths resolve, and the addresses replicas get (defaults fit the provider). */
 export interface PlanOptions extends Partial<CompileContext> {
@@ -50,7 +51,34 @@ export function planJob(spec: JobSpec, options: PlanOptions = {}): ClusterPlan {
   if (errors.length > 0 || !plan) throw new SpecError(errors);
   const preflight = preflightPlan(plan);
   if (preflight.errors.length > 0) throw new SpecError(preflight.errors);
+  const cap = costCapIssue(plan);
+  if (cap && plan.provider.name !== 'local') throw new SpecError([cap]);
   plan.warnings.unshift(...fit.warnings);
-  plan.warnings.push(...preflight.warnings);
+  plan.warnings.push(...preflight.warnings, ...(cap ? [cap] : []));
   return plan;
+}
+
+/**
+ * A cost cap the lifecycle could not keep: on `local` it has nothing to
+ * count (a warning); elsewhere every machine needs a price, or the spend
+ * cannot be estimated (an error: the cap was asked for as a guarantee).
+ */
+function costCapIssue(plan: ClusterPlan): SpecIssue | undefined {
+  const cap = plan.scheduling.maxCostUsd;
+  if (cap === undefined) return undefined;
+  const cost = planCost(plan);
+  if (!cost) {
+    return {
+      path: 'scheduling.maxCostUsd',
+      message: 'has no effect on the local provider (it costs nothing)',
+      received: cap,
+    };
+  }
+  if (cost.hourlyUsd !== undefined) return undefined;
+  return {
+    path: 'scheduling.maxCostUsd',
+    message: `cannot be kept: price unknown for ${cost.unknown.join(', ') || `${cost.spot ? 'spot' : 'on-demand'} capacity of these machines`}`,
+    received: cap,
+    fix: 'use machine types of the price table (src/spec/catalog/prices.ts), or remove scheduling.maxCostUsd',
+  };
 }

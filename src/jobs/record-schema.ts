@@ -36,6 +36,14 @@ export const jobRecordSchema = z.looseObject({
   jobDir: z.string().min(1),
   specFile: z.string().optional(),
   replicaCount: z.number().int().nonnegative(),
+  cost: z
+    .looseObject({
+      hourlyUsd: z.number().nonnegative(),
+      maxCostUsd: z.number().positive().optional(),
+      endedAttemptsSec: z.number().nonnegative().optional(),
+      capReached: z.string().optional(),
+    })
+    .optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
   endedAt: timestamp.optional(),

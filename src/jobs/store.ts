@@ -34,12 +34,26 @@ export interface JobRecord {
   replicaCount: number;
   /** `scheduling.maxRestarts`: how many times the lifecycle restarts a preempted job. */
   maxRestarts?: number;
+  /** The plan's list price per hour (absent on local, or when a machine has no price) and the cost cap. */
+  cost?: JobCost;
   createdAt: string;
   updatedAt: string;
   endedAt?: string;
   handle: JobHandle;
   /** Last known full status. */
   status?: JobStatus;
+}
+
+/** What the lifecycle keeps `scheduling.maxCostUsd` with (see `cost-cap.ts`). */
+export interface JobCost {
+  /** USD per hour of the capacity the job runs on (spot or on-demand), from the catalog's list prices. */
+  hourlyUsd: number;
+  /** `scheduling.maxCostUsd`. */
+  maxCostUsd?: number;
+  /** Running seconds of the attempts that have ended (the current one is counted from its status). */
+  endedAttemptsSec?: number;
+  /** Set once the cap was reached: the reason the job was cancelled. */
+  capReached?: string;
 }
 
 export interface JobStore {

@@ -17,6 +17,7 @@ import { contextOf, type JobsOptions, providerFor } from './context.ts';
 import { spawnController } from './controller-launch.ts';
 import { newJobId } from './ids.ts';
 import { Job } from './job.ts';
+import { planCost } from './plan-cost.ts';
 import { planJob } from './plan-job.ts';
 import { claimRunDir } from './run-dir-claim.ts';
 import { stageJobData } from './stage-data.ts';
@@ -41,6 +42,21 @@ export interface SubmitOptions extends JobsOptions {
    * (see `run-dir-claim.ts`).
    */
   resume?: string;
+  /**
+   * Asked with the compiled plan once the run dir is claimed, before any
+   * data is uploaded or anything submitted (the CLI shows the cost and asks
+   * on a terminal). False stops the submit with `LaunchDeclined`, leaving
+   * nothing behind: no job record, no cloud job, the run dir as it was.
+   */
+  confirm?(plan: ClusterPlan): Promise<boolean> | boolean;
+}
+
+/** What `submit` throws when `confirm` said no: nothing was staged or submitted. */
+export class LaunchDeclined extends Error {
+  constructor(jobName: string) {
+    super(`${jobName} was not launched: nothing was submitted`);
+    this.name = 'LaunchDeclined';
+  }
 }
 
 /** The run dir of a new job: the spec's `output:`, the resumed job's, or a fresh one under $STRATO_HOME/runs. */
@@ -111,6 +127,7 @@ export async function submit(
       )
     : undefined;
   try {
+    if (options.confirm && !(await options.confirm(plan))) throw new LaunchDeclined(spec.name);
     return await launch(plan, spec, { jobId, baseDir, specFile, provider, options });
   } catch (error) {
     await claim?.release().catch(() => {});
@@ -171,14 +188,16 @@ async function launch(
     ...(specFile ? { specFile } : {}),
     replicaCount: plan.replicas.length,
     maxRestarts: plan.scheduling.maxRestarts,
+    ...costOf(plan),
     createdAt: now,
     updatedAt: now,
     handle,
   };
   store.save(record);
-  // Restarts must not wait for someone to poll: a detached controller watches the job (none is
-  // needed, and none starts, when the job is never restarted: the default launch path stays as fast).
-  if (record.maxRestarts! > 0) {
+  // Restarts and the cost cap must not wait for someone to poll: a detached controller watches the job
+  // (none is needed, and none starts, when the job is never restarted nor capped: the default launch
+  // path stays as fast).
+  if (record.maxRestarts! > 0 || record.cost?.maxCostUsd !== undefined) {
     spawnController(
       jobDir,
       { provider: record.provider, providerOptions: provider.reattachOptions(), home, jobId },
@@ -186,6 +205,14 @@ async function launch(
     );
   }
   return new Job(record, provider, store);
+}
+
+/** What the lifecycle needs to keep `scheduling.maxCostUsd`: the plan's price per hour and the cap. */
+function costOf(plan: ClusterPlan): Pick<JobRecord, 'cost'> {
+  const hourlyUsd = planCost(plan)?.hourlyUsd;
+  if (hourlyUsd === undefined) return {};
+  const maxCostUsd = plan.scheduling.maxCostUsd;
+  return { cost: { hourlyUsd, ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) } };
 }
 
 /** The job with this id, from any process. Throws E_NOT_FOUND (listing the ids that exist). */

@@ -182,6 +182,13 @@ export const SchedulingSchema = z
       .describe(
         'Restart the whole job from its checkpoints up to this many times after preemption. Default 0.',
       ),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Cancel the job once its estimated spend (machines × list price per hour × running time, over all attempts) reaches this many US dollars. Default: no cap.',
+      ),
   })
   .describe('When and how long the job runs.');
 

@@ -25,6 +25,7 @@ import {
   fakeVertexEnv,
   startFakeVertex,
 } from './fake-vertex/index.ts';
+import { type FakeVmOptions, VmFleet } from './fake-vm/fleet.ts';
 
 export interface FakeCloudOptions {
   /** Interface every service binds; default 127.0.0.1. */
@@ -39,6 +40,13 @@ export interface FakeCloudOptions {
   compute?: FakeComputeOptions | false;
   /** Fake Cloud Logging options, or false to leave it out. It receives the fake Vertex replicas' lines. */
   logging?: FakeLoggingOptions | false;
+  /**
+   * Fake VMs that really boot (fake-vm/): the fake Compute's RUNNING
+   * instances and the fake TPU's READY nodes run their startup script
+   * locally, all in one fleet (so their names resolve to each other), with
+   * the fake Cloud Storage's environment. Off by default.
+   */
+  boot?: boolean | FakeVmOptions;
 }
 
 export interface FakeCloudEndpoints {
@@ -74,6 +82,8 @@ export interface FakeCloud {
   compute: FakeCompute | undefined;
   /** The Cloud Logging fake, for inspection of the entries it received. */
   logging: FakeLogging | undefined;
+  /** The fake VMs of the fake Compute and fake TPU, when `boot` is on. */
+  fleet: VmFleet | undefined;
   close(): Promise<void>;
 }
 
@@ -92,6 +102,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let tpu: FakeTpu | undefined;
   let compute: FakeCompute | undefined;
   let logging: FakeLogging | undefined;
+  let fleet: VmFleet | undefined;
   try {
     if (options.storage !== false) {
       const gcs = await startFakeGcs({ host, ...options.storage });
@@ -130,13 +141,22 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       services.push({ name: 'vertex', endpoint: `http://${fake.endpoint}`, env, close: () => fake.close() });
       services.push({ name: 'vertexRest', endpoint: fake.restUrl, env: {}, close: async () => {} });
     }
+    if (options.boot) {
+      const vmOptions = options.boot === true ? {} : options.boot;
+      const vms = new VmFleet({
+        ...vmOptions,
+        // A VM's programs reach the fake Cloud Storage as the fake Vertex's replicas do.
+        env: { ...(storage ? fakeGcsEnv(storage.endpoint) : {}), ...vmOptions.env },
+      });
+      fleet = vms;
+    }
     if (options.tpu !== false) {
-      const fake = await startFakeTpu({ host, ...options.tpu });
+      const fake = await startFakeTpu({ host, ...options.tpu, ...(fleet ? { boot: fleet } : {}) });
       tpu = fake;
       services.push({ name: 'tpu', endpoint: fake.url, env: fakeTpuEnv(fake), close: () => fake.close() });
     }
     if (options.compute !== false) {
-      const fake = await startFakeCompute({ host, ...options.compute });
+      const fake = await startFakeCompute({ host, ...options.compute, ...(fleet ? { boot: fleet } : {}) });
       compute = fake;
       services.push({
         name: 'compute',
@@ -148,6 +168,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
     // Further fakes start here the same way, each from its own folder.
   } catch (error) {
+    await fleet?.close();
     await closeAll(services);
     throw error;
   }
@@ -160,8 +181,13 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     tpu,
     compute,
     logging,
+    fleet,
     close() {
-      closed ??= closeAll(services);
+      // The VMs first: their scripts may still be uploading to the fake Cloud Storage.
+      closed ??= (async () => {
+        await fleet?.close();
+        await closeAll(services);
+      })();
       return closed;
     },
   };

@@ -32,3 +32,12 @@ export {
   fakeTpuEnv,
   startFakeTpu,
 } from './fake-tpu/index.ts';
+export {
+  bootBlocker,
+  computeVmId,
+  type FakeVmOptions,
+  tpuVmId,
+  tpuWorkerHostname,
+  VmFleet,
+  type VmIdentity,
+} from './fake-vm/index.ts';

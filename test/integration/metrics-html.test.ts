@@ -15,6 +15,8 @@ interface DrawnChart {
   tag: string;
   lines: { run: string; vertices: number; dots: number; xs: number[]; inFrame: boolean; width: number }[];
   legend: string[];
+  /** The x axis: its title and tick labels, as drawn. */
+  xAxis: { title: string; ticks: string[] };
 }
 
 async function kerasRun(dir: string): Promise<void> {
@@ -83,6 +85,13 @@ describe('metrics HTML report in headless Chromium', () => {
           return {
             tag: figure.getAttribute('data-tag') ?? '',
             legend: [...figure.querySelectorAll('.legend-entry')].map((e) => e.textContent ?? ''),
+            xAxis: {
+              title: figure.querySelector('text.axis-title')?.textContent ?? '',
+              // Tick labels under the frame: centred text below its bottom edge.
+              ticks: [...figure.querySelectorAll('text[text-anchor="middle"]:not(.axis-title)')]
+                .filter((t) => Number(t.getAttribute('y')) > fy! + fh!)
+                .map((t) => t.textContent ?? ''),
+            },
             lines: [...figure.querySelectorAll('g.run')].map((group) => {
               const path = group.querySelector('path.series')!;
               const points = [...(path.getAttribute('d') ?? '').matchAll(/[ML]([-\d.]+),([-\d.]+)/g)].map(
@@ -136,6 +145,16 @@ describe('metrics HTML report in headless Chromium', () => {
           );
         }
       }
+      // Epochs are counted from 1, as `strato run` printed them (Keras writes epoch 1 at step 0);
+      // other tags keep their steps as written.
+      for (const tag of ['epoch_loss', 'epoch_accuracy']) {
+        expect(byTag[tag]!.xAxis.title).toBe('epoch');
+        expect(byTag[tag]!.xAxis.ticks[0]).toBe('1');
+        expect(byTag[tag]!.xAxis.ticks.at(-1)).toBe('5');
+        expect(byTag[tag]!.xAxis.ticks).not.toContain('0');
+      }
+      expect(byTag.batch_loss!.xAxis.title).toBe('step');
+      expect(byTag.batch_loss!.xAxis.ticks[0]).toBe('0');
       // Train and validation share the x axis: the same epochs land on the same x.
       expect(byTag.epoch_loss!.lines[0]!.xs).toEqual(byTag.epoch_loss!.lines[1]!.xs);
       expect(byTag.batch_loss!.lines[0]!.width).toBeGreaterThan(400);

@@ -77,6 +77,11 @@ describe('the installed package', () => {
     expect(args).toEqual([join(installed, 'dist/providers/local/supervisor-main.js')]);
   });
 
+  it("ships the VMs' startup script beside the machines layout, and the fake VMs' docker shim built", () => {
+    expect(existsSync(join(installed, 'dist/providers/machines/startup-script.sh'))).toBe(true);
+    expect(existsSync(join(installed, 'dist/testing/fake-vm/docker-shim.js'))).toBe(true);
+  });
+
   it('on a Node older than engines.node, says so in one line and exits 2', () => {
     const pretend =
       "data:text/javascript,Object.defineProperty(process.versions, 'node', { value: '20.19.0' });";

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the programs some tests drive as independent clients of the
 # fakes are here (test/support/tools.ts lists them with their test files):
-#   chromium, rclone  installed from Debian with apt-get when missing;
+#   chromium, rclone, shellcheck  installed from Debian with apt-get when missing;
 #   gcloud            the Google Cloud CLI, which Debian does not package:
 #                     install it yourself (see below);
 #   TensorFlow        tensorflow-cpu and tensorboard in .venv-tf/ (ensure-tensorflow.sh);
@@ -13,10 +13,11 @@
 # and vitest.config.ts leaves those tests out. Nothing is skipped silently.
 set -uo pipefail
 
-declare -A OPT_OUT=([chromium]=STRATO_TESTS_WITHOUT_CHROMIUM [rclone]=STRATO_TESTS_WITHOUT_RCLONE [gcloud]=STRATO_TESTS_WITHOUT_GCLOUD)
+declare -A OPT_OUT=([chromium]=STRATO_TESTS_WITHOUT_CHROMIUM [rclone]=STRATO_TESTS_WITHOUT_RCLONE [gcloud]=STRATO_TESTS_WITHOUT_GCLOUD [shellcheck]=STRATO_TESTS_WITHOUT_SHELLCHECK)
 declare -A HOW=(
   [chromium]="apt-get install chromium (as root)"
   [rclone]="apt-get install rclone (as root), or https://rclone.org/install/"
+  [shellcheck]="apt-get install shellcheck (as root), or https://www.shellcheck.net"
   [gcloud]="install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install (Debian/Ubuntu: the google-cloud-cli package from packages.cloud.google.com)"
 )
 
@@ -25,7 +26,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # Install what Debian packages, where apt-get is usable.
 apt_missing=()
-for tool in chromium rclone; do
+for tool in chromium rclone shellcheck; do
   have "$tool" || opted_out "$tool" || apt_missing+=("$tool")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
@@ -52,7 +53,7 @@ command -v cfn-lint >/dev/null 2>&1 || {
 # The real-TensorFlow tests' venv (.venv-tf/), from the pip index pip is configured with.
 bash "$(dirname "${BASH_SOURCE[0]}")/ensure-tensorflow.sh" || status=1
 
-for tool in chromium rclone gcloud; do
+for tool in chromium rclone shellcheck gcloud; do
   if opted_out "$tool"; then
     cat >&2 <<NOTICE
 ################################################################################

@@ -32,6 +32,7 @@ export const TEST_TOOLS = {
       'test/integration/compute-gcloud.test.ts',
       'test/integration/vertex-gcloud-create.test.ts',
       'test/integration/vertex-logs.test.ts',
+      'test/integration/fake-vm-gce.test.ts',
     ],
     install:
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install; on Debian/Ubuntu the ' +
@@ -44,6 +45,13 @@ export const TEST_TOOLS = {
     install:
       'run `bash test/setup/ensure-tools.sh` as root (apt-get install rclone), or see https://rclone.org/install/',
     optOut: 'STRATO_TESTS_WITHOUT_RCLONE',
+  },
+  shellcheck: {
+    command: 'shellcheck',
+    files: ['test/unit/providers/machines/startup-script.test.ts'],
+    install:
+      'run `bash test/setup/ensure-tools.sh` as root (apt-get install shellcheck), or see https://www.shellcheck.net',
+    optOut: 'STRATO_TESTS_WITHOUT_SHELLCHECK',
   },
   chromium: {
     command: 'chromium',

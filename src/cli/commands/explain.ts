@@ -1,9 +1,11 @@
 import { formatSpecIssue, SpecError, toStratoError } from '../../errors.ts';
+import { planCost } from '../../jobs/plan-cost.ts';
 import { planJob } from '../../jobs/plan-job.ts';
 import { loadJobSpecFile } from '../../spec/load.ts';
 import type { ClusterPlan, ReplicaPlan } from '../../strategies/plan.ts';
 import { type Command, requirePositionals } from '../command.ts';
 import { indent, table } from '../format.ts';
+import { renderCost } from '../render-cost.ts';
 
 function machineOf(replica: ReplicaPlan): string {
   const { tpu, machineType } = replica.resources;
@@ -60,6 +62,8 @@ export function renderPlan(plan: ClusterPlan): string {
     `Run dir:  ${plan.runDir.root}`,
     ...batchLines(plan),
     '',
+    renderCost(planCost(plan)),
+    '',
     table([
       ['ROLE', 'INDEX', 'MACHINE', 'ACCELERATORS', 'HOST', 'RUNS'],
       ...plan.replicas.map((r) => [
@@ -92,11 +96,15 @@ export const explainCommand: Command = {
 Shows the replica table (role, index, machine, accelerators, host), each replica's environment
 with TF_CONFIG pretty-printed, and how many replicas train in sync (for the global batch size;
 with a DTensor mesh, the size of its "batch" axis).
+The cost block shows the region or zone, spot or on-demand, each group of machines × its list
+price per hour (on-demand and spot), the total per hour, and scheduling.maxCostUsd when set;
+a machine the price table does not know is named ("price unknown for …"), never guessed.
 Nothing is submitted; cloud providers' host names are shown as they would be on the cloud (port 2222).`,
   options: {
     json: {
       type: 'boolean',
-      description: 'Print the plan as one JSON object ({replicas: [{role, index, env, …}], …}).',
+      description:
+        'Print the plan as one JSON object ({replicas: [{role, index, env, …}], …, cost: {hourlyUsd, groups, …} or null on local}).',
     },
   },
   async run(args, io) {
@@ -109,7 +117,8 @@ Nothing is submitted; cloud providers' host names are shown as they would be on 
     // With --json, a bad spec is JSON too (as `validate --json` prints it): scripts parse stdout.
     try {
       const { spec, baseDir } = await loadJobSpecFile(file!);
-      io.out(JSON.stringify(planJob(spec, { baseDir }), null, 2));
+      const plan = planJob(spec, { baseDir });
+      io.out(JSON.stringify({ ...plan, cost: planCost(plan) ?? null }, null, 2));
       return 0;
     } catch (error) {
       const err = toStratoError(error);

@@ -3,7 +3,7 @@ import { listenForInterrupts, untilAborted } from '../../internal/interrupt.ts';
 import type { FakeCloudOptions } from '../../testing/fake-cloud.ts';
 import type { FakeGcsBucket } from '../../testing/fake-gcs/index.ts';
 // A small pure module: importing it does not load the fakes (they load on use, below).
-import { parseImageCommand } from '../../testing/fake-vertex/image-commands.ts';
+import { parseImageCommand } from '../../testing/image-commands.ts';
 import type { Command } from '../command.ts';
 import type { CliIo } from '../io.ts';
 
@@ -70,6 +70,15 @@ export async function runFakeCloud(
         io.out(
           `  (or for gcloud: gcloud config set api_endpoint_overrides/compute ${fake.endpoints.computeRest})`,
         );
+      if (fake.fleet) {
+        io.out(
+          '\nFake VMs boot: a RUNNING instance or READY TPU node runs its startup-script here, one VM per host,\n' +
+            `with a metadata server and a docker shim (--image). Sandboxes: ${fake.fleet.dir}/vms/`,
+        );
+        const { bootBlocker } = await import('../../testing/fake-vm/vm-process.ts');
+        const blocker = bootBlocker();
+        if (blocker) io.err(`warning: fake VMs cannot boot on this machine: ${blocker}`);
+      }
       io.out('\nRunning until interrupted (Ctrl-C).');
     }
     await until;
@@ -83,11 +92,15 @@ export const fakeCloudCommand: Command = {
   name: 'fake-cloud',
   summary:
     'Run the fake cloud (Cloud Storage, Vertex AI, Cloud Logging, Compute Engine, Cloud TPU) on loopback until interrupted.',
-  usage: '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]... [--image IMAGE=COMMAND]...',
+  usage:
+    '[--json] [--port N] [--data-dir DIR] [--bucket NAME[:LOCATION]]... [--image IMAGE=COMMAND]... [--no-boot]',
   description: `
 Starts in-process fakes of the cloud services Strato uses, speaking their real wire protocols,
 so stock clients and Strato itself can run against them with no account. Prints each service's
 endpoint and the environment to export; stops cleanly on SIGINT or SIGTERM.
+Fake Compute Engine and Cloud TPU VMs really boot: their startup-script runs on this machine (one
+process group per VM, in a sandbox folder, with a fake metadata server and a docker shim that runs
+an image's mapped command), and stops with the VM; --no-boot makes VMs records only.
 With --json the first line is one JSON object of endpoints, e.g. {"storage":"http://127.0.0.1:PORT"}.`,
   options: {
     json: { type: 'boolean', description: 'First line: one JSON object with each service endpoint.' },
@@ -108,8 +121,12 @@ With --json the first line is one JSON object of endpoints, e.g. {"storage":"htt
       multiple: true,
       valueName: 'IMAGE=COMMAND',
       description:
-        "What the fake Vertex runs for a container with only this image (its entrypoint; the pool's args follow). " +
+        "What the fake Vertex and the fake VMs' docker run for this image (its entrypoint; the args follow). " +
         "IMAGE may end in * (any tag). Strato's trainer images are mapped to the trainer helper already (repeatable).",
+    },
+    'no-boot': {
+      type: 'boolean',
+      description: 'Fake VMs are records only: no startup script runs when one comes up.',
     },
     bucket: {
       type: 'string',
@@ -138,6 +155,7 @@ With --json the first line is one JSON object of endpoints, e.g. {"storage":"htt
               : {}),
           },
           vertex: { images },
+          boot: args.values['no-boot'] ? false : { images },
         },
         io,
         Boolean(args.values.json),

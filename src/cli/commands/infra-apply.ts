@@ -4,12 +4,12 @@
  * progress lines while resources are worked on, Ctrl-C stops starting new ones.
  */
 
-import { createInterface } from 'node:readline/promises';
 import { StratoError } from '../../errors.ts';
 import { deployStack, destroyStack, type InfraOptions } from '../../infra/engine.ts';
 import type { ActionType, StackPlan } from '../../infra/plan.ts';
 import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { ParsedArgs } from '../command.ts';
+import { confirmOnTerminal } from '../confirm.ts';
 import type { CliIo } from '../io.ts';
 import { planCounts, planJson, renderPlan } from './infra-render.ts';
 
@@ -17,16 +17,6 @@ const VERB: Record<'start' | 'done', Record<ActionType, string>> = {
   start: { create: 'creating', update: 'updating', replace: 'replacing', delete: 'deleting', noop: '' },
   done: { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted', noop: '' },
 };
-
-export async function askOnTerminal(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(question);
-    return /^(y|yes)$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
-}
 
 function positiveInt(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -44,7 +34,6 @@ export async function runApply(
 ): Promise<number> {
   const json = Boolean(args.values.json);
   const yes = Boolean(args.values.yes);
-  const terminal = io.isTTY && Boolean(process.stdin.isTTY);
   const interrupts = listenForInterrupts((count) => {
     if (count === 1)
       io.err(
@@ -74,16 +63,13 @@ export async function runApply(
         where = stateWhere;
         total = plan.actions.filter((a) => a.action !== 'noop').length;
         if (!json) io.out(renderPlan(plan, where));
-        if (yes) return true;
-        if (!terminal) {
-          throw new StratoError('E_USAGE', `${operation} changes cloud resources and needs a confirmation`, {
-            hint: `add --yes to ${operation} without asking (no terminal to ask on)`,
-          });
-        }
         const counts = planCounts(plan);
-        return askOnTerminal(
-          `\n${operation === 'destroy' ? 'Destroy' : 'Apply'} ${counts.create + counts.update + counts.replace + counts.delete} change(s) to stack ${plan.stack}? Only "yes" goes ahead: `,
-        );
+        return confirmOnTerminal(io, {
+          yes,
+          what: `${operation} changes cloud resources`,
+          command: operation,
+          question: `\n${operation === 'destroy' ? 'Destroy' : 'Apply'} ${counts.create + counts.update + counts.replace + counts.delete} change(s) to stack ${plan.stack}? Only "yes" goes ahead: `,
+        });
       },
       onLockTakeover: (holder) =>
         io.err(

@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import { StratoError } from '../../errors.ts';
 import type { AwsStackEvent, TemplateDiff } from '../../infra/aws/index.ts';
 import type { ParsedArgs } from '../command.ts';
+import { confirmOnTerminal } from '../confirm.ts';
 import type { CliIo } from '../io.ts';
-import { askOnTerminal } from './infra-apply.ts';
 
 /** True when the definition file is a CDK app: it imports aws-cdk-lib. */
 export function isCdkApp(file: string | undefined, cwd: string): boolean {
@@ -43,16 +43,13 @@ function renderDiff(stackName: string, diff: TemplateDiff, note: string): string
 
 const hasChanges = (diff: TemplateDiff) => diff.resources.length > 0 || diff.other.length > 0;
 
-async function confirmed(operation: string, args: ParsedArgs, io: CliIo): Promise<boolean> {
-  if (args.values.yes) return true;
-  if (!(io.isTTY && process.stdin.isTTY)) {
-    throw new StratoError('E_USAGE', `${operation} changes cloud resources and needs a confirmation`, {
-      hint: `add --yes to ${operation} without asking (no terminal to ask on)`,
-    });
-  }
-  return askOnTerminal(
-    `\n${operation === 'destroy' ? 'Destroy' : 'Deploy'} this stack? Only "yes" goes ahead: `,
-  );
+function confirmed(operation: string, args: ParsedArgs, io: CliIo): Promise<boolean> {
+  return confirmOnTerminal(io, {
+    yes: Boolean(args.values.yes),
+    what: `${operation} changes cloud resources`,
+    command: operation,
+    question: `\n${operation === 'destroy' ? 'Destroy' : 'Deploy'} this stack? Only "yes" goes ahead: `,
+  });
 }
 
 /** `-c key=value` pairs as CDK context; numbers and booleans as such, as the CDK CLI reads them. */

@@ -1,13 +1,14 @@
 import { listenForInterrupts } from '../../internal/interrupt.ts';
 import type { JobEvent } from '../../jobs/events.ts';
 import type { Job } from '../../jobs/job.ts';
-import { submit } from '../../jobs/submit.ts';
+import { LaunchDeclined, submit } from '../../jobs/submit.ts';
 import { formatValue } from '../../metrics/format.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
 import type { MetricEvent } from '../../metrics/types.ts';
 import { isTerminalState, type JobStatus } from '../../providers/types.ts';
 import { type Command, requirePositionals } from '../command.ts';
 import type { CliIo } from '../io.ts';
+import { launchGate } from '../launch-gate.ts';
 import {
   EpochLineBuilder,
   renderEnding,
@@ -15,6 +16,7 @@ import {
   renderMetricsSummary,
   runningTime,
 } from '../render-job.ts';
+import { EpochProgress, ProgressLine, progressText } from '../run-progress.ts';
 
 /** Live `batch_loss` lines at most this often, so a fast trainer does not flood the terminal. */
 const BATCH_LINE_INTERVAL_MS = 2000;
@@ -55,26 +57,31 @@ function emit(io: CliIo, record: Record<string, unknown>): void {
 class MetricLines {
   private readonly epochs = new EpochLineBuilder();
   private lastBatchLine = 0;
+  /** Where training is, for the progress line. */
+  readonly progress = new EpochProgress();
 
   private readonly io: CliIo;
   private readonly json: boolean;
+  private readonly print: (line: string) => void;
 
-  constructor(io: CliIo, json: boolean) {
+  constructor(io: CliIo, json: boolean, print: (line: string) => void) {
     this.io = io;
     this.json = json;
+    this.print = print;
   }
 
   show(event: MetricEvent, live: boolean): void {
+    this.progress.add(event);
     if (this.json) {
       const done = this.epochs.addValues(event);
       if (done) emit(this.io, { type: 'epoch', ...done });
       return;
     }
     const line = this.epochs.add(event);
-    if (line) this.io.out(`${clock()}  ${line}`);
+    if (line) this.print(`${clock()}  ${line}`);
     if (live && event.tag === 'batch_loss' && Date.now() - this.lastBatchLine >= BATCH_LINE_INTERVAL_MS) {
       this.lastBatchLine = Date.now();
-      this.io.out(`${clock()}  step ${event.step}  batch_loss ${formatValue(event.value)}`);
+      this.print(`${clock()}  step ${event.step}  batch_loss ${formatValue(event.value)}`);
     }
   }
 }
@@ -121,9 +128,19 @@ function renderSummary(job: Job, status: JobStatus, events: readonly MetricEvent
 export const runCommand: Command = {
   name: 'run',
   summary: 'Submit a job and follow it to the end: replica states, live metrics, a summary.',
-  usage: 'FILE [--detach] [--docker] [--resume JOB] [--json]',
+  usage: 'FILE [--detach] [--docker] [--resume JOB] [--yes] [--json]',
   description: `
-Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED.
+Before launching, the cost is shown on stderr (region or zone, spot or on-demand, machines × list
+price per hour, the total, scheduling.maxCostUsd); local jobs cost nothing and show none. Billable
+machines (any provider but local, unless its endpoint is a fake cloud on this machine) are launched
+only after "y" on a terminal, or with --yes; with no terminal and no --yes the launch is refused
+(exit 2). Answering no launches nothing (exit 1).
+
+On a terminal, a progress line stays at the bottom, fitted to its width: the job's state, the epoch
+(counted from 1, from the metrics followed; "epoch 3" while its batches run, "epoch 2 done" between
+epochs) and the elapsed time. There is no ETA: event files do not say how many epochs are planned.
+
+Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED (or was not launched).
 With --json, standard output is NDJSON, one object per line, each with "at" and "type":
 submitted {id, runDir, detached}; state {state, previous, message}; replica {replica};
 restart {restart}; epoch {epoch (from 1), values}; summary {id, state, attempt, restarts,
@@ -150,19 +167,32 @@ machines are deleted when the job ends or is cancelled.`,
       type: 'boolean',
       description: 'Local provider: run replicas with `docker run` from container.image.',
     },
+    yes: {
+      type: 'boolean',
+      short: 'y',
+      description: 'Launch billable machines without asking (required when there is no terminal to ask on).',
+    },
     json: { type: 'boolean', description: 'Print NDJSON events (see above) instead of the live display.' },
   },
   async run(args, io) {
     const [file] = requirePositionals(this, args, 1, 'the spec file to run');
     const detach = Boolean(args.values.detach);
     const json = Boolean(args.values.json);
-    const job = await submit(file!, {
-      env: io.env,
-      stopWhenCallerExits: !detach,
-      ...(args.values.docker ? { docker: true } : {}),
-      ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
-      onProgress: (message) => io.err(message),
-    });
+    let job: Job;
+    try {
+      job = await submit(file!, {
+        env: io.env,
+        stopWhenCallerExits: !detach,
+        ...(args.values.docker ? { docker: true } : {}),
+        ...(typeof args.values.resume === 'string' ? { resume: args.values.resume } : {}),
+        onProgress: (message) => io.err(message),
+        confirm: launchGate(io, { yes: Boolean(args.values.yes), command: 'run' }),
+      });
+    } catch (error) {
+      if (!(error instanceof LaunchDeclined)) throw error;
+      io.err(error.message);
+      return 1;
+    }
     if (json) emit(io, { type: 'submitted', id: job.id, runDir: job.runDir, detached: detach });
     else {
       io.out(
@@ -182,8 +212,19 @@ machines are deleted when the job ends or is cancelled.`,
       void job.cancel(`${signal === 'SIGINT' ? 'Ctrl-C' : signal} in strato run`).catch(() => {});
     });
 
+    // On a terminal, a progress line stays at the bottom, the other lines printed above it.
+    const launchedAt = Date.now();
+    let state = 'QUEUED';
+    const progressLine =
+      !json && io.isTTY
+        ? new ProgressLine(io, (columns) =>
+            progressText(job.id, state, metricLines.progress, Date.now() - launchedAt, columns),
+          )
+        : undefined;
+    const print = (line: string) => (progressLine ? progressLine.print(line) : io.out(line));
     const metricsStop = new AbortController();
-    const metricLines = new MetricLines(io, json);
+    const metricLines = new MetricLines(io, json, print);
+    progressLine?.start();
     const metricsShown = followMetrics(job, metricLines, metricsStop.signal).catch((error: unknown) => {
       io.err(`metrics: ${(error as Error).message}`);
     });
@@ -197,17 +238,20 @@ machines are deleted when the job ends or is cancelled.`,
           if (event.type !== 'ended') emit(io, event);
           continue;
         }
+        if (event.type === 'state') state = event.state;
         const line = eventLine(event);
         if (event.type === 'state' && isTerminalState(event.state)) endedLine = line;
-        else if (line) io.out(line);
+        else if (line) print(line);
       }
     } finally {
       interrupts.release();
       metricsStop.abort();
       await metricsShown;
+      // What follows takes the progress line's place.
+      progressLine?.stop();
     }
     if (!final) {
-      if (endedLine) io.out(endedLine);
+      if (endedLine) print(endedLine);
       return 0;
     }
     // Everything, for the summary; epochs the live view had not shown yet are printed first.
@@ -222,8 +266,8 @@ machines are deleted when the job ends or is cancelled.`,
     }
     if (json) emit(io, summaryRecord(job, final, all));
     else {
-      if (endedLine) io.out(endedLine);
-      io.out(renderSummary(job, final, all));
+      if (endedLine) print(endedLine);
+      print(renderSummary(job, final, all));
     }
     return final.state === 'SUCCEEDED' ? 0 : 1;
   },

@@ -7,7 +7,7 @@
  */
 
 import { StratoError } from '../../errors.ts';
-import type { ActualResource, DriverContext, RecordedResource } from '../types.ts';
+import type { ActualResource, CloudRef, DriverContext, RecordedResource } from '../types.ts';
 import {
   type ComputeApi,
   type ComputeApiOptions,
@@ -110,4 +110,24 @@ export async function deleteAndWait<P>(
     ...(context.onProgress ? { onProgress: context.onProgress } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
   });
+}
+
+/**
+ * The global resources of `refs` (networks, firewall rules) found by name:
+ * one list call per project, whatever the number of resources.
+ */
+export async function readGlobalByName<Item extends { name?: string | null }, Props>(
+  refs: readonly CloudRef[],
+  list: (project: string) => Promise<Item[]>,
+  actualOf: (item: Item, ref: CloudRef) => ActualResource<Props>,
+): Promise<Map<string, ActualResource<Props>>> {
+  const found = new Map<string, ActualResource<Props>>();
+  for (const project of new Set(refs.map((r) => r.project))) {
+    const wanted = new Map(refs.filter((r) => r.project === project).map((r) => [r.name, r]));
+    for (const item of await list(project)) {
+      const ref = wanted.get(item.name ?? '');
+      if (ref) found.set(ref.name, actualOf(item, ref));
+    }
+  }
+  return found;
 }

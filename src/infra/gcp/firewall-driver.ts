@@ -14,6 +14,7 @@ import {
   createIdempotently,
   deleteAndWait,
   lazyComputeApi,
+  readGlobalByName,
 } from './driver-kit.ts';
 import { FIREWALL_KIND, type FirewallProps } from './firewall.ts';
 import { computeName, lastSegment, markedDescription, readMark } from './naming.ts';
@@ -73,19 +74,17 @@ export function createFirewallDriver(options: ComputeDriverOptions = {}): Resour
       name: driver.cloudName(resource, context.stack),
     }),
     async readMany(refs) {
-      const found = new Map<string, ActualResource<FirewallProps>>();
       const compute = await api();
-      for (const project of new Set(refs.map((r) => r.project))) {
-        const wanted = new Map(refs.filter((r) => r.project === project).map((r) => [r.name, r]));
-        const [firewalls] = await compute.call(`listing firewall rules in ${project}`, project, () =>
-          compute.firewalls.list({ project, maxResults: 500 }),
-        );
-        for (const firewall of firewalls) {
-          const ref = wanted.get(firewall.name ?? '');
-          if (ref) found.set(ref.name, actualOf(firewall, ref));
-        }
-      }
-      return found;
+      return readGlobalByName(
+        refs,
+        async (project) =>
+          (
+            await compute.call(`listing firewall rules in ${project}`, project, () =>
+              compute.firewalls.list({ project, maxResults: 500 }),
+            )
+          )[0],
+        actualOf,
+      );
     },
     diff: (before, after) => diffProps(before, after, IN_PLACE),
     async create(resource: DesiredResource<FirewallProps>, context: DriverContext) {

@@ -22,6 +22,7 @@ import {
   createIdempotently,
   deleteAndWait,
   lazyComputeApi,
+  readGlobalByName,
 } from './driver-kit.ts';
 import { computeName, markedDescription, readMark } from './naming.ts';
 import { AUTO_MODE_CIDR, NETWORK_KIND, type NetworkProps } from './network.ts';
@@ -72,19 +73,17 @@ export function createNetworkDriver(options: ComputeDriverOptions = {}): Resourc
       name: driver.cloudName(resource, context.stack),
     }),
     async readMany(refs) {
-      const found = new Map<string, ActualResource<NetworkProps>>();
       const compute = await api();
-      for (const project of new Set(refs.map((r) => r.project))) {
-        const wanted = new Map(refs.filter((r) => r.project === project).map((r) => [r.name, r]));
-        const [networks] = await compute.call(`listing networks in ${project}`, project, () =>
-          compute.networks.list({ project, maxResults: 500 }),
-        );
-        for (const network of networks) {
-          const ref = wanted.get(network.name ?? '');
-          if (ref) found.set(ref.name, actualOf(network, ref));
-        }
-      }
-      return found;
+      return readGlobalByName(
+        refs,
+        async (project) =>
+          (
+            await compute.call(`listing networks in ${project}`, project, () =>
+              compute.networks.list({ project, maxResults: 500 }),
+            )
+          )[0],
+        actualOf,
+      );
     },
     diff: (before, after) => diffProps(before, after, IN_PLACE),
     async create(resource: DesiredResource<NetworkProps>, context: DriverContext) {

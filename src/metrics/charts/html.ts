@@ -23,22 +23,33 @@ export interface HtmlReportOptions {
 
 /** The data embedded in the page, as the script reads them. */
 export interface ReportData {
-  charts: { tag: string; runs: { run: string; color: string; points: [number, number | null][] }[] }[];
+  charts: {
+    tag: string;
+    /** What the x axis counts: `epoch` (from 1) for Keras's `epoch_*` tags, else `step` as written. */
+    axis: 'epoch' | 'step';
+    runs: { run: string; color: string; points: [number, number | null][] }[];
+  }[];
 }
 
 export function reportData(series: TagSeries[]): ReportData {
   return {
-    charts: series.map(({ tag, runs }) => ({
-      tag,
-      runs: runs.map(({ run, points }, index) => ({
-        run,
-        color: COLORS[index % COLORS.length]!,
-        points: downsample(points, MAX_POINTS_PER_LINE).map(({ step, value }) => [
-          step,
-          Number.isFinite(value) ? value : null,
-        ]),
-      })),
-    })),
+    charts: series.map(({ tag, runs }) => {
+      // Keras writes epoch N's values at step N-1: shown as the epochs it printed, as every human view counts them.
+      const epochs = tag.startsWith('epoch_');
+      const offset = epochs ? 1 : 0;
+      return {
+        tag,
+        axis: epochs ? 'epoch' : 'step',
+        runs: runs.map(({ run, points }, index) => ({
+          run,
+          color: COLORS[index % COLORS.length]!,
+          points: downsample(points, MAX_POINTS_PER_LINE).map(({ step, value }) => [
+            step + offset,
+            Number.isFinite(value) ? value : null,
+          ]),
+        })),
+      };
+    }),
   };
 }
 

@@ -92,7 +92,7 @@
       MARGIN.left + ((step - bounds.minStep) / (bounds.maxStep - bounds.minStep)) * PLOT_WIDTH;
     const y = (value) =>
       MARGIN.top + ((bounds.maxValue - value) / (bounds.maxValue - bounds.minValue)) * PLOT_HEIGHT;
-    drawAxes(root, bounds, x, y);
+    drawAxes(root, bounds, x, y, chart.axis);
     const legend = document.createElement('div');
     legend.className = 'legend';
     for (const run of chart.runs) {
@@ -110,7 +110,7 @@
     return figure;
   }
 
-  function drawAxes(root, bounds, x, y) {
+  function drawAxes(root, bounds, x, y, axis) {
     const axes = svg('g', { class: 'axes' }, root);
     for (const value of ticks(bounds.minValue, bounds.maxValue, 5)) {
       svg(
@@ -134,7 +134,7 @@
       'text',
       { x: MARGIN.left + PLOT_WIDTH / 2, y: HEIGHT - 4, 'text-anchor': 'middle', class: 'axis-title' },
       axes,
-    ).textContent = 'step';
+    ).textContent = axis;
     svg(
       'rect',
       { x: MARGIN.left, y: MARGIN.top, width: PLOT_WIDTH, height: PLOT_HEIGHT, class: 'frame' },
@@ -192,7 +192,7 @@
         }
         if (!best) continue;
         nearestX ??= x(best[0]);
-        parts.push(`${run.run || '(top level)'}: step ${best[0]} = ${format(best[1])}`);
+        parts.push(`${run.run || '(top level)'}: ${chart.axis} ${best[0]} = ${format(best[1])}`);
       }
       if (nearestX === undefined) return;
       cursor.setAttribute('x1', nearestX);

@@ -17,6 +17,9 @@
  *                       replica on this machine runs
  *   strato-replica      GCE only: the name of the replica this VM runs; a TPU
  *                       VM host picks its replica by `agent-worker-number`
+ *   enable-guest-attributes  GCE only: `TRUE`, without which the metadata
+ *                       server refuses the script's `strato/state` writes
+ *                       (TPU VMs have guest attributes on already)
  *
  * Coming out — objects under `strato-control` = `<run dir>/attempts/<n>/`:
  *   <replica>.log        the replica's output so far, rewritten every few
@@ -41,6 +44,8 @@ export const METADATA_KEYS = {
   storageApi: 'strato-storage-api',
   launch: 'strato-launch',
   replica: 'strato-replica',
+  /** GCE: must be `TRUE` for the guest attribute `strato/state` to be writable (TPU VMs: always on). */
+  guestAttributes: 'enable-guest-attributes',
 } as const;
 
 /** The guest attribute namespace and key the script sets with its state. */
@@ -91,6 +96,8 @@ export const BootRecordSchema = z.object({
   startedAt: z.string(),
   /** The replica it runs, absent on an idle TPU host. */
   replica: z.string().optional(),
+  /** TPU VM: the host's `agent-worker-number` (its host name alone does not say it). */
+  worker: z.number().int().min(0).optional(),
 });
 export type BootRecord = z.infer<typeof BootRecordSchema>;
 

@@ -1,6 +1,6 @@
 /**
  * VM instances: insert, get, list, aggregatedList, delete, stop, start,
- * setLabels and setMetadata, under `/compute/v1/projects/{project}/zones/{zone}/instances`
+ * setLabels, setMetadata, getGuestAttributes and getSerialPortOutput, under `/compute/v1/projects/{project}/zones/{zone}/instances`
  * and `/compute/v1/projects/{project}/aggregated/instances`. Every change is
  * an operation; the instance shows the states in between (PROVISIONING,
  * STAGING, STOPPING) until its operation is DONE.
@@ -54,17 +54,25 @@ export function routeInstances(ctx: ComputeContext, request: ComputeRequest): An
       ),
     );
   if (method === 'GET' && !verb) return ok(instance);
+  if (method === 'GET' && verb === 'getGuestAttributes') return ok(guestAttributes(ctx, request, instance));
+  if (method === 'GET' && verb === 'serialPort') return ok(serialPort(ctx, request, instance));
   if (method === 'DELETE' && !verb) {
     instance.status = 'STOPPING';
+    ctx.events?.halted(key, instance, 'delete');
     return operate('delete', () => {
       ctx.instances.delete(key);
+      ctx.guestAttributes.delete(String(instance.id));
+      ctx.serialOutput.delete(String(instance.id));
       return undefined;
     });
   }
   if (method !== 'POST') return undefined;
   switch (verb) {
     case 'stop':
-      if (instance.status === 'RUNNING') instance.status = 'STOPPING';
+      if (instance.status === 'RUNNING') {
+        instance.status = 'STOPPING';
+        ctx.events?.halted(key, instance, 'stop');
+      }
       return operate('stop', () => {
         instance.status = 'TERMINATED';
         instance.lastStopTimestamp = nowStamp();
@@ -73,8 +81,10 @@ export function routeInstances(ctx: ComputeContext, request: ComputeRequest): An
     case 'start':
       if (instance.status === 'TERMINATED') instance.status = 'STAGING';
       return operate('start', () => {
+        const wasRunning = instance.status === 'RUNNING';
         instance.status = 'RUNNING';
         instance.lastStartTimestamp = nowStamp();
+        if (!wasRunning) ctx.events?.running(key, instance);
         return undefined;
       });
     case 'setLabels': {
@@ -98,6 +108,44 @@ export function routeInstances(ctx: ComputeContext, request: ComputeRequest): An
     default:
       return undefined;
   }
+}
+
+/**
+ * `instances.getGuestAttributes`: what the VM published under `queryPath`
+ * (`namespace/` or `namespace/key`), or one `variableKey`; the service
+ * answers 404 for a key never set.
+ */
+function guestAttributes(ctx: ComputeContext, request: ComputeRequest, instance: Json): Json {
+  const values = ctx.guestAttributes.get(String(instance.id)) ?? new Map<string, string>();
+  const selfLink = `${instance.selfLink}/getGuestAttributes`;
+  const variableKey = request.query.get('variableKey');
+  if (variableKey) {
+    const value = values.get(variableKey);
+    if (value === undefined) throw404(`guestAttributes/${variableKey}`);
+    return { kind: 'compute#guestAttributes', variableKey, variableValue: value, selfLink };
+  }
+  const queryPath = request.query.get('queryPath') ?? '';
+  const items = [...values.entries()]
+    .filter(([path]) => path.startsWith(queryPath))
+    .map(([path, value]) => {
+      const [namespace, key] = path.split('/') as [string, string];
+      return { namespace, key, value };
+    });
+  if (queryPath && items.length === 0) throw404(`guestAttributes/${queryPath}`);
+  return { kind: 'compute#guestAttributes', queryPath, queryValue: { items }, selfLink };
+}
+
+/** `instances.getSerialPortOutput` (port 1): the console from byte `start` on, and where the next read starts. */
+function serialPort(ctx: ComputeContext, request: ComputeRequest, instance: Json): Json {
+  const contents = ctx.serialOutput.get(String(instance.id)) ?? '';
+  const start = Math.min(Number(request.query.get('start') ?? 0) || 0, contents.length);
+  return {
+    kind: 'compute#serialPortOutput',
+    contents: contents.slice(start),
+    start: String(start),
+    next: String(contents.length),
+    selfLink: `${instance.selfLink}/serialPort`,
+  };
 }
 
 function inZone(ctx: ComputeContext, project: string, zone: string): Json[] {
@@ -133,6 +181,7 @@ function insert(ctx: ComputeContext, request: ComputeRequest, zoneName: string):
       }
       instance.status = 'RUNNING';
       instance.lastStartTimestamp = nowStamp();
+      ctx.events?.running(key, instance);
       return undefined;
     },
   );

@@ -10,6 +10,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from '../fake-gcs/faults.ts';
+import { computeGuests } from '../fake-vm/compute-guests.ts';
+import { type FakeVmOptions, VmFleet } from '../fake-vm/fleet.ts';
 import { ComputeHttpError, notFound } from './errors.ts';
 import { CapacityFaults, type FakeComputeFaults } from './faults.ts';
 import { type ComputeRequest, readJson, sendError, sendJson } from './http.ts';
@@ -29,6 +31,13 @@ export interface FakeComputeOptions {
   waitCapMs?: number;
   /** Called once per answered request. */
   onRequest?: (entry: { method: string; url: string; status: number }) => void;
+  /**
+   * Fake VMs that really boot: a RUNNING instance runs its `startup-script`
+   * locally (fake-vm/). `true` or options: a fleet of its own, shut down at
+   * close; a `VmFleet`: one shared with other fakes (its owner closes it).
+   * Off by default: instances are records only.
+   */
+  boot?: boolean | FakeVmOptions | VmFleet;
 }
 
 export interface FakeCompute {
@@ -44,6 +53,8 @@ export interface FakeCompute {
   context: ComputeContext;
   /** Requests answered, by `METHOD path-template` (e.g. `GET zones/*\/instances`), to count API calls. */
   calls: Map<string, number>;
+  /** The fake VMs, when booting is on. */
+  fleet: VmFleet | undefined;
   /**
    * Preempts a spot VM as the service does: it stops (status TERMINATED, or
    * is deleted when its termination action is DELETE) and a
@@ -65,6 +76,14 @@ export async function startFakeCompute(options: FakeComputeOptions = {}): Promis
     options.waitCapMs,
   );
   const context = createComputeContext(() => base, operations, capacity);
+  const ownFleet = options.boot && !(options.boot instanceof VmFleet);
+  const fleet =
+    options.boot instanceof VmFleet
+      ? options.boot
+      : options.boot
+        ? new VmFleet(options.boot === true ? {} : options.boot)
+        : undefined;
+  if (fleet) context.events = computeGuests(context, fleet);
   const calls = new Map<string, number>();
   const server = createServer((req, res) => {
     if (options.onRequest) {
@@ -90,6 +109,7 @@ export async function startFakeCompute(options: FakeComputeOptions = {}): Promis
     capacity,
     context,
     calls,
+    fleet,
     preempt(project, zone, name) {
       const key = `${project}/${zone}/${name}`;
       const instance = context.instances.get(key);
@@ -100,20 +120,29 @@ export async function startFakeCompute(options: FakeComputeOptions = {}): Promis
       }
       instance.status = 'TERMINATED';
       instance.lastStopTimestamp = new Date().toISOString();
+      context.events?.halted(key, instance, 'preempt');
       operations.record(
         { project, scope: `zones/${zone}` },
         'compute.instances.preempted',
         { link: String(instance.selfLink), id: String(instance.id) },
         'Instance was preempted.',
       );
-      if (scheduling.instanceTerminationAction === 'DELETE') context.instances.delete(key);
+      if (scheduling.instanceTerminationAction === 'DELETE') {
+        context.instances.delete(key);
+        context.guestAttributes.delete(String(instance.id));
+        context.serialOutput.delete(String(instance.id));
+      }
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        operations.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      closed ??= (async () => {
+        // The VMs first: their scripts may still be talking to the other fakes.
+        if (fleet) await (ownFleet ? fleet.close() : fleet.haltAll('compute/'));
+        await new Promise<void>((resolve) => {
+          operations.close();
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
       return closed;
     },
   };

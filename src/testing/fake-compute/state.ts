@@ -7,6 +7,17 @@
 import type { CapacityFaults } from './faults.ts';
 import type { Json, Operations } from './operations.ts';
 
+/**
+ * What happens to a VM's guest, for whoever runs it (the fake VMs of
+ * `fake-vm/`, when booting is on); keys are `project/zone/name`.
+ */
+export interface InstanceEvents {
+  /** The instance reached RUNNING: created, or started again. Its guest boots. */
+  running(key: string, instance: Json): void;
+  /** It is stopping (a stop, a spot preemption) or being deleted: its guest shuts down. */
+  halted(key: string, instance: Json, reason: 'stop' | 'preempt' | 'delete'): void;
+}
+
 export interface ComputeContext {
   networks: Map<string, Json>;
   firewalls: Map<string, Json>;
@@ -19,6 +30,12 @@ export interface ComputeContext {
   nextId(): string;
   /** Operations already answered for a `requestId`, so a retried insert is not done twice. */
   requests: Map<string, Json>;
+  /** Guest attributes the VM set through its metadata server, by instance id: `namespace/key` → value. */
+  guestAttributes: Map<string, Map<string, string>>;
+  /** What the VM wrote to its serial console (port 1), by instance id. */
+  serialOutput: Map<string, string>;
+  /** Who runs the VMs' guests; none: VMs are records only. */
+  events: InstanceEvents | undefined;
 }
 
 export function createComputeContext(
@@ -36,6 +53,9 @@ export function createComputeContext(
     base,
     nextId: () => String(++ids),
     requests: new Map(),
+    guestAttributes: new Map(),
+    serialOutput: new Map(),
+    events: undefined,
   };
 }
 

@@ -37,6 +37,14 @@ export interface GuestAttribute {
   value: string;
 }
 
+/** What happens to a node's worker VMs, for whoever runs their guests (the fake VMs of `fake-vm/`). */
+export interface NodeEvents {
+  /** The node is READY (created, or started again): its workers boot. */
+  ready(name: string, node: NodeJson): void;
+  /** It is stopping, preempted or being deleted: its workers shut down. */
+  halted(name: string, node: NodeJson, reason: 'stop' | 'preempt' | 'delete'): void;
+}
+
 interface NodeEntry {
   json: NodeJson;
   /** Guest attributes by worker index. */
@@ -50,6 +58,8 @@ export class Nodes {
   private readonly operations: Operations;
   private readonly scheduler: Scheduler;
   private readonly timing: () => NodeTiming;
+  /** Who runs the workers' guests; none: nodes are records only. */
+  events: NodeEvents | undefined;
 
   constructor(operations: Operations, scheduler: Scheduler, timing: () => NodeTiming) {
     this.operations = operations;
@@ -128,6 +138,7 @@ export class Nodes {
       if (json.state !== 'CREATING') return;
       json.state = 'READY';
       onReady?.();
+      this.events?.ready(name, json);
     });
     return json;
   }
@@ -145,6 +156,7 @@ export class Nodes {
   remove(name: string, onGone?: () => void): void {
     const entry = this.entry(name);
     entry.json.state = 'DELETING';
+    this.events?.halted(name, entry.json, 'delete');
     this.scheduler.after(this.timing().operationMs, () => {
       this.entries.delete(name);
       onGone?.();
@@ -176,9 +188,11 @@ export class Nodes {
       );
     }
     node.state = via;
+    if (verb === 'stop') this.events?.halted(name, node, 'stop');
     const operation = this.operations.start(locationOf(name).parent, name, verb);
     this.scheduler.after(this.timing().operationMs, () => {
       node.state = to;
+      if (to === 'READY') this.events?.ready(name, node);
       this.operations.finish(operation, { response: { '@type': NODE_TYPE, ...node } });
     });
     return operation;
@@ -212,6 +226,15 @@ export class Nodes {
       );
     }
     node.state = 'PREEMPTED';
+    this.events?.halted(name, node, 'preempt');
+  }
+
+  /** One guest attribute of one worker, as its VM's metadata server reads it back. */
+  guestAttribute(name: string, worker: number, namespace: string, key: string): string | undefined {
+    return this.entries
+      .get(name)
+      ?.guest.get(worker)
+      ?.find((a) => a.namespace === namespace && a.key === key)?.value;
   }
 
   /** Sets a guest attribute a worker's VM would publish (`namespace/key`). */

@@ -16,6 +16,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sleep } from '../../internal/sleep.ts';
+import { type FakeVmOptions, VmFleet } from '../fake-vm/fleet.ts';
+import { tpuGuests } from '../fake-vm/tpu-guests.ts';
 import { ApiError, injectedError } from './errors.ts';
 import { type FakeTpuFaults, TpuFaultBook } from './faults.ts';
 import { type GuestAttribute, Nodes } from './nodes.ts';
@@ -48,6 +50,13 @@ export interface FakeTpuOptions {
   port?: number;
   timing?: Partial<FakeTpuTiming>;
   faults?: FakeTpuFaults;
+  /**
+   * Fake VMs that really boot: a READY node runs its `startup-script` on one
+   * local VM per worker host (fake-vm/). `true` or options: a fleet of its
+   * own, shut down at close; a `VmFleet`: one shared with other fakes (its
+   * owner closes it). Off by default: nodes are records only.
+   */
+  boot?: boolean | FakeVmOptions | VmFleet;
 }
 
 export interface FakeTpu {
@@ -66,6 +75,8 @@ export interface FakeTpu {
   setGuestAttribute(nodeName: string, worker: number, attribute: GuestAttribute): void;
   getNode(name: string): NodeJson;
   listQueuedResources(parent: string): QueuedResourceJson[];
+  /** The fake VMs, when booting is on. */
+  fleet: VmFleet | undefined;
   close(): Promise<void>;
 }
 
@@ -240,6 +251,14 @@ export async function startFakeTpu(options: FakeTpuOptions = {}): Promise<FakeTp
     operationMs: timing.operationMs + faults.operationDelayMs,
   });
   const nodes = new Nodes(operations, scheduler, nodeTiming);
+  const ownFleet = options.boot && !(options.boot instanceof VmFleet);
+  const fleet =
+    options.boot instanceof VmFleet
+      ? options.boot
+      : options.boot
+        ? new VmFleet(options.boot === true ? {} : options.boot)
+        : undefined;
+  if (fleet) nodes.events = tpuGuests(nodes, fleet);
   const queued = new QueuedResources(operations, scheduler, nodes, faults, () => timing);
   const calls: Record<string, number> = {};
   const server: Server = createServer(async (req, res) => {
@@ -284,11 +303,15 @@ export async function startFakeTpu(options: FakeTpuOptions = {}): Promise<FakeTp
     setGuestAttribute: (name, worker, attribute) => nodes.setGuestAttribute(name, worker, attribute),
     getNode: (name) => nodes.get(name),
     listQueuedResources: (parent) => queued.list(parent),
-    close: () =>
-      new Promise<void>((resolve) => {
+    fleet,
+    close: async () => {
+      // The VMs first: their scripts may still be talking to the other fakes.
+      if (fleet) await (ownFleet ? fleet.close() : fleet.haltAll('tpu/'));
+      await new Promise<void>((resolve) => {
         scheduler.close();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

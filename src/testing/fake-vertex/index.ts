@@ -1,13 +1,13 @@
 /** The fake Vertex AI: JobService (gRPC and REST) on loopback that runs its jobs as local processes. */
 
-export type { RpcFault, RpcFaultRule, StockoutRule, VertexFaults } from './faults.ts';
 export {
   findImageCommand,
   type ImageCommands,
   imageCommandTable,
   parseImageCommand,
   trainerHelperCommand,
-} from './image-commands.ts';
+} from '../image-commands.ts';
+export type { RpcFault, RpcFaultRule, StockoutRule, VertexFaults } from './faults.ts';
 export type { FakeVertexTiming } from './job-run.ts';
 export type { ReplicaLogEntry, ReplicaLogSink } from './log-forwarder.ts';
 export {

@@ -434,6 +434,18 @@ const cases: Case[] = [
     message: /must be ≥ 1/,
   },
   {
+    name: 'zero cost cap',
+    spec: withField(baseSpec(), 'scheduling.maxCostUsd', 0),
+    path: 'scheduling.maxCostUsd',
+    message: /must be > 0/,
+  },
+  {
+    name: 'cost cap that is not a number',
+    spec: withField(baseSpec(), 'scheduling.maxCostUsd', '12 dollars'),
+    path: 'scheduling.maxCostUsd',
+    message: /number/,
+  },
+  {
     name: 'region in capitals',
     spec: withField(vertexSpec(), 'provider.region', 'US-Central1'),
     path: 'provider.region',

@@ -1,6 +1,7 @@
 /**
- * What the fake runs for a container that has no `command`: a real image
- * would run its ENTRYPOINT, the fake runs no containers, so it looks the
+ * What the fakes run for a container that has no `command` (the fake
+ * Vertex's worker pools, the fake VMs' `docker` shim): a real image would
+ * run its ENTRYPOINT, the fakes run no containers, so they look the
  * image up in a table — image → the command standing in for its entrypoint
  * (the pool's `args` follow it, as they follow an ENTRYPOINT). A key may end
  * in `*` to match any tag or suffix (`us-docker.pkg.dev/p/r/trainer:*`).
@@ -20,8 +21,8 @@ import { join, resolve } from 'node:path';
 /** Image (or `prefix*`) → command. */
 export type ImageCommands = Record<string, string[]>;
 
-/** The repository root seen from this file (src/ or dist/ testing/fake-vertex/). */
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+/** The repository root seen from this file (src/ or dist/ testing/). */
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Strato's trainer images, whatever registry, project and tag they were pushed to. */
 const STRATO_TRAINER_IMAGES = [
