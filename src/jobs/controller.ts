@@ -29,6 +29,8 @@ export const controllerFiles = (jobDir: string) => ({
   log: join(jobDir, 'controller.log'),
   /** Written by a cancel: no attempt starts after it. */
   stop: join(jobDir, 'stop-requested'),
+  /** Written once the provider released the ended job's machines (`Provider.release`). */
+  released: join(jobDir, 'machines-released'),
 });
 
 export interface ControllerRecord {
@@ -141,7 +143,27 @@ export async function reconcileJob(
     }
   }
   const view = lifecycleView(record, status);
+  if (isTerminalState(view.state)) await releaseOnce(record, provider);
   return { record: store.saveStatus(record.id, view), status: view };
+}
+
+/**
+ * An ended job's machines are deleted once (`Provider.release`), by
+ * whichever reader sees the end first; a failed release is tried again by
+ * the next reader, and never hides the job's state.
+ */
+async function releaseOnce(record: JobRecord, provider: Provider): Promise<void> {
+  if (!provider.release) return;
+  const marker = controllerFiles(record.jobDir).released;
+  if (existsSync(marker)) return;
+  try {
+    await provider.release(record.handle);
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  } catch (error) {
+    process.stderr.write(
+      `strato: releasing the machines of ${record.id} failed (tried again on the next look): ${(error as Error).message}\n`,
+    );
+  }
 }
 
 /** Records why (so every later view says it), then cancels through the lifecycle: no attempt starts after it. */

@@ -43,6 +43,8 @@ export function regionOfPlan(plan: Pick<ClusterPlan, 'provider'>): string | unde
   if (provider.name === 'vertex') return provider.region;
   // A zone is its region plus a one-letter suffix: us-central2-b is in us-central2.
   if (provider.name === 'tpu-vm') return provider.zone.replace(/-[a-z]$/, '');
+  const zone = provider.name === 'gce' ? (provider.zones?.[0] ?? provider.zone) : undefined;
+  if (zone) return zone.replace(/-[a-z]$/, '');
   return undefined;
 }
 

@@ -61,6 +61,16 @@ export const PROVIDER_CAPABILITIES: Readonly<Record<ProviderName, ProviderCapabi
     needsMachineType: false,
     outputSchemes: ['gs'],
   },
+  gce: {
+    gpu: true,
+    tpu: false,
+    nonTpu: true,
+    spot: true,
+    needsImage: true,
+    needsCommand: false,
+    needsMachineType: true,
+    outputSchemes: ['gs'],
+  },
 };
 
 function providersWhere(test: (c: ProviderCapabilities) => boolean): string {

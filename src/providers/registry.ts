@@ -6,7 +6,9 @@
 
 import { StratoError } from '../errors.ts';
 import type { ProviderName } from '../spec/schema.ts';
+import type { GceProviderOptions } from './gce/index.ts';
 import type { LocalProviderOptions } from './local/index.ts';
+import type { TpuVmProviderOptions } from './tpu-vm/index.ts';
 import type { Provider } from './types.ts';
 import type { VertexProviderOptions } from './vertex/index.ts';
 
@@ -28,7 +30,16 @@ export const PROVIDER_LOADERS: Readonly<Record<ProviderName, ProviderLoader | un
       ...(options.env ? { env: options.env } : {}),
       ...(options.vertex as VertexProviderOptions | undefined),
     }),
-  'tpu-vm': undefined,
+  'tpu-vm': async (options) =>
+    (await import('./tpu-vm/index.ts')).createTpuVmProvider({
+      ...(options.env ? { env: options.env } : {}),
+      ...(options['tpu-vm'] as TpuVmProviderOptions | undefined),
+    }),
+  gce: async (options) =>
+    (await import('./gce/index.ts')).createGceProvider({
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.gce as GceProviderOptions | undefined),
+    }),
 };
 
 /** The provider called `name`, loaded only when a job needs it (the Vertex client is large). */

@@ -37,6 +37,10 @@
  *   `follow` it keeps yielding until the job ends (or the signal aborts),
  *   then ends.
  * - A handle is plain JSON: any later process can pass it back in.
+ * - `release` (providers that hold machines: `gce`, `tpu-vm`) deletes every
+ *   machine of a job that has ended for good; idempotent, and `status` still
+ *   answers the job's last state afterwards. The lifecycle calls it once the
+ *   job is terminal (no restart follows), from whichever process sees it first.
  */
 
 import type { ProviderName } from '../spec/schema.ts';
@@ -227,4 +231,10 @@ export interface Provider {
   logs(handle: JobHandle, options?: LogOptions): AsyncIterable<LogLine>;
   /** Ends the job; a no-op when it has already ended or vanished. */
   cancel(handle: JobHandle, reason?: string): Promise<void>;
+  /**
+   * Frees what a job that has ended for good still holds (its machines, all
+   * attempts). Idempotent; `status` keeps answering its final state. Optional:
+   * providers whose jobs hold nothing after they end leave it out.
+   */
+  release?(handle: JobHandle): Promise<void>;
 }

@@ -16,6 +16,7 @@ import {
 } from './catalog/gpu.ts';
 import { canonicalTpuType, findTpuGenerationByName, findTpuSlice, TPU_GENERATIONS } from './catalog/tpu.ts';
 import { checkTfRuntime } from './catalog/tpu-runtime.ts';
+import { checkPlacement } from './placement.ts';
 import type { JobSpec, RoleName, RoleResources } from './schema.ts';
 import { ROLE_NAMES } from './schema.ts';
 import { closestNotSmaller } from './suggest.ts';
@@ -264,6 +265,7 @@ export function checkCatalogRules(spec: JobSpec): Findings {
     checkMachineTypeKnown(path, role, out);
   }
   checkEnv(spec, out);
+  out.errors.push(...checkPlacement(spec));
   return out;
 }
 

@@ -20,8 +20,8 @@ export const STRATEGIES = [
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** Where a job may run: this machine, Vertex AI, or Cloud TPU VMs. */
-export const PROVIDER_NAMES = ['local', 'vertex', 'tpu-vm'] as const;
+/** Where a job may run: this machine, Vertex AI, Cloud TPU VMs, or Compute Engine VMs. */
+export const PROVIDER_NAMES = ['local', 'vertex', 'tpu-vm', 'gce'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Names that end up in hostnames, labels and bucket paths: RFC 1035 labels, short enough for suffixes. */
@@ -35,6 +35,8 @@ const PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]+$/;
 const ZONE_PATTERN = /^[a-z]+-[a-z]+[0-9]+-[a-z]$/;
 const URI_PATTERN = /^(gs|s3|file):\/\/.+/;
+/** `<stack>/<name>`: machines an infra stack deployed (`strato infra outputs <stack>`). */
+const STACK_REF_PATTERN = /^[a-z][-a-z0-9]*\/[A-Za-z0-9][-A-Za-z0-9_]*$/;
 
 export const envName = () =>
   z
@@ -219,11 +221,48 @@ export const TpuVmProviderSchema = z
     name: z.literal('tpu-vm'),
     ...gcpFields,
     zone: z.string().regex(ZONE_PATTERN, 'must be a zone such as us-central2-b').describe('Cloud TPU zone.'),
+    slice: z
+      .string()
+      .regex(STACK_REF_PATTERN, 'must be <stack>/<name>, e.g. training/pod')
+      .optional()
+      .describe(
+        'Run on a standing slice an infra stack deployed (<stack>/<TpuSlice id>) instead of a queued resource per attempt; it is kept after the job.',
+      ),
   })
-  .describe('Cloud TPU VMs and pod slices.');
+  .describe('Cloud TPU VMs and pod slices: a queued resource per attempt, deleted when the job ends.');
+
+export const GceProviderSchema = z
+  .strictObject({
+    name: z.literal('gce'),
+    ...gcpFields,
+    zone: z
+      .string()
+      .regex(ZONE_PATTERN, 'must be a zone such as us-central1-a')
+      .optional()
+      .describe('Compute Engine zone of the VMs; or give `zones`.'),
+    zones: z
+      .array(z.string().regex(ZONE_PATTERN, 'must be a zone such as us-central1-a'))
+      .min(1)
+      .max(16)
+      .optional()
+      .describe('Zones the VMs may run in, tried in order when one has no capacity (a stockout).'),
+    vms: z
+      .string()
+      .regex(STACK_REF_PATTERN, 'must be <stack>/<name>, e.g. training/gpus')
+      .optional()
+      .describe(
+        'Run on standing VMs an infra stack deployed (<stack>/<GpuVms id>) instead of VMs per attempt; they are kept after the job.',
+      ),
+  })
+  .describe('Compute Engine VMs, one per replica, created per attempt and deleted when the job ends.');
 
 export const ProviderSchema = z
-  .discriminatedUnion('name', [LocalProviderSchema, VertexProviderSchema, TpuVmProviderSchema])
+  .discriminatedUnion('name', [
+    LocalProviderSchema,
+    VertexProviderSchema,
+    TpuVmProviderSchema,
+    GceProviderSchema,
+  ])
   .describe('Where the replicas run.');
 
 export const MeshSchema = z

@@ -22,6 +22,24 @@ export function vertexSpec(overrides: Partial<JobSpecInput> = {}): JobSpecInput 
   });
 }
 
+/** A multi-worker-mirrored job on two Compute Engine VMs (n1-standard-8 + one T4 each). */
+export function gceSpec(overrides: Partial<JobSpecInput> = {}): JobSpecInput {
+  return baseSpec({
+    strategy: 'multi-worker-mirrored',
+    container: { image: 'us-docker.pkg.dev/p/r/trainer-gpu:1' },
+    output: 'gs://my-bucket/runs/x',
+    resources: {
+      workers: {
+        replicas: 2,
+        machineType: 'n1-standard-8',
+        accelerator: { type: 'nvidia-tesla-t4', count: 1 },
+      },
+    },
+    provider: { name: 'gce', project: 'my-project', zone: 'us-central1-a' },
+    ...overrides,
+  });
+}
+
 export function tpuSpec(
   type: string,
   runtimeVersion: string,

@@ -147,7 +147,10 @@ restart {restart}; epoch {epoch (from 1), values}; summary {id, state, attempt, 
 seconds, error, metrics} last.
 Ctrl-C cancels the job cleanly (every replica stopped). If this process dies any other way,
 even by SIGKILL, the job is cancelled too. With --detach the job does not depend on this
-process: Ctrl-C only stops following, and \`strato status ID\` picks it up later.`,
+process: Ctrl-C only stops following, and \`strato status ID\` picks it up later.
+Providers: local (processes here), vertex (a CustomJob), gce (a VM per replica per attempt,
+zones tried in order on a stockout), tpu-vm (a queued resource per attempt); gce and tpu-vm
+machines are deleted when the job ends or is cancelled.`,
   options: {
     detach: {
       type: 'boolean',

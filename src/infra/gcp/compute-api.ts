@@ -84,14 +84,14 @@ const ANONYMOUS_AUTH = {
 };
 
 async function loadClients() {
-  const [instances, networks, firewalls, images, zoneOps, globalOps] = await Promise.all([
-    import('@google-cloud/compute/build/src/v1/instances_client.js'),
-    import('@google-cloud/compute/build/src/v1/networks_client.js'),
-    import('@google-cloud/compute/build/src/v1/firewalls_client.js'),
-    import('@google-cloud/compute/build/src/v1/images_client.js'),
-    import('@google-cloud/compute/build/src/v1/zone_operations_client.js'),
-    import('@google-cloud/compute/build/src/v1/global_operations_client.js'),
-  ]);
+  // One after another: concurrent dynamic imports of these CommonJS modules (which share google-gax)
+  // were seen never to settle in a job's detached controller process (Node 24); sequential ones did.
+  const instances = await import('@google-cloud/compute/build/src/v1/instances_client.js');
+  const networks = await import('@google-cloud/compute/build/src/v1/networks_client.js');
+  const firewalls = await import('@google-cloud/compute/build/src/v1/firewalls_client.js');
+  const images = await import('@google-cloud/compute/build/src/v1/images_client.js');
+  const zoneOps = await import('@google-cloud/compute/build/src/v1/zone_operations_client.js');
+  const globalOps = await import('@google-cloud/compute/build/src/v1/global_operations_client.js');
   return {
     InstancesClient: instances.InstancesClient as typeof InstancesClient,
     NetworksClient: networks.NetworksClient as typeof NetworksClient,

@@ -16,5 +16,7 @@ export function fakeComputeEnv(fake: { endpoint: string; restUrl: string }): Rec
   return {
     [COMPUTE_ENDPOINT_ENV]: fake.endpoint,
     CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: fake.restUrl,
+    // The fake's VMs share one loopback network: each replica needs its own TensorFlow port (gce provider).
+    STRATO_GCE_PORTS: 'distinct',
   };
 }

@@ -7,12 +7,16 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { submit } from '../../../src/jobs/submit.ts';
+import { createGceProvider } from '../../../src/providers/gce/index.ts';
 import { createLocalProvider } from '../../../src/providers/local/index.ts';
+import { createTpuVmProvider } from '../../../src/providers/tpu-vm/index.ts';
 import { isTerminalState, type JobHandle, type Provider } from '../../../src/providers/types.ts';
 import { createVertexProvider } from '../../../src/providers/vertex/index.ts';
 import type { JobSpecInput } from '../../../src/spec/schema.ts';
 import { startFakeCloud } from '../../../src/testing/fake-cloud.ts';
+import { FAST_TPU_TIMING } from '../../support/fake-tpu.ts';
 import { shellSpec, tempDir } from '../../support/local.ts';
+import { createDefaultNetwork, simulateTpuNodes, simulateVms } from '../../support/machine-sim.ts';
 import { vertexSpec } from '../../support/specs.ts';
 
 interface ProviderRow {
@@ -29,6 +33,8 @@ interface ProviderRow {
 }
 
 let vertexJobs = 0;
+let gceJobs = 0;
+let tpuJobs = 0;
 
 const ROWS: ProviderRow[] = [
   {
@@ -79,6 +85,90 @@ const ROWS: ProviderRow[] = [
     unknownHandle: () => ({ provider: 'vertex', id: 'ghost-000000', data: {} }),
     replicaName: 'workerpool0-0',
     cancelWaitsForEnd: false,
+  },
+  {
+    // The fake Compute Engine and Cloud Storage; its RUNNING VMs run their replica as the startup script
+    // would (test/support/machine-sim.ts), writing logs and exit records into the bucket.
+    name: 'gce',
+    create: async () => {
+      const fake = await startFakeCloud({
+        storage: { buckets: [{ name: 'my-bucket' }] },
+        compute: {},
+        vertex: false,
+        tpu: false,
+        logging: false,
+      });
+      await createDefaultNetwork(fake.env);
+      const stopVms = simulateVms(fake.compute!);
+      const provider = createGceProvider({
+        env: fake.env,
+        pollScale: 0,
+        startupScript: '#!/bin/sh\n# stand-in: test/support/machine-sim.ts plays the VM\n',
+        retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
+      });
+      return {
+        provider,
+        env: { ...process.env, ...fake.env },
+        close: async () => {
+          await stopVms();
+          await fake.close();
+        },
+      };
+    },
+    spec: (script) => ({
+      apiVersion: 'strato.dev/v1',
+      kind: 'Job',
+      name: 'contract',
+      strategy: 'one-device',
+      container: { image: 'us-docker.pkg.dev/p/r/t:1', command: ['sh', '-c', script] },
+      resources: { workers: { machineType: 'n1-standard-4' } },
+      output: `gs://my-bucket/runs/gce-contract-${++gceJobs}`,
+      provider: { name: 'gce', project: 'my-project', zone: 'us-central1-a' },
+    }),
+    unknownHandle: () => ({ provider: 'gce', id: 'ghost-000000', data: {} }),
+    replicaName: 'worker-0',
+    cancelWaitsForEnd: true,
+  },
+  {
+    // The fake Cloud TPU and Cloud Storage; the hosts of each READY node run their replica as the startup
+    // script would (test/support/machine-sim.ts).
+    name: 'tpu-vm',
+    create: async () => {
+      const fake = await startFakeCloud({
+        storage: { buckets: [{ name: 'my-bucket' }] },
+        tpu: { timing: FAST_TPU_TIMING },
+        compute: false,
+        vertex: false,
+        logging: false,
+      });
+      const stopHosts = simulateTpuNodes(fake.tpu!, ['projects/my-project/locations/us-central2-b']);
+      const provider = createTpuVmProvider({
+        env: fake.env,
+        pollScale: 0,
+        startupScript: '#!/bin/sh\n# stand-in: test/support/machine-sim.ts plays the TPU hosts\n',
+      });
+      return {
+        provider,
+        env: { ...process.env, ...fake.env },
+        close: async () => {
+          await stopHosts();
+          await fake.close();
+        },
+      };
+    },
+    spec: (script) => ({
+      apiVersion: 'strato.dev/v1',
+      kind: 'Job',
+      name: 'contract',
+      strategy: 'tpu',
+      container: { image: 'us-docker.pkg.dev/p/r/t:1', command: ['sh', '-c', script] },
+      resources: { workers: { tpu: { type: 'v4-8', runtimeVersion: 'tpu-vm-tf-2.16.1-pjrt' } } },
+      output: `gs://my-bucket/runs/tpu-contract-${++tpuJobs}`,
+      provider: { name: 'tpu-vm', project: 'my-project', zone: 'us-central2-b' },
+    }),
+    unknownHandle: () => ({ provider: 'tpu-vm', id: 'ghost-000000', data: {} }),
+    replicaName: 'tpu-host-0',
+    cancelWaitsForEnd: true,
   },
 ];
 

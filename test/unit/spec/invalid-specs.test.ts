@@ -9,7 +9,7 @@ import { SpecError, type SpecIssue } from '../../../src/errors.ts';
 import { planJob } from '../../../src/jobs/plan-job.ts';
 import { parseJobSpec, parseYaml } from '../../../src/spec/load.ts';
 import type { JobSpecInput } from '../../../src/spec/schema.ts';
-import { baseSpec, tpuSpec, vertexSpec, withField } from '../../support/specs.ts';
+import { baseSpec, gceSpec, tpuSpec, vertexSpec, withField } from '../../support/specs.ts';
 
 function problemsOf(input: unknown): SpecIssue[] {
   try {
@@ -375,7 +375,7 @@ const cases: Case[] = [
     spec: withField(baseSpec(), 'provider', { name: 'gcp' }),
     path: 'provider.name',
     message: /not one of the allowed values/,
-    allowed: ['local', 'vertex', 'tpu-vm'],
+    allowed: ['local', 'vertex', 'tpu-vm', 'gce'],
   },
   {
     name: 'vertex writing to file://',
@@ -466,6 +466,54 @@ const cases: Case[] = [
     ),
     path: 'provider.region',
     message: /Vertex AI/,
+  },
+  {
+    name: 'gce with both zone and zones',
+    spec: withField(gceSpec(), 'provider.zones', ['us-central1-b']),
+    path: 'provider.zones',
+    message: /zone or zones, not both/,
+    fix: /zones: \[us-central1-a, us-central1-b\]/,
+  },
+  {
+    name: 'gce without a zone',
+    spec: gceSpec({ provider: { name: 'gce', project: 'my-project' } }),
+    path: 'provider.zone',
+    message: /is required on gce/,
+  },
+  {
+    name: 'gce with a GPU the machine type does not take',
+    spec: withField(gceSpec(), 'resources.workers.machineType', 'n1-standard-96'),
+    path: 'resources.workers.machineType',
+    message: /vCPUs/,
+  },
+  {
+    name: 'gce without a machine type',
+    spec: gceSpec({ resources: { workers: { replicas: 2 } } }),
+    path: 'resources.workers.machineType',
+    message: /is required on gce/,
+  },
+  {
+    name: 'gce for a TPU job',
+    spec: withField(tpuSpec('v4-8', 'tpu-vm-tf-2.16.1-pjrt'), 'provider', {
+      name: 'gce',
+      project: 'my-project',
+      zone: 'us-central1-a',
+    }),
+    path: 'provider.name',
+    message: /cannot run TPU jobs/,
+  },
+  {
+    name: 'tpu-vm slice the zone does not offer',
+    spec: withField(tpuSpec('v4-8', 'tpu-vm-tf-2.16.1-pjrt'), 'provider.zone', 'us-central1-a'),
+    path: 'provider.zone',
+    message: /does not offer v4 TPUs/,
+    allowed: ['us-central2-b'],
+  },
+  {
+    name: 'tpu-vm standing slice that is not <stack>/<name>',
+    spec: withField(tpuSpec('v4-8', 'tpu-vm-tf-2.16.1-pjrt'), 'provider.slice', 'pod'),
+    path: 'provider.slice',
+    message: /<stack>\/<name>/,
   },
   { name: 'empty document', spec: null, path: '', message: /is empty/ },
 ];

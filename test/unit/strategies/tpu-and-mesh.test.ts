@@ -37,7 +37,12 @@ describe('tpu strategy', () => {
   });
 
   it('GIVEN a StreamExecutor pod runtime THEN host 0 must not load libtpu itself', () => {
-    const p = plan(tpuSpec('v3-32', 'tpu-vm-tf-2.14.0-pod'));
+    // v3 slices are offered in us-central1-a (not the v4 zone tpuSpec defaults to).
+    const p = plan(
+      tpuSpec('v3-32', 'tpu-vm-tf-2.14.0-pod', {
+        provider: { name: 'tpu-vm', project: 'my-project', zone: 'us-central1-a' },
+      }),
+    );
     expect(p.replicas[0]!.env).toMatchObject({ TPU_LOAD_LIBRARY: '0' });
     expect(p.replicas[0]!.env.NEXT_PLUGGABLE_DEVICE_USE_C_API).toBeUndefined();
     expect(p.replicasInSync).toBe(32); // v3: every TensorCore is a device
@@ -53,6 +58,7 @@ describe('DTensor mesh', () => {
   it('GIVEN a mesh on a v5e pod slice THEN every host is a client with DTensor variables', () => {
     const p = plan({
       ...tpuSpec('v5litepod-16', 'tpu-vm-tf-2.16.1-pod-pjrt'),
+      provider: { name: 'tpu-vm', project: 'my-project', zone: 'us-central1-a' },
       name: 'dt',
       mesh: { batch: 4, model: 4 },
     });

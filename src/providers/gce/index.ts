@@ -1,0 +1,368 @@
+/**
+ * The `gce` provider: one Compute Engine VM per replica per attempt
+ * (`vms.ts`), in the first allowed zone with capacity; the VMs' startup
+ * script runs the image and reports through the bucket (`../machines/`).
+ * `status` reads, per tick, one VM list per project and zone for all jobs
+ * there plus one listing of each job's control folder, paced like Vertex.
+ * `cancel` and `release` (the job's end) delete every VM of the job.
+ *
+ * Endpoints: Compute Engine from `STRATO_COMPUTE_ENDPOINT` (a fake's
+ * `http://…`: no credentials), Cloud Storage from `STORAGE_EMULATOR_HOST`;
+ * a job remembers both, so later processes find it where it was made.
+ * `STRATO_GCE_PORTS=distinct` (set by the fake cloud, whose VMs all share
+ * one loopback network) gives every replica its own TensorFlow port.
+ */
+
+import { StratoError } from '../../errors.ts';
+import { COMPUTE_ENDPOINT_ENV, type ComputeApi, createComputeApi } from '../../infra/gcp/compute-api.ts';
+import type { RetryPolicy } from '../../internal/retry.ts';
+import { joinUri } from '../../internal/uri.ts';
+import { gceZonesOf } from '../../spec/placement.ts';
+import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strategies/plan.ts';
+import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
+import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
+import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
+import {
+  ControlReader,
+  openControlFolder,
+  writeCancelMarker,
+  writeFinalStatus,
+} from '../machines/control.ts';
+import { loadStartupScript } from '../machines/launch.ts';
+import { controlFolder } from '../machines/layout.ts';
+import { readMachineLogs } from '../machines/logs.ts';
+import { StatusPacer } from '../machines/pacing.ts';
+import { machineReplicasOf } from '../machines/replicas.ts';
+import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
+import { instanceName } from './naming.ts';
+import { currentGceAttempt, type GceJobRecord, gceRecordOf } from './record.ts';
+import { createAttemptVms, deleteVms, findJobVmsEverywhere, type Instance, listJobVms } from './vms.ts';
+
+/** `distinct`: every replica listens on its own port (VMs sharing one network, as the fake cloud's do). */
+export const GCE_PORTS_ENV = 'STRATO_GCE_PORTS';
+
+export interface GceProviderOptions {
+  /** Where STRATO_COMPUTE_ENDPOINT, STORAGE_EMULATOR_HOST and STRATO_GCE_PORTS are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The script every VM runs; default `machines/startup-script.sh`. */
+  startupScript?: string;
+  /** Multiplies the status pacing intervals (0: read the cloud on every call). Default 1. */
+  pollScale?: number;
+  retry?: RetryPolicy;
+  /** TensorFlow ports: `cloud` (2222 on every VM, the default) or `distinct` (one per replica). */
+  ports?: 'cloud' | 'distinct';
+}
+
+/** VM states on the way up (https://cloud.google.com/compute/docs/instances/instance-life-cycle). */
+const STARTING = new Set(['PROVISIONING', 'STAGING', 'PENDING', 'REPAIRING']);
+
+function machineFact(vm: Instance | undefined, name: string): MachineFact {
+  if (!vm) return { state: 'gone', machine: name, detail: 'deleted' };
+  const status = String(vm.status ?? '');
+  if (STARTING.has(status)) return { state: 'creating', machine: name };
+  if (status === 'RUNNING') return { state: 'running', machine: name };
+  return { state: 'gone', machine: name, detail: status || 'gone' };
+}
+
+export function createGceProvider(options: GceProviderOptions = {}): Provider & {
+  statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]>;
+  release(handle: JobHandle): Promise<void>;
+} {
+  const env = options.env ?? process.env;
+  const ports = options.ports ?? (env[GCE_PORTS_ENV] === 'distinct' ? 'distinct' : 'cloud');
+  const pacer = new StatusPacer<JobStatus>(options.pollScale ?? 1);
+  const reader = new ControlReader();
+  const pacingKey = (record: GceJobRecord) => `${record.jobId}#${currentGceAttempt(record).attempt}`;
+
+  async function withCompute<T>(
+    endpoint: string | undefined,
+    use: (compute: ComputeApi) => Promise<T>,
+  ): Promise<T> {
+    const compute = await createComputeApi({
+      env,
+      ...(endpoint ? { endpoint } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
+    try {
+      return await use(compute);
+    } finally {
+      await compute.close();
+    }
+  }
+
+  const storageOf = (record: GceJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
+
+  /** Creates attempt `attempt` in the first allowed zone with capacity; returns that zone. */
+  async function launchAttempt(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
+    const startupScript = options.startupScript ?? (await loadStartupScript());
+    const launch = { startupScript, control: controlFolder(record.runDir, attempt) };
+    let stockout: StratoError | undefined;
+    for (const zone of record.zones) {
+      try {
+        await createAttemptVms(compute, record, attempt, zone, launch);
+        return zone;
+      } catch (error) {
+        // Whatever failed, nothing of this attempt stays behind in this zone.
+        const made = await listJobVms(compute, record.project, zone, [{ jobId: record.jobId, attempt }]);
+        await deleteVms(
+          compute,
+          record.project,
+          made.map((vm) => ({ name: vm.name ?? '', zone })),
+        );
+        if (!(error instanceof StratoError && error.code === 'E_NO_CAPACITY')) throw error;
+        stockout = error;
+      }
+    }
+    throw new StratoError(
+      'E_NO_CAPACITY',
+      `no capacity for job ${record.jobId} in any allowed zone (${record.zones.join(', ')}): ${stockout?.message ?? ''}`,
+      {
+        ...(stockout ? { cause: stockout } : {}),
+        hint: 'add zones to provider.zones (tried in order), use spot: false (or true: another pool), or try again later',
+      },
+    );
+  }
+
+  async function readStatuses(records: readonly GceJobRecord[]): Promise<JobStatus[]> {
+    // One VM list per endpoint, project and zone, for every job whose current attempt is there.
+    const groups = new Map<string, GceJobRecord[]>();
+    for (const record of records) {
+      const key = `${record.computeEndpoint ?? ''}|${record.project}|${currentGceAttempt(record).zone}`;
+      groups.set(key, [...(groups.get(key) ?? []), record]);
+    }
+    const vms = new Map<string, Instance>();
+    await Promise.all(
+      [...groups.values()].map((group) =>
+        withCompute(group[0]!.computeEndpoint, async (compute) => {
+          const found = await listJobVms(
+            compute,
+            group[0]!.project,
+            currentGceAttempt(group[0]!).zone,
+            group.map((r) => ({ jobId: r.jobId, attempt: currentGceAttempt(r).attempt })),
+          );
+          for (const vm of found) vms.set(vm.name ?? '', vm);
+        }),
+      ),
+    );
+    return Promise.all(
+      records.map(async (record) => {
+        const current = currentGceAttempt(record);
+        const { store, prefix } = await openControlFolder(
+          controlFolder(record.runDir, current.attempt),
+          storageOf(record),
+        );
+        const control = await reader.read(store, prefix);
+        // Released: the machines are gone on purpose; the status seen at the end stays the answer.
+        if (control.final) return control.final;
+        const replicas = record.replicas;
+        const status = attemptStatus({
+          attempt: current.attempt,
+          replicas,
+          control,
+          restarts: record.attempts.slice(1).map((a, i) => ({
+            attempt: a.attempt,
+            at: a.startedAt,
+            reason: record.attempts[i]!.restartReason ?? 'restarted',
+          })),
+          startedAt: current.startedAt,
+          machineOf: (replica) => {
+            const name = instanceName(record.jobId, current.attempt, replica.name);
+            const fact = machineFact(vms.get(name), name);
+            const ranMs = Date.now() - Date.parse(current.startedAt);
+            // maxRunDuration stops the VM: a timeout, not a preemption.
+            if (
+              fact.state === 'gone' &&
+              record.maxRunDurationSec &&
+              ranMs >= record.maxRunDurationSec * 1000
+            ) {
+              return { ...fact, timedOut: `scheduling.timeoutSec (${record.maxRunDurationSec} s) passed` };
+            }
+            return fact;
+          },
+        });
+        if (status.state === 'QUEUED') status.message = `${status.message} (VMs in ${current.zone})`;
+        return status;
+      }),
+    );
+  }
+
+  async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
+    const records = handles.map(gceRecordOf);
+    const out = records.map((record) => pacer.cached(pacingKey(record)));
+    const due = records.filter((_, i) => !out[i]);
+    if (due.length > 0) {
+      const fresh = await readStatuses(due);
+      let k = 0;
+      records.forEach((record, i) => {
+        if (out[i]) return;
+        out[i] = fresh[k++]!;
+        pacer.remember(pacingKey(record), out[i]);
+      });
+    }
+    return out as JobStatus[];
+  }
+
+  async function deleteEveryVm(record: GceJobRecord, below?: number): Promise<void> {
+    await withCompute(record.computeEndpoint, async (compute) => {
+      const vms = await findJobVmsEverywhere(compute, record.project, record.jobId);
+      await deleteVms(
+        compute,
+        record.project,
+        vms.filter((vm) => below === undefined || vm.attempt < below),
+      );
+    });
+  }
+
+  return {
+    name: 'gce',
+    capabilities: PROVIDER_CAPABILITIES.gce,
+
+    async planContext(jobId, replicaCount) {
+      const assigned = new Map<string, number>();
+      const free = ports === 'distinct' ? await allocatePorts(replicaCount, { host: LOOPBACK_HOST }) : [];
+      return {
+        addressOf(role: ReplicaRole, index: number) {
+          const replica = `${role}-${index}`;
+          if (!assigned.has(replica)) assigned.set(replica, free[assigned.size] ?? CLOUD_TF_PORT);
+          return `${instanceName(jobId, 1, replica)}:${assigned.get(replica)}`;
+        },
+      };
+    },
+
+    async submit(plan: ClusterPlan, context) {
+      if (plan.provider.name !== 'gce') {
+        throw new StratoError('E_INTERNAL', `a ${plan.provider.name} plan was given to the gce provider`);
+      }
+      const provider = plan.provider;
+      if (provider.vms) {
+        throw new StratoError(
+          'E_UNSUPPORTED',
+          `provider.vms (${provider.vms}): standing VMs are not supported yet`,
+          {
+            hint: 'remove provider.vms: the job then creates its own VMs per attempt and deletes them at the end',
+          },
+        );
+      }
+      const computeEndpoint = context.env[COMPUTE_ENDPOINT_ENV] ?? env[COMPUTE_ENDPOINT_ENV];
+      const storageEndpoint = context.env.STORAGE_EMULATOR_HOST ?? env.STORAGE_EMULATOR_HOST;
+      const planned = machineReplicasOf(plan.replicas);
+      const record: GceJobRecord = {
+        provider: 'gce',
+        jobId: context.jobId,
+        project: provider.project,
+        zones: gceZonesOf(provider),
+        runDir: plan.runDir.root,
+        image: plan.image!,
+        ...(plan.command ? { command: plan.command } : {}),
+        args: plan.args,
+        replicas: plan.replicas.map((r, i) => ({
+          ...planned[i]!,
+          machineType: r.resources.machineType!,
+          ...(r.resources.accelerator ? { accelerator: r.resources.accelerator } : {}),
+          ...(r.resources.diskSizeGb ? { diskSizeGb: r.resources.diskSizeGb } : {}),
+        })),
+        spot: plan.scheduling.spot,
+        ...(plan.scheduling.timeoutSec
+          ? { maxRunDurationSec: Math.max(30, plan.scheduling.timeoutSec) }
+          : {}),
+        ...(provider.serviceAccount ? { serviceAccount: provider.serviceAccount } : {}),
+        ...(provider.network ? { network: provider.network } : {}),
+        labels: plan.labels,
+        ...(computeEndpoint ? { computeEndpoint } : {}),
+        ...(storageEndpoint ? { storageEndpoint: storageEndpoint.replace(/\/+$/, '') } : {}),
+        attempts: [],
+      };
+      const zone = await withCompute(computeEndpoint, (compute) => launchAttempt(compute, record, 1));
+      record.attempts.push({ attempt: 1, zone, startedAt: new Date().toISOString() });
+      return { provider: 'gce', id: context.jobId, data: record as unknown as Record<string, unknown> };
+    },
+
+    async status(handle) {
+      return (await statusMany([handle]))[0]!;
+    },
+
+    statusMany,
+
+    async startAttempt(handle, attempt, reason) {
+      const record = gceRecordOf(handle);
+      if (currentGceAttempt(record).attempt >= attempt) return handle;
+      const zone = await withCompute(record.computeEndpoint, async (compute) => {
+        // Another process may have started it: its VMs carry the attempt's label.
+        const made = await findJobVmsEverywhere(compute, record.project, record.jobId, attempt);
+        // The ended attempts' machines (stopped by a preemption, or still up) go first.
+        const old = (await findJobVmsEverywhere(compute, record.project, record.jobId)).filter(
+          (vm) => vm.attempt < attempt,
+        );
+        await deleteVms(compute, record.project, old);
+        if (made[0]) {
+          const only = { ...record, zones: [made[0].zone] };
+          return launchAttempt(compute, only, attempt);
+        }
+        return launchAttempt(compute, record, attempt);
+      });
+      const attempts = record.attempts.map((a) => ({ ...a }));
+      attempts.at(-1)!.restartReason = reason;
+      attempts.push({ attempt, zone, startedAt: new Date().toISOString() });
+      const next: GceJobRecord = { ...record, attempts };
+      return { ...handle, data: next as unknown as Record<string, unknown> };
+    },
+
+    reattachOptions() {
+      return {
+        ...(options.pollScale !== undefined ? { pollScale: options.pollScale } : {}),
+        ...(options.startupScript !== undefined ? { startupScript: options.startupScript } : {}),
+        ports,
+      };
+    },
+
+    logs(handle: JobHandle, logOptions: LogOptions = {}) {
+      const record = gceRecordOf(handle);
+      return (async function* () {
+        const { store, prefix } = await openControlFolder(
+          joinUri(record.runDir, 'attempts/'),
+          storageOf(record),
+        );
+        yield* readMachineLogs(
+          {
+            store,
+            prefix,
+            ended: async () => isTerminalState((await statusMany([handle]))[0]!.state),
+          },
+          logOptions,
+        );
+      })();
+    },
+
+    async cancel(handle, reason) {
+      const record = gceRecordOf(handle);
+      pacer.forget(pacingKey(record));
+      const before = await statusMany([handle]);
+      if (!isTerminalState(before[0]!.state)) {
+        const { store, prefix } = await openControlFolder(
+          controlFolder(record.runDir, currentGceAttempt(record).attempt),
+          storageOf(record),
+        );
+        await writeCancelMarker(store, prefix, reason ?? 'cancelled by request');
+      }
+      pacer.forget(pacingKey(record));
+      await deleteEveryVm(record);
+    },
+
+    async release(handle) {
+      const record = gceRecordOf(handle);
+      pacer.forget(pacingKey(record));
+      const [final] = await statusMany([handle]);
+      if (final && isTerminalState(final.state)) {
+        const { store, prefix } = await openControlFolder(
+          controlFolder(record.runDir, currentGceAttempt(record).attempt),
+          storageOf(record),
+        );
+        await writeFinalStatus(store, prefix, final);
+      }
+      await deleteEveryVm(record);
+    },
+  };
+}
+
+/** The registry's entry point. */
+export const createProvider = createGceProvider;

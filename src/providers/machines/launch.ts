@@ -1,0 +1,76 @@
+/**
+ * What a machine of a job is given at create: the `strato-launch` JSON (the
+ * image and what each replica on the machine runs) and the metadata keys of
+ * `layout.ts`, with the startup script that reads them.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { StratoError } from '../../errors.ts';
+import { type MachineLaunch, MachineLaunchSchema, METADATA_KEYS } from './layout.ts';
+
+/** GCE only: the metadata server refuses guest-attribute writes (`strato/state`) without it. */
+export const GUEST_ATTRIBUTES_KEY = 'enable-guest-attributes';
+
+export interface LaunchInput {
+  image: string;
+  command?: string[] | undefined;
+  args: string[];
+  dockerFlags: string[];
+  replicas: MachineLaunch['replicas'];
+}
+
+/** The `strato-launch` document, checked against the schema the startup script's readers share. */
+export function buildLaunch(input: LaunchInput): MachineLaunch {
+  return MachineLaunchSchema.parse({
+    image: input.image,
+    ...(input.command ? { command: input.command } : {}),
+    args: input.args,
+    dockerFlags: input.dockerFlags,
+    replicas: input.replicas,
+  });
+}
+
+export interface MetadataInput {
+  startupScript: string;
+  jobId: string;
+  attempt: number;
+  /** gs:// URI of the attempt's control folder. */
+  control: string;
+  /** The Cloud Storage JSON API base the script uploads to; absent: the real service. */
+  storageApi?: string | undefined;
+  launch: MachineLaunch;
+  /** GCE: the replica this VM runs. */
+  replica?: string;
+  /** GCE: turn guest attributes on. */
+  guestAttributes?: boolean;
+}
+
+export function machineMetadata(input: MetadataInput): Record<string, string> {
+  return {
+    [METADATA_KEYS.startupScript]: input.startupScript,
+    [METADATA_KEYS.job]: input.jobId,
+    [METADATA_KEYS.attempt]: String(input.attempt),
+    [METADATA_KEYS.control]: input.control,
+    ...(input.storageApi ? { [METADATA_KEYS.storageApi]: input.storageApi } : {}),
+    [METADATA_KEYS.launch]: JSON.stringify(input.launch),
+    ...(input.replica ? { [METADATA_KEYS.replica]: input.replica } : {}),
+    ...(input.guestAttributes ? { [GUEST_ATTRIBUTES_KEY]: 'TRUE' } : {}),
+  };
+}
+
+/** The startup script every machine runs (`startup-script.sh` beside this file, shipped with the package). */
+export async function loadStartupScript(): Promise<string> {
+  const url = new URL('./startup-script.sh', import.meta.url);
+  try {
+    return await readFile(url, 'utf8');
+  } catch (error) {
+    throw new StratoError(
+      'E_INTERNAL',
+      `the VM startup script is missing from this install (${url.pathname})`,
+      {
+        cause: error,
+        hint: 'reinstall strato; the package ships src/providers/machines/startup-script.sh',
+      },
+    );
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The `tpu-vm` provider: per attempt a Cloud TPU queued resource
+ * `strato-<job>-<attempt>` for the spec's slice (spot or guaranteed), its
+ * node's hosts running the startup script, which starts each host's replica
+ * (`docker run --privileged`; on a pod only worker 0 runs the program, the
+ * others idle) and reports through the bucket (`../machines/`). `status`
+ * reads one list of queued resources and one of nodes per zone for all jobs
+ * there, plus one listing of each job's control folder, paced; it says why
+ * a slice is not running yet ("queued resource WAITING_FOR_RESOURCES in
+ * us-central2-b for 4 min: no v4-32 spot capacity yet"). A preempted node
+ * (SUSPENDED queued resource) is a preemption. `cancel` and `release`
+ * delete the job's queued resources with `force`.
+ *
+ * Endpoints: `STRATO_TPU_ENDPOINT` (a fake's `http://…`: no credentials),
+ * Cloud Storage from `STORAGE_EMULATOR_HOST`; a job remembers both.
+ */
+
+import { StratoError } from '../../errors.ts';
+import { createTpuClient, TPU_ENDPOINT_ENV, type TpuClient } from '../../infra/gcp/tpu-client.ts';
+import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
+import { joinUri } from '../../internal/uri.ts';
+import type { ClusterPlan } from '../../strategies/plan.ts';
+import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
+import { attemptStatus } from '../machines/attempt-status.ts';
+import {
+  ControlReader,
+  openControlFolder,
+  writeCancelMarker,
+  writeFinalStatus,
+} from '../machines/control.ts';
+import { loadStartupScript } from '../machines/launch.ts';
+import { controlFolder } from '../machines/layout.ts';
+import { readMachineLogs } from '../machines/logs.ts';
+import { StatusPacer } from '../machines/pacing.ts';
+import { machineReplicasOf } from '../machines/replicas.ts';
+import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
+import { currentTpuAttempt, queuedResourceId, type TpuJobRecord, tpuRecordOf } from './record.ts';
+import {
+  createAttemptSlice,
+  deleteSlices,
+  jobSliceIds,
+  listZone,
+  sliceFact,
+  unsupportedSlice,
+} from './slices.ts';
+
+export interface TpuVmProviderOptions {
+  /** Where STRATO_TPU_ENDPOINT and STORAGE_EMULATOR_HOST are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The script every host runs; default `machines/startup-script.sh`. */
+  startupScript?: string;
+  /** Multiplies the status pacing intervals (0: read the cloud on every call). Default 1. */
+  pollScale?: number;
+  now?(): Date;
+}
+
+export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provider & {
+  statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]>;
+  release(handle: JobHandle): Promise<void>;
+} {
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => new Date());
+  const pacer = new StatusPacer<JobStatus>(options.pollScale ?? 1);
+  const reader = new ControlReader();
+  const pacingKey = (record: TpuJobRecord) => `${record.jobId}#${currentTpuAttempt(record).attempt}`;
+  const storageOf = (record: TpuJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
+
+  async function withTpu<T>(
+    record: Pick<TpuJobRecord, 'tpuEndpoint' | 'project' | 'zone'>,
+    use: (client: TpuClient) => Promise<T>,
+  ): Promise<T> {
+    const endpoint = record.tpuEndpoint;
+    const client = await createTpuClient({ env: endpoint ? { [TPU_ENDPOINT_ENV]: endpoint } : env }).catch(
+      (error: unknown) => {
+        // Credentials are looked for here: none found is E_AUTH with the command that fixes it.
+        throw translateTpuError(error, {
+          action: 'connecting to Cloud TPU',
+          project: record.project,
+          zone: record.zone,
+        });
+      },
+    );
+    try {
+      return await use(client);
+    } finally {
+      await client.close();
+    }
+  }
+
+  async function launchFor(record: TpuJobRecord, attempt: number) {
+    return {
+      startupScript: options.startupScript ?? (await loadStartupScript()),
+      control: controlFolder(record.runDir, attempt),
+    };
+  }
+
+  async function readStatuses(records: readonly TpuJobRecord[]): Promise<JobStatus[]> {
+    const zones = new Map<string, Promise<Awaited<ReturnType<typeof listZone>>>>();
+    for (const record of records) {
+      const key = `${record.tpuEndpoint ?? ''}|${record.project}|${record.zone}`;
+      if (!zones.has(key))
+        zones.set(
+          key,
+          withTpu(record, (client) => listZone(client, record)),
+        );
+    }
+    return Promise.all(
+      records.map(async (record) => {
+        const listed = await zones.get(`${record.tpuEndpoint ?? ''}|${record.project}|${record.zone}`)!;
+        const current = currentTpuAttempt(record);
+        const { store, prefix } = await openControlFolder(
+          controlFolder(record.runDir, current.attempt),
+          storageOf(record),
+        );
+        const control = await reader.read(store, prefix);
+        if (control.final) return control.final;
+        const id = current.queuedResource;
+        const { fact, waiting } = sliceFact(
+          record,
+          id,
+          listed.queued.get(id),
+          listed.nodes.get(id),
+          current.startedAt,
+          now(),
+        );
+        return attemptStatus({
+          attempt: current.attempt,
+          replicas: record.replicas,
+          control,
+          restarts: record.attempts.slice(1).map((a, i) => ({
+            attempt: a.attempt,
+            at: a.startedAt,
+            reason: record.attempts[i]!.restartReason ?? 'restarted',
+          })),
+          startedAt: current.startedAt,
+          machineOf: () => fact,
+          ...(waiting ? { waiting } : {}),
+        });
+      }),
+    );
+  }
+
+  async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
+    const records = handles.map(tpuRecordOf);
+    const out = records.map((record) => pacer.cached(pacingKey(record)));
+    const due = records.filter((_, i) => !out[i]);
+    if (due.length > 0) {
+      const fresh = await readStatuses(due);
+      let k = 0;
+      records.forEach((record, i) => {
+        if (out[i]) return;
+        out[i] = fresh[k++]!;
+        pacer.remember(pacingKey(record), out[i]);
+      });
+    }
+    return out as JobStatus[];
+  }
+
+  async function deleteEverySlice(record: TpuJobRecord, below?: number): Promise<void> {
+    await withTpu(record, async (client) => {
+      const ids = await jobSliceIds(client, record);
+      const prefixLength = queuedResourceId(record.jobId, 0).length - 1;
+      await deleteSlices(
+        client,
+        record,
+        ids.filter((id) => below === undefined || Number(id.slice(prefixLength)) < below),
+      );
+    });
+  }
+
+  return {
+    name: 'tpu-vm',
+    capabilities: PROVIDER_CAPABILITIES['tpu-vm'],
+
+    async submit(plan: ClusterPlan, context) {
+      if (plan.provider.name !== 'tpu-vm') {
+        throw new StratoError('E_INTERNAL', `a ${plan.provider.name} plan was given to the tpu-vm provider`);
+      }
+      const provider = plan.provider;
+      if (provider.slice) throw unsupportedSlice(provider.slice);
+      const tpu = plan.replicas[0]?.resources.tpu;
+      if (!tpu) throw new StratoError('E_INTERNAL', 'a tpu-vm plan without a TPU slice');
+      const tpuEndpoint = context.env[TPU_ENDPOINT_ENV] ?? env[TPU_ENDPOINT_ENV];
+      const storageEndpoint = context.env.STORAGE_EMULATOR_HOST ?? env.STORAGE_EMULATOR_HOST;
+      const record: TpuJobRecord = {
+        provider: 'tpu-vm',
+        jobId: context.jobId,
+        project: provider.project,
+        zone: provider.zone,
+        runDir: plan.runDir.root,
+        image: plan.image!,
+        ...(plan.command ? { command: plan.command } : {}),
+        args: plan.args,
+        replicas: machineReplicasOf(plan.replicas),
+        acceleratorType: tpu.type,
+        runtimeVersion: tpu.runtimeVersion,
+        provisioning: plan.scheduling.spot ? 'spot' : 'guaranteed',
+        ...(provider.serviceAccount ? { serviceAccount: provider.serviceAccount } : {}),
+        ...(provider.network ? { network: provider.network } : {}),
+        labels: plan.labels,
+        ...(tpuEndpoint ? { tpuEndpoint } : {}),
+        ...(storageEndpoint ? { storageEndpoint: storageEndpoint.replace(/\/+$/, '') } : {}),
+        attempts: [],
+      };
+      const launch = await launchFor(record, 1);
+      await withTpu(record, (client) => createAttemptSlice(client, record, 1, launch));
+      record.attempts.push({
+        attempt: 1,
+        queuedResource: queuedResourceId(record.jobId, 1),
+        startedAt: now().toISOString(),
+      });
+      return { provider: 'tpu-vm', id: context.jobId, data: record as unknown as Record<string, unknown> };
+    },
+
+    async status(handle) {
+      return (await statusMany([handle]))[0]!;
+    },
+
+    statusMany,
+
+    async startAttempt(handle, attempt, reason) {
+      const record = tpuRecordOf(handle);
+      if (currentTpuAttempt(record).attempt >= attempt) return handle;
+      // The ended attempts' slices go first (a suspended one still holds its name and quota).
+      await deleteEverySlice(record, attempt);
+      const launch = await launchFor(record, attempt);
+      await withTpu(record, (client) => createAttemptSlice(client, record, attempt, launch));
+      const attempts = record.attempts.map((a) => ({ ...a }));
+      attempts.at(-1)!.restartReason = reason;
+      attempts.push({
+        attempt,
+        queuedResource: queuedResourceId(record.jobId, attempt),
+        startedAt: now().toISOString(),
+      });
+      return { ...handle, data: { ...record, attempts } as unknown as Record<string, unknown> };
+    },
+
+    reattachOptions() {
+      return {
+        ...(options.pollScale !== undefined ? { pollScale: options.pollScale } : {}),
+        ...(options.startupScript !== undefined ? { startupScript: options.startupScript } : {}),
+      };
+    },
+
+    logs(handle: JobHandle, logOptions: LogOptions = {}) {
+      const record = tpuRecordOf(handle);
+      return (async function* () {
+        const { store, prefix } = await openControlFolder(
+          joinUri(record.runDir, 'attempts/'),
+          storageOf(record),
+        );
+        yield* readMachineLogs(
+          { store, prefix, ended: async () => isTerminalState((await statusMany([handle]))[0]!.state) },
+          logOptions,
+        );
+      })();
+    },
+
+    async cancel(handle, reason) {
+      const record = tpuRecordOf(handle);
+      pacer.forget(pacingKey(record));
+      const [before] = await statusMany([handle]);
+      if (!isTerminalState(before!.state)) {
+        const { store, prefix } = await openControlFolder(
+          controlFolder(record.runDir, currentTpuAttempt(record).attempt),
+          storageOf(record),
+        );
+        await writeCancelMarker(store, prefix, reason ?? 'cancelled by request');
+      }
+      pacer.forget(pacingKey(record));
+      await deleteEverySlice(record);
+    },
+
+    async release(handle) {
+      const record = tpuRecordOf(handle);
+      pacer.forget(pacingKey(record));
+      const [final] = await statusMany([handle]);
+      if (final && isTerminalState(final.state)) {
+        const { store, prefix } = await openControlFolder(
+          controlFolder(record.runDir, currentTpuAttempt(record).attempt),
+          storageOf(record),
+        );
+        await writeFinalStatus(store, prefix, final);
+      }
+      await deleteEverySlice(record);
+    },
+  };
+}
+
+/** The registry's entry point. */
+export const createProvider = createTpuVmProvider;
