@@ -8,9 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { StratoError } from '../../errors.ts';
 import { type MachineLaunch, MachineLaunchSchema, METADATA_KEYS } from './layout.ts';
 
-/** GCE only: the metadata server refuses guest-attribute writes (`strato/state`) without it. */
-export const GUEST_ATTRIBUTES_KEY = 'enable-guest-attributes';
-
 export interface LaunchInput {
   image: string;
   command?: string[] | undefined;
@@ -54,7 +51,7 @@ export function machineMetadata(input: MetadataInput): Record<string, string> {
     ...(input.storageApi ? { [METADATA_KEYS.storageApi]: input.storageApi } : {}),
     [METADATA_KEYS.launch]: JSON.stringify(input.launch),
     ...(input.replica ? { [METADATA_KEYS.replica]: input.replica } : {}),
-    ...(input.guestAttributes ? { [GUEST_ATTRIBUTES_KEY]: 'TRUE' } : {}),
+    ...(input.guestAttributes ? { [METADATA_KEYS.guestAttributes]: 'TRUE' } : {}),
   };
 }
 

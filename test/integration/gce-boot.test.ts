@@ -1,0 +1,97 @@
+/**
+ * The whole machine path with nothing played by the test: the gce provider
+ * creates VMs through the real Compute client, the fake Compute boots them
+ * (src/testing/fake-vm), each runs the real startup script
+ * (src/providers/machines/startup-script.sh) — metadata server, the docker
+ * shim, uploads to the fake Cloud Storage — and the provider reads the job's
+ * state and logs back from the bucket. The VMs resolve each other's names,
+ * as TF_CONFIG gives them. Afterwards no VM and no VM process is left.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
+import { submit } from '../../src/jobs/submit.ts';
+import { createGceProvider } from '../../src/providers/gce/index.ts';
+import type { JobSpecInput } from '../../src/spec/schema.ts';
+import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
+import { tempDir } from '../support/local.ts';
+import { createDefaultNetwork } from '../support/machine-sim.ts';
+
+const IMAGE = 'us-docker.pkg.dev/my-project/trainers/probe:1';
+let fake: FakeCloud;
+const home = tempDir('strato-gce-boot-');
+
+beforeAll(async () => {
+  fake = await startFakeCloud({
+    storage: { buckets: [{ name: 'my-bucket' }] },
+    compute: {},
+    vertex: false,
+    tpu: false,
+    logging: false,
+    // The image's entrypoint is replaced by the job's command; the shim only needs to know the image.
+    boot: { images: { [IMAGE]: ['true'] }, graceMs: 1000 },
+  });
+  await createDefaultNetwork(fake.env);
+});
+afterAll(async () => {
+  await fake?.close();
+  home.remove();
+});
+
+async function vmsOf(jobId: string): Promise<string[]> {
+  const compute = await createComputeApi({ env: fake.env });
+  try {
+    const [vms] = await compute.instances.list({ project: 'my-project', zone: 'us-central1-a' });
+    return vms.filter((vm) => vm.labels?.['strato-job'] === jobId).map((vm) => vm.name ?? '');
+  } finally {
+    await compute.close();
+  }
+}
+
+// Each worker resolves every host of its TF_CONFIG, prints its task, and worker-1 fails on request.
+const PROBE = [
+  "for host in $(python3 -c \"import json,os; print(' '.join(a.rsplit(':',1)[0] for a in json.loads(os.environ['TF_CONFIG'])['cluster']['worker']))\"); do",
+  '  getent hosts "$host" >/dev/null || { echo "cannot resolve $host"; exit 5; }',
+  'done',
+  "echo \"task $(python3 -c \"import json,os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])\") resolved every peer\"",
+  'exit "${PROBE_EXIT:-0}"',
+].join('\n');
+
+function spec(name: string, env: Record<string, string> = {}): JobSpecInput {
+  return {
+    apiVersion: 'strato.dev/v1',
+    kind: 'Job',
+    name,
+    strategy: 'multi-worker-mirrored',
+    container: { image: IMAGE, command: ['bash', '-c', PROBE], env },
+    resources: { workers: { replicas: 2, machineType: 'n1-standard-4' } },
+    output: `gs://my-bucket/runs/${name}`,
+    provider: { name: 'gce', project: 'my-project', zone: 'us-central1-a' },
+  };
+}
+
+const provider = () => createGceProvider({ env: fake.env, pollScale: 0 });
+const run = (input: JobSpecInput) =>
+  submit(input, { provider: provider(), home: home.path, env: { ...process.env, ...fake.env } });
+
+describe('gce jobs on VMs that really boot', () => {
+  it('GIVEN 2 VMs THEN the startup script runs each replica, the peers resolve, logs come back, nothing is left', async () => {
+    const job = await run(spec('boot-ok'));
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
+    const lines: string[] = [];
+    for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
+    expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
+    expect(lines).toContain('worker-0: task 0 resolved every peer');
+    expect(lines).toContain('worker-1: task 1 resolved every peer');
+    expect(await vmsOf(job.id)).toEqual([]);
+    expect(fake.fleet!.running()).toEqual([]);
+  }, 120_000);
+
+  it('GIVEN a replica exiting 3 THEN FAILED with its exit code and last lines from exit.json, nothing left', async () => {
+    const job = await run(spec('boot-fail', { PROBE_EXIT: '3' }));
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
+    expect(status).toMatchObject({ state: 'FAILED', error: { exitCode: 3 } });
+    expect(status.error?.lastLines?.join('\n')).toMatch(/resolved every peer/);
+    expect(await vmsOf(job.id)).toEqual([]);
+  }, 120_000);
+});
