@@ -194,10 +194,10 @@ async function launch(
     handle,
   };
   store.save(record);
-  // Restarts and the cost cap must not wait for someone to poll: a detached controller watches the job
-  // (none is needed, and none starts, when the job is never restarted nor capped: the default launch
-  // path stays as fast).
-  if (record.maxRestarts! > 0 || record.cost?.maxCostUsd !== undefined) {
+  // Restarts, the cost cap and releasing machines must not wait for someone to poll: a detached
+  // controller watches the job (none is needed, and none starts, for a local or Vertex job that is never
+  // restarted nor capped: the default launch path stays as fast).
+  if (record.maxRestarts! > 0 || record.cost?.maxCostUsd !== undefined || provider.release !== undefined) {
     spawnController(
       jobDir,
       { provider: record.provider, providerOptions: provider.reattachOptions(), home, jobId },

@@ -8,13 +8,17 @@
  * as TF_CONFIG gives them. Afterwards no VM and no VM process is left.
  */
 
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
-import { tempDir } from '../support/local.ts';
+import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
 import { createDefaultNetwork } from '../support/machine-sim.ts';
 
 const IMAGE = 'us-docker.pkg.dev/my-project/trainers/probe:1';
@@ -38,15 +42,17 @@ afterAll(async () => {
   home.remove();
 });
 
-async function vmsOf(jobId: string): Promise<string[]> {
+/** The VMs of the zone, as the real client lists them (by label: one job's). */
+async function vmNames(jobId?: string): Promise<string[]> {
   const compute = await createComputeApi({ env: fake.env });
   try {
     const [vms] = await compute.instances.list({ project: 'my-project', zone: 'us-central1-a' });
-    return vms.filter((vm) => vm.labels?.['strato-job'] === jobId).map((vm) => vm.name ?? '');
+    return vms.filter((vm) => !jobId || vm.labels?.['strato-job'] === jobId).map((vm) => vm.name ?? '');
   } finally {
     await compute.close();
   }
 }
+const vmsOf = (jobId: string) => vmNames(jobId);
 
 // Each worker resolves every host of its TF_CONFIG, prints its task, and worker-1 fails on request.
 const PROBE = [
@@ -54,7 +60,7 @@ const PROBE = [
   '  getent hosts "$host" >/dev/null || { echo "cannot resolve $host"; exit 5; }',
   'done',
   "echo \"task $(python3 -c \"import json,os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])\") resolved every peer\"",
-  'exit "${PROBE_EXIT:-0}"',
+  'exit "$PROBE_EXIT"',
 ].join('\n');
 
 function spec(name: string, env: Record<string, string> = {}): JobSpecInput {
@@ -63,7 +69,7 @@ function spec(name: string, env: Record<string, string> = {}): JobSpecInput {
     kind: 'Job',
     name,
     strategy: 'multi-worker-mirrored',
-    container: { image: IMAGE, command: ['bash', '-c', PROBE], env },
+    container: { image: IMAGE, command: ['bash', '-c', PROBE], env: { PROBE_EXIT: '0', ...env } },
     resources: { workers: { replicas: 2, machineType: 'n1-standard-4' } },
     output: `gs://my-bucket/runs/${name}`,
     provider: { name: 'gce', project: 'my-project', zone: 'us-central1-a' },
@@ -94,4 +100,38 @@ describe('gce jobs on VMs that really boot', () => {
     expect(status.error?.lastLines?.join('\n')).toMatch(/resolved every peer/);
     expect(await vmsOf(job.id)).toEqual([]);
   }, 120_000);
+
+  it('GIVEN `strato run` killed with SIGKILL mid-job THEN its controller cancels the job and deletes every VM', async () => {
+    const file = join(home.path, 'killed.yaml');
+    const input = spec('boot-killed');
+    input.container.command = ['sleep', '300'];
+    writeFileSync(file, stringify(input));
+    const cli = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file], {
+      env: { ...process.env, ...fake.env, STRATO_HOME: home.path },
+      stdio: 'ignore',
+    });
+    try {
+      // Mid-job: the record and its controller exist (submit has returned) and both VMs run the program.
+      const started = () => {
+        const jobs = existsSync(join(home.path, 'jobs')) ? readdirSync(join(home.path, 'jobs')) : [];
+        const dir = jobs.map((id) => join(home.path, 'jobs', id)).find((d) => d.includes('boot-killed'));
+        return (
+          dir !== undefined &&
+          existsSync(join(dir, 'job.json')) &&
+          existsSync(join(dir, 'controller.json')) &&
+          fake.fleet!.running().length === 2
+        );
+      };
+      await waitFor(started, 'the job running on both VMs', 60_000);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    // The controller sees its owner gone, cancels, and the lifecycle releases the machines.
+    const left = async () => (await vmNames()).filter((name) => name.includes('boot-killed')).length;
+    await waitFor(
+      async () => (await left()) === 0 && fake.fleet!.running().length === 0,
+      'every VM gone',
+      60_000,
+    );
+  }, 150_000);
 });

@@ -109,7 +109,11 @@ export class VmFleet {
     if (this.closing) return;
     const console = (text: string) => {
       vm.identity.console(text);
-      appendFileSync(join(vm.sandbox, 'console.log'), text);
+      try {
+        appendFileSync(join(vm.sandbox, 'console.log'), text);
+      } catch {
+        // The fleet closed and removed the sandbox while the VM's last words were on their way.
+      }
     };
     mkdirSync(join(vm.sandbox, 'home'), { recursive: true });
     mkdirSync(join(vm.sandbox, 'var', 'lib', 'strato'), { recursive: true });
