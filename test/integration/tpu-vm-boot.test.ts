@@ -5,7 +5,8 @@
  * (src/providers/machines/startup-script.sh), and the provider reads the
  * job's state and logs back from the fake Cloud Storage. On a pod worker 0
  * runs the program and the other hosts only write their boot record and
- * idle. Afterwards the real client lists no queued resource or node of the
+ * idle. A preempted spot slice ends its VMs and the job restarts on a new
+ * slice. Afterwards the real client lists no queued resource or node of the
  * job, and no VM process is left.
  */
 
@@ -164,4 +165,35 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     expect(await slicesOf(job.id)).toEqual([]);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
+
+  it('GIVEN a spot v4-8 preempted while its program runs THEN attempt 2 boots a new slice and SUCCEEDS, nothing is left', async () => {
+    const job = await run(
+      spec(
+        'boot-preempt',
+        'v4-8',
+        { WANT_TPU_NAME: 'local', WANT_LOAD_LIBRARY: 'unset', SLEEP_ON_ATTEMPT: '1' },
+        {
+          scheduling: { spot: true, maxRestarts: 1 },
+        },
+      ),
+    );
+    // Preempt only once the program runs on the host (it sleeps through attempt 1).
+    let replicaState = '';
+    for (let i = 0; i < 300 && replicaState !== 'RUNNING'; i++) {
+      replicaState = (await job.status()).replicas[0]?.state ?? '';
+      if (replicaState !== 'RUNNING') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(replicaState).toBe('RUNNING');
+    fake.tpu!.preempt(`${PARENT}/queuedResources/strato-${job.id}-1`);
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
+    const lines = await logsOf(job);
+    expect(status, lines.join('\n')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(lines).toContain('tpu-host-0: attempt 2');
+    expect(lines).toContain('tpu-host-0: probe done');
+    expect((await bootRecords('boot-preempt', 2)).map((b) => [b.worker, b.replica])).toEqual([
+      [0, 'tpu-host-0'],
+    ]);
+    expect(await slicesOf(job.id)).toEqual([]);
+    expect(fake.fleet!.running()).toEqual([]);
+  }, 150_000);
 });
