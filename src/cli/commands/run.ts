@@ -159,9 +159,10 @@ On a terminal, a progress line stays at the bottom, fitted to its width: the job
 (counted from 1, from the metrics followed; "epoch 3/6" while its batches run, "epoch 2/6 done"
 between epochs), the step, the elapsed time and an ETA from the time per epoch measured so far:
   quickstart-4sa1tr RUNNING · epoch 3/6 · step 140 · elapsed 12.3 s · ETA 18.5 s
-The planned total comes from the chief's (or worker-0's) log: a line starting "Epoch 3/6", as Keras's
-model.fit prints, or "epoch 3/6"; without one the line says "epoch 3" and shows no ETA. On a narrow
-terminal the job id goes first, then the step, then the ETA.
+The planned total comes from the chief's (or worker-0's) log: a line starting "Epoch 3/6", as
+Keras's model.fit prints, or "epoch 3/6"; without one the line says "epoch 3" and shows no ETA.
+The ETA shows once an epoch has ended. On a narrow terminal the job id goes first, then the step,
+then the ETA.
 
 Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED (or was not launched).
 With --json, standard output is NDJSON, one object per line, each with "at" and "type":
