@@ -39,6 +39,15 @@ export function parseEpochLine(text: string): { epoch: number; of: number } | un
   return of > 0 && epoch > 0 ? { epoch, of } : undefined;
 }
 
+/**
+ * Whether the progress line reads this replica's epoch lines: the chief's (`chief` here;
+ * `workerpool0-0` on Vertex, whose pool 0 is the chief or the only replica), or worker-0's where
+ * there is no chief — one replica, so that another's lines never mix in.
+ */
+export function readsEpochLinesOf(replica: string, hasChief: boolean): boolean {
+  return replica === 'chief' || replica === 'workerpool0-0' || (replica === 'worker-0' && !hasChief);
+}
+
 /** An epoch's end as seen here: how many were done, and when that was seen. */
 interface EpochEnd {
   done: number;

@@ -16,7 +16,7 @@ import {
   renderMetricsSummary,
   runningTime,
 } from '../render-job.ts';
-import { EpochProgress, ProgressLine, progressText } from '../run-progress.ts';
+import { EpochProgress, ProgressLine, progressText, readsEpochLinesOf } from '../run-progress.ts';
 
 /** Live `batch_loss` lines at most this often, so a fast trainer does not flood the terminal. */
 const BATCH_LINE_INTERVAL_MS = 2000;
@@ -88,8 +88,7 @@ class MetricLines {
 
 /**
  * The planned epoch count for the progress line, from the log of one replica whose epoch lines
- * the display trusts: the chief's, or worker-0's where there is no chief (both print the same
- * `Epoch N/M` under a tf.distribute strategy). Best effort: a provider whose logs cannot be read
+ * the display trusts: the chief's, or worker-0's where there is no chief (`readsEpochLinesOf`). Best effort: a provider whose logs cannot be read
  * from here leaves the line without a total, and says nothing.
  */
 async function followEpochLines(job: Job, progress: EpochProgress, signal: AbortSignal): Promise<void> {
@@ -97,8 +96,7 @@ async function followEpochLines(job: Job, progress: EpochProgress, signal: Abort
   try {
     for await (const line of job.logs({ follow: true, signal })) {
       if (line.replica === 'chief') hasChief = true;
-      if (line.replica === 'chief' || (line.replica === 'worker-0' && !hasChief))
-        progress.addLogLine(line.text);
+      if (readsEpochLinesOf(line.replica, hasChief)) progress.addLogLine(line.text);
     }
   } catch {
     // No logs from here (e.g. Cloud Logging not reachable): the line shows `epoch N` and no ETA.

@@ -7,7 +7,13 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { EpochProgress, fitToWidth, parseEpochLine, progressText } from '../../../src/cli/run-progress.ts';
+import {
+  EpochProgress,
+  fitToWidth,
+  parseEpochLine,
+  progressText,
+  readsEpochLinesOf,
+} from '../../../src/cli/run-progress.ts';
 import type { MetricEvent } from '../../../src/metrics/types.ts';
 
 const event = (tag: string, step: number, run = 'train'): MetricEvent => ({
@@ -68,6 +74,16 @@ describe('epoch lines in the log', () => {
       '',
     ]) {
       expect(parseEpochLine(text), text).toBeUndefined();
+    }
+  });
+
+  it("one replica's lines: the chief's (Vertex's workerpool0-0), else worker-0's", () => {
+    expect(readsEpochLinesOf('chief', true)).toBe(true);
+    expect(readsEpochLinesOf('workerpool0-0', false)).toBe(true);
+    expect(readsEpochLinesOf('worker-0', false)).toBe(true);
+    expect(readsEpochLinesOf('worker-0', true)).toBe(false);
+    for (const other of ['worker-1', 'ps-0', 'evaluator', 'workerpool1-0']) {
+      expect(readsEpochLinesOf(other, false), other).toBe(false);
     }
   });
 
