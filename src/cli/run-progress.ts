@@ -40,13 +40,16 @@ export function parseEpochLine(text: string): { epoch: number; of: number } | un
 }
 
 /**
- * Whether the progress line reads this replica's epoch lines: the chief's (`chief` here;
+ * Whether the progress line reads this replica's epoch lines: the chief's (`chief-0` here;
  * `workerpool0-0` on Vertex, whose pool 0 is the chief or the only replica), or worker-0's where
  * there is no chief — one replica, so that another's lines never mix in.
  */
 export function readsEpochLinesOf(replica: string, hasChief: boolean): boolean {
-  return replica === 'chief' || replica === 'workerpool0-0' || (replica === 'worker-0' && !hasChief);
+  return replica === CHIEF || replica === 'workerpool0-0' || (replica === 'worker-0' && !hasChief);
 }
+
+/** The chief's replica name here (`role-index`, as every replica is named). */
+export const CHIEF = 'chief-0';
 
 /** An epoch's end as seen here: how many were done, and when that was seen. */
 interface EpochEnd {

@@ -16,7 +16,7 @@ import {
   renderMetricsSummary,
   runningTime,
 } from '../render-job.ts';
-import { EpochProgress, ProgressLine, progressText, readsEpochLinesOf } from '../run-progress.ts';
+import { CHIEF, EpochProgress, ProgressLine, progressText, readsEpochLinesOf } from '../run-progress.ts';
 
 /** Live `batch_loss` lines at most this often, so a fast trainer does not flood the terminal. */
 const BATCH_LINE_INTERVAL_MS = 2000;
@@ -92,10 +92,10 @@ class MetricLines {
  * from here leaves the line without a total, and says nothing.
  */
 async function followEpochLines(job: Job, progress: EpochProgress, signal: AbortSignal): Promise<void> {
-  let hasChief = job.record.status?.replicas.some((r) => r.name === 'chief') ?? false;
+  let hasChief = job.record.status?.replicas.some((r) => r.name === CHIEF) ?? false;
   try {
     for await (const line of job.logs({ follow: true, signal })) {
-      if (line.replica === 'chief') hasChief = true;
+      if (line.replica === CHIEF) hasChief = true;
       if (readsEpochLinesOf(line.replica, hasChief)) progress.addLogLine(line.text);
     }
   } catch {

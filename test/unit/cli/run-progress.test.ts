@@ -78,11 +78,11 @@ describe('epoch lines in the log', () => {
   });
 
   it("one replica's lines: the chief's (Vertex's workerpool0-0), else worker-0's", () => {
-    expect(readsEpochLinesOf('chief', true)).toBe(true);
+    expect(readsEpochLinesOf('chief-0', true)).toBe(true);
     expect(readsEpochLinesOf('workerpool0-0', false)).toBe(true);
     expect(readsEpochLinesOf('worker-0', false)).toBe(true);
     expect(readsEpochLinesOf('worker-0', true)).toBe(false);
-    for (const other of ['worker-1', 'ps-0', 'evaluator', 'workerpool1-0']) {
+    for (const other of ['worker-1', 'ps-0', 'evaluator-0', 'workerpool1-0']) {
       expect(readsEpochLinesOf(other, false), other).toBe(false);
     }
   });
