@@ -88,8 +88,9 @@ class MetricLines {
 
 /**
  * The planned epoch count for the progress line, from the log of one replica whose epoch lines
- * the display trusts: the chief's, or worker-0's where there is no chief (`readsEpochLinesOf`). Best effort: a provider whose logs cannot be read
- * from here leaves the line without a total, and says nothing.
+ * the display trusts: the chief's, or worker-0's where there is no chief (`readsEpochLinesOf`).
+ * Best effort: a provider whose logs cannot be read from here leaves the line without a total,
+ * and says nothing.
  */
 async function followEpochLines(job: Job, progress: EpochProgress, signal: AbortSignal): Promise<void> {
   let hasChief = job.record.status?.replicas.some((r) => r.name === CHIEF) ?? false;
