@@ -16,7 +16,7 @@ import {
   renderMetricsSummary,
   runningTime,
 } from '../render-job.ts';
-import { EpochProgress, ProgressLine, progressText } from '../run-progress.ts';
+import { CHIEF, EpochProgress, ProgressLine, progressText, readsEpochLinesOf } from '../run-progress.ts';
 
 /** Live `batch_loss` lines at most this often, so a fast trainer does not flood the terminal. */
 const BATCH_LINE_INTERVAL_MS = 2000;
@@ -86,6 +86,24 @@ class MetricLines {
   }
 }
 
+/**
+ * The planned epoch count for the progress line, from the log of one replica whose epoch lines
+ * the display trusts: the chief's, or worker-0's where there is no chief (`readsEpochLinesOf`).
+ * Best effort: a provider whose logs cannot be read from here leaves the line without a total,
+ * and says nothing.
+ */
+async function followEpochLines(job: Job, progress: EpochProgress, signal: AbortSignal): Promise<void> {
+  let hasChief = job.record.status?.replicas.some((r) => r.name === CHIEF) ?? false;
+  try {
+    for await (const line of job.logs({ follow: true, signal })) {
+      if (line.replica === CHIEF) hasChief = true;
+      if (readsEpochLinesOf(line.replica, hasChief)) progress.addLogLine(line.text);
+    }
+  } catch {
+    // No logs from here (e.g. Cloud Logging not reachable): the line shows `epoch N` and no ETA.
+  }
+}
+
 async function followMetrics(job: Job, lines: MetricLines, signal: AbortSignal): Promise<void> {
   for await (const event of job.metrics({ follow: true, pollIntervalMs: METRICS_POLL_MS, signal })) {
     lines.show(event, true);
@@ -137,8 +155,13 @@ only after "y" on a terminal, or with --yes; with no terminal and no --yes the l
 (exit 2). Answering no launches nothing (exit 1).
 
 On a terminal, a progress line stays at the bottom, fitted to its width: the job's state, the epoch
-(counted from 1, from the metrics followed; "epoch 3" while its batches run, "epoch 2 done" between
-epochs) and the elapsed time. There is no ETA: event files do not say how many epochs are planned.
+(counted from 1, from the metrics followed; "epoch 3/6" while its batches run, "epoch 2/6 done"
+between epochs), the step, the elapsed time and an ETA from the time per epoch measured so far:
+  quickstart-4sa1tr RUNNING · epoch 3/6 · step 140 · elapsed 12.3 s · ETA 18.5 s
+The planned total comes from the chief's (or worker-0's) log: a line starting "Epoch 3/6", as
+Keras's model.fit prints, or "epoch 3/6"; without one the line says "epoch 3" and shows no ETA.
+The ETA shows once an epoch has ended. On a narrow terminal the job id goes first, then the step,
+then the ETA.
 
 Exit code: 0 when the job SUCCEEDED, 1 when it FAILED or was CANCELLED (or was not launched).
 With --json, standard output is NDJSON, one object per line, each with "at" and "type":
@@ -231,6 +254,7 @@ machines are deleted when the job ends or is cancelled.`,
     let final: JobStatus | undefined;
     // The job's last state, printed after the last epochs' lines, which the final read of the metrics may still add.
     let endedLine: string | undefined;
+    let followingLogs = false;
     try {
       for await (const event of job.events({ signal: stopFollowing.signal })) {
         if (event.type === 'ended') final = event.status;
@@ -239,6 +263,13 @@ machines are deleted when the job ends or is cancelled.`,
           continue;
         }
         if (event.type === 'state') state = event.state;
+        if (progressLine && event.type === 'state' && event.state === 'RUNNING' && !followingLogs) {
+          // The replicas exist from here: their logs can be followed for the planned epoch count.
+          // Not awaited: it never rejects, and stops at its next poll once metricsStop aborts.
+          followingLogs = true;
+          metricLines.progress.running();
+          void followEpochLines(job, metricLines.progress, metricsStop.signal);
+        }
         const line = eventLine(event);
         if (event.type === 'state' && isTerminalState(event.state)) endedLine = line;
         else if (line) print(line);
