@@ -62,8 +62,15 @@ describe('startReplicaGroup', () => {
   });
 
   it('a replica that ignores SIGTERM is SIGKILLed after the grace period', async () => {
+    // worker-1 fails only once worker-0 ignores SIGTERM: on a loaded machine its shell may not have run `trap` yet.
+    const marks = tempDir('strato-group-marks-');
+    dirs.push(marks);
+    const trapped = join(marks.path, 'trapped');
     const group = startReplicaGroup(
-      [replica('worker-0', 'trap "" TERM; while true; do sleep 0.1; done'), replica('worker-1', 'exit 1')],
+      [
+        replica('worker-0', `trap "" TERM; touch ${trapped}; while true; do sleep 0.1; done`),
+        replica('worker-1', `while [ ! -e ${trapped} ]; do sleep 0.05; done; exit 1`),
+      ],
       { graceMs: 300 },
     );
     await group.done;
