@@ -10,8 +10,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { alreadyExists, GoogleApiError, invalidArgument, notFound } from '../fake-iam/errors.ts';
+import { listenHttp } from '../listen.ts';
 
 /** Locations it serves (https://cloud.google.com/artifact-registry/docs/repositories/repo-locations), a subset. */
 export const REPOSITORY_LOCATIONS = [
@@ -124,12 +124,7 @@ export async function startFakeArtifactRegistry(
   };
 
   const server = createServer((req, res) => void handle(req, res, route));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const endpoint = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const endpoint = await listenHttp(server, options.port ?? 0, options.host ?? '127.0.0.1');
   let closed: Promise<void> | undefined;
   return {
     endpoint,

@@ -8,10 +8,10 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FaultInjector } from '../fake-gcs/faults.ts';
 import { computeGuests } from '../fake-vm/compute-guests.ts';
 import { type FakeVmOptions, VmFleet } from '../fake-vm/fleet.ts';
+import { listenHttp } from '../listen.ts';
 import { ComputeHttpError, notFound } from './errors.ts';
 import { CapacityFaults, type FakeComputeFaults } from './faults.ts';
 import { type ComputeRequest, readJson, sendError, sendJson } from './http.ts';
@@ -94,12 +94,7 @@ export async function startFakeCompute(options: FakeComputeOptions = {}): Promis
     }
     void handle(req, res, context, faults, calls);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const endpoint = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const endpoint = await listenHttp(server, options.port ?? 0, options.host ?? '127.0.0.1');
   base = `${endpoint}/compute/v1`;
   let closed: Promise<void> | undefined;
   return {

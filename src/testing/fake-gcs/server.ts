@@ -6,8 +6,8 @@
  */
 
 import { mkdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenHttp } from '../listen.ts';
 import { diskBlobStore, memoryBlobStore } from './blobs.ts';
 import type { FakeGcsContext, FakeGcsCounters } from './context.ts';
 import { GcsHttpError, notFound } from './errors.ts';
@@ -78,12 +78,10 @@ export async function startFakeGcs(options: FakeGcsOptions = {}): Promise<FakeGc
     if (options.onRequest) logRequest(req, res, options.onRequest);
     void handle(req, res, ctx, faults, timers);
   });
-  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const endpoint = await listenHttp(server, options.port ?? 0, options.host ?? '127.0.0.1');
   let closed: Promise<void> | undefined;
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     state,
     faults,
     counters: ctx.counters,
@@ -106,16 +104,6 @@ function logRequest(req: IncomingMessage, res: ServerResponse, onRequest: (entry
   const method = req.method ?? 'GET';
   const url = req.url ?? '/';
   res.once('close', () => onRequest({ method, url, status: res.headersSent ? res.statusCode : 0 }));
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 async function handle(

@@ -8,8 +8,8 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type FaultDecision, FaultInjector, type FaultOptions } from '../fake-gcs/faults.ts';
+import { listenHttp } from '../listen.ts';
 import { ServiceAccounts } from './accounts.ts';
 import { GoogleApiError, invalidArgument, notFound } from './errors.ts';
 import { ProjectPolicies } from './policies.ts';
@@ -84,12 +84,7 @@ export async function startFakeIam(options: FakeIamOptions = {}): Promise<FakeIa
   };
 
   const server = createServer((req, res) => void handle(req, res, faults, route));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const endpoint = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const endpoint = await listenHttp(server, options.port ?? 0, options.host ?? '127.0.0.1');
   let closed: Promise<void> | undefined;
   return {
     endpoint,

@@ -14,10 +14,10 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sleep } from '../../internal/sleep.ts';
 import { type FakeVmOptions, VmFleet } from '../fake-vm/fleet.ts';
 import { tpuGuests } from '../fake-vm/tpu-guests.ts';
+import { listenHttp } from '../listen.ts';
 import { ApiError, injectedError } from './errors.ts';
 import { type FakeTpuFaults, TpuFaultBook } from './faults.ts';
 import { type GuestAttribute, Nodes } from './nodes.ts';
@@ -285,13 +285,9 @@ export async function startFakeTpu(options: FakeTpuOptions = {}): Promise<FakeTp
     }
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenHttp(server, options.port ?? 0, host);
   return {
-    url: `http://${host}:${port}/`,
+    url: `${endpoint}/`,
     timing,
     faults,
     calls,

@@ -7,8 +7,8 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
+import { listenHttp } from '../listen.ts';
 import type { CustomJobMessage, DurationMessage, OperationMessage, TimestampMessage } from './messages.ts';
 import { dateOf } from './messages.ts';
 import { customJobFromJson } from './rest-json.ts';
@@ -176,10 +176,9 @@ export async function startRestGateway(service: FakeJobService, host: string): P
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenHttp(server, 0, host);
   return {
-    url: `http://${host}:${port}/`,
+    url: `${endpoint}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

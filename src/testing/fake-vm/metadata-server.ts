@@ -15,7 +15,7 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../listen.ts';
 import { FAKE_PROJECT_NUMBER, type VmIdentity } from './identity.ts';
 
 export interface MetadataServer {
@@ -117,13 +117,9 @@ export async function startMetadataServer(vm: VmIdentity): Promise<MetadataServe
   const server = createServer((req, res) => {
     handle(vm, req, res).catch((error: unknown) => reply(res, 500, `${String(error)}\n`));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenHttp(server, 0, '127.0.0.1');
   return {
-    host: `127.0.0.1:${port}`,
+    host: endpoint.slice('http://'.length),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
