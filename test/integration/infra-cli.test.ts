@@ -184,7 +184,8 @@ describe('strato infra against the fake Cloud Storage', { timeout: 180_000 }, ()
     it(`a deploy SIGKILLed right after resource ${k} was recorded converges when run again`, async () => {
       const outcome = await killThenConverge((running) => running.output().includes(`(${k}/3)`));
       expect(outcome.recordedBefore).toBeGreaterThanOrEqual(k);
-      expect(outcome.tookOver).toBe(true);
+      // After the last resource the deploy releases its lock at once: the kill may land before or after.
+      if (k < 3) expect(outcome.tookOver).toBe(true);
     });
   }
 
