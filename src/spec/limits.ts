@@ -69,18 +69,50 @@ export function checkSpecDepth(value: unknown, source?: string): void {
   while (stack.length > 0) {
     const [item, depth] = stack.pop()!;
     if (item === null || typeof item !== 'object') continue;
-    if (depth > MAX_SPEC_DEPTH) {
-      throw new SpecError(
-        [
-          {
-            path: '',
-            message: `is nested more than ${MAX_SPEC_DEPTH} levels deep`,
-            fix: 'a spec is a few levels deep; start from a file in templates/',
-          },
-        ],
-        source,
-      );
-    }
+    if (depth > MAX_SPEC_DEPTH) throw tooDeep(source);
     for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+}
+
+function tooDeep(source: string | undefined): SpecError {
+  return new SpecError(
+    [
+      {
+        path: '',
+        message: `is nested more than ${MAX_SPEC_DEPTH} levels deep`,
+        fix: 'a spec is a few levels deep; start from a file in templates/',
+      },
+    ],
+    source,
+  );
+}
+
+/**
+ * Refuses YAML or JSON text whose flow collections (`[…]`, `{…}`) open more
+ * than MAX_SPEC_DEPTH deep, before any parser sees it: the parser recurses
+ * per level, and whether 1,000 levels overflow its stack depends on how much
+ * stack is left at that moment (its error then reads "Maximum call stack
+ * size exceeded" as a syntax error). Brackets inside quotes and comments do
+ * not count.
+ */
+export function checkTextDepth(text: string, source?: string): void {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) return;
+      i = end;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_SPEC_DEPTH) throw tooDeep(source);
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
   }
 }

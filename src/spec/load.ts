@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { SpecError, StratoError } from '../errors.ts';
 import { RUNS_FROM_BUILD } from '../internal/node-entry.ts';
 import { toSpecIssues } from './issues.ts';
-import { checkSpecDepth, checkSpecFile } from './limits.ts';
+import { checkSpecDepth, checkSpecFile, checkTextDepth } from './limits.ts';
 import { type JobSpec, type JobSpecInput, JobSpecSchema } from './schema.ts';
 
 /** Typed identity for TS users: `export default defineJob({...})` gets completion and checks. */
@@ -31,6 +31,7 @@ export function parseJobSpec(input: unknown, source?: string): JobSpec {
 
 /** Parses YAML (or JSON) text; syntax errors come back with line and column. */
 export function parseYaml(text: string, source?: string): unknown {
+  checkTextDepth(text, source);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new SpecError(
