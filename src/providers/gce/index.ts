@@ -22,12 +22,8 @@ import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strateg
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
-import {
-  ControlReader,
-  openControlFolder,
-  writeCancelMarker,
-  writeFinalStatus,
-} from '../machines/control.ts';
+import { ControlReader, openControlFolder } from '../machines/control.ts';
+import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
 import { loadStartupScript } from '../machines/launch.ts';
 import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
@@ -91,6 +87,20 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
   }
 
   const storageOf = (record: GceJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
+
+  /** What ending the job needs: a fresh status, the current attempt's control folder, the deletion. */
+  const ending = (handle: JobHandle) => {
+    const record = gceRecordOf(handle);
+    return {
+      status: async () => {
+        pacer.forget(pacingKey(record));
+        return (await statusMany([handle]))[0]!;
+      },
+      control: controlFolder(record.runDir, currentGceAttempt(record).attempt),
+      storage: storageOf(record),
+      deleteMachines: () => deleteEveryVm(record),
+    };
+  };
 
   /** Creates attempt `attempt` in the first allowed zone with capacity; returns that zone. */
   async function launchAttempt(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
@@ -335,31 +345,12 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
 
     async cancel(handle, reason) {
       const record = gceRecordOf(handle);
+      await cancelMachineJob(ending(handle), reason);
       pacer.forget(pacingKey(record));
-      const before = await statusMany([handle]);
-      if (!isTerminalState(before[0]!.state)) {
-        const { store, prefix } = await openControlFolder(
-          controlFolder(record.runDir, currentGceAttempt(record).attempt),
-          storageOf(record),
-        );
-        await writeCancelMarker(store, prefix, reason ?? 'cancelled by request');
-      }
-      pacer.forget(pacingKey(record));
-      await deleteEveryVm(record);
     },
 
     async release(handle) {
-      const record = gceRecordOf(handle);
-      pacer.forget(pacingKey(record));
-      const [final] = await statusMany([handle]);
-      if (final && isTerminalState(final.state)) {
-        const { store, prefix } = await openControlFolder(
-          controlFolder(record.runDir, currentGceAttempt(record).attempt),
-          storageOf(record),
-        );
-        await writeFinalStatus(store, prefix, final);
-      }
-      await deleteEveryVm(record);
+      await releaseMachineJob(ending(handle));
     },
   };
 }

@@ -22,12 +22,8 @@ import { joinUri } from '../../internal/uri.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
-import {
-  ControlReader,
-  openControlFolder,
-  writeCancelMarker,
-  writeFinalStatus,
-} from '../machines/control.ts';
+import { ControlReader, openControlFolder } from '../machines/control.ts';
+import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
 import { loadStartupScript } from '../machines/launch.ts';
 import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
@@ -64,6 +60,20 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
   const reader = new ControlReader();
   const pacingKey = (record: TpuJobRecord) => `${record.jobId}#${currentTpuAttempt(record).attempt}`;
   const storageOf = (record: TpuJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
+
+  /** What ending the job needs: a fresh status, the current attempt's control folder, the deletion. */
+  const ending = (handle: JobHandle) => {
+    const record = tpuRecordOf(handle);
+    return {
+      status: async () => {
+        pacer.forget(pacingKey(record));
+        return (await statusMany([handle]))[0]!;
+      },
+      control: controlFolder(record.runDir, currentTpuAttempt(record).attempt),
+      storage: storageOf(record),
+      deleteMachines: () => deleteEverySlice(record),
+    };
+  };
 
   async function withTpu<T>(
     record: Pick<TpuJobRecord, 'tpuEndpoint' | 'project' | 'zone'>,
@@ -258,31 +268,12 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
 
     async cancel(handle, reason) {
       const record = tpuRecordOf(handle);
+      await cancelMachineJob(ending(handle), reason);
       pacer.forget(pacingKey(record));
-      const [before] = await statusMany([handle]);
-      if (!isTerminalState(before!.state)) {
-        const { store, prefix } = await openControlFolder(
-          controlFolder(record.runDir, currentTpuAttempt(record).attempt),
-          storageOf(record),
-        );
-        await writeCancelMarker(store, prefix, reason ?? 'cancelled by request');
-      }
-      pacer.forget(pacingKey(record));
-      await deleteEverySlice(record);
     },
 
     async release(handle) {
-      const record = tpuRecordOf(handle);
-      pacer.forget(pacingKey(record));
-      const [final] = await statusMany([handle]);
-      if (final && isTerminalState(final.state)) {
-        const { store, prefix } = await openControlFolder(
-          controlFolder(record.runDir, currentTpuAttempt(record).attempt),
-          storageOf(record),
-        );
-        await writeFinalStatus(store, prefix, final);
-      }
-      await deleteEverySlice(record);
+      await releaseMachineJob(ending(handle));
     },
   };
 }
