@@ -8,9 +8,9 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { FaultInjector } from '../fake-gcs/faults.ts';
+import { beforeHandling, FaultInjector } from '../fake-gcs/faults.ts';
 import { computeGuests } from '../fake-vm/compute-guests.ts';
-import { type FakeVmOptions, VmFleet } from '../fake-vm/fleet.ts';
+import { type FakeVmOptions, fleetOf, type VmFleet } from '../fake-vm/fleet.ts';
 import { listenHttp } from '../listen.ts';
 import { ComputeHttpError, notFound } from './errors.ts';
 import { CapacityFaults, type FakeComputeFaults } from './faults.ts';
@@ -76,13 +76,7 @@ export async function startFakeCompute(options: FakeComputeOptions = {}): Promis
     options.waitCapMs,
   );
   const context = createComputeContext(() => base, operations, capacity);
-  const ownFleet = options.boot && !(options.boot instanceof VmFleet);
-  const fleet =
-    options.boot instanceof VmFleet
-      ? options.boot
-      : options.boot
-        ? new VmFleet(options.boot === true ? {} : options.boot)
-        : undefined;
+  const { fleet, own: ownFleet } = fleetOf(options.boot);
   if (fleet) context.events = computeGuests(context, fleet);
   const calls = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -160,18 +154,12 @@ async function handle(
   const url = req.url ?? '/';
   const decision = faults.decide(method, url);
   try {
-    if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-    if (decision.terminal === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    if (typeof decision.terminal === 'object') {
-      throw new ComputeHttpError(
-        decision.terminal.status,
-        'backendError',
-        `injected fault: HTTP ${decision.terminal.status}`,
-      );
-    }
+    const goOn = await beforeHandling(
+      decision,
+      req,
+      (status, message) => new ComputeHttpError(status, 'backendError', message),
+    );
+    if (!goOn) return;
     const [pathname, search = ''] = url.split('?') as [string, string?];
     const match = PREFIX.exec(pathname);
     if (!match) throw notFound(pathname);

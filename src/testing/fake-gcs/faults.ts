@@ -140,3 +140,26 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * What a fake's request handler does with a fault decision before it does
+ * anything else: waits the delay, then drops the connection (a reset: answers
+ * false, the handler stops) or throws the injected HTTP status as the
+ * service's own error (`injected`), or goes on (true). A `reset-after` is the
+ * handler's to apply once it has acted.
+ */
+export async function beforeHandling(
+  decision: FaultDecision,
+  req: { socket: { destroy(): void } },
+  injected: (status: number, message: string) => Error,
+): Promise<boolean> {
+  if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+  if (decision.terminal === 'reset') {
+    req.socket.destroy();
+    return false;
+  }
+  if (typeof decision.terminal === 'object') {
+    throw injected(decision.terminal.status, `injected fault: HTTP ${decision.terminal.status}`);
+  }
+  return true;
+}

@@ -8,7 +8,7 @@
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type FaultDecision, FaultInjector, type FaultOptions } from '../fake-gcs/faults.ts';
+import { beforeHandling, type FaultDecision, FaultInjector, type FaultOptions } from '../fake-gcs/faults.ts';
 import { listenHttp } from '../listen.ts';
 import { ServiceAccounts } from './accounts.ts';
 import { GoogleApiError, invalidArgument, notFound } from './errors.ts';
@@ -137,18 +137,12 @@ async function handle(
   const url = req.url ?? '/';
   const decision: FaultDecision = faults.decide(method, url);
   try {
-    if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-    if (decision.terminal === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    if (typeof decision.terminal === 'object') {
-      throw new GoogleApiError(
-        decision.terminal.status,
-        'UNAVAILABLE',
-        `injected fault: HTTP ${decision.terminal.status}`,
-      );
-    }
+    const goOn = await beforeHandling(
+      decision,
+      req,
+      (status, message) => new GoogleApiError(status, 'UNAVAILABLE', message),
+    );
+    if (!goOn) return;
     const [pathname, search = ''] = url.split('?') as [string, string?];
     const body = method === 'GET' || method === 'DELETE' ? {} : await readBody(req);
     const answer = route(method, pathname, new URLSearchParams(search), body);

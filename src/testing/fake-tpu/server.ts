@@ -15,7 +15,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { sleep } from '../../internal/sleep.ts';
-import { type FakeVmOptions, VmFleet } from '../fake-vm/fleet.ts';
+import { type FakeVmOptions, fleetOf, type VmFleet } from '../fake-vm/fleet.ts';
 import { tpuGuests } from '../fake-vm/tpu-guests.ts';
 import { listenHttp } from '../listen.ts';
 import { ApiError, injectedError } from './errors.ts';
@@ -251,13 +251,7 @@ export async function startFakeTpu(options: FakeTpuOptions = {}): Promise<FakeTp
     operationMs: timing.operationMs + faults.operationDelayMs,
   });
   const nodes = new Nodes(operations, scheduler, nodeTiming);
-  const ownFleet = options.boot && !(options.boot instanceof VmFleet);
-  const fleet =
-    options.boot instanceof VmFleet
-      ? options.boot
-      : options.boot
-        ? new VmFleet(options.boot === true ? {} : options.boot)
-        : undefined;
+  const { fleet, own: ownFleet } = fleetOf(options.boot);
   if (fleet) nodes.events = tpuGuests(nodes, fleet);
   const queued = new QueuedResources(operations, scheduler, nodes, faults, () => timing);
   const calls: Record<string, number> = {};

@@ -41,6 +41,20 @@ interface Booted {
   busy: Promise<void>;
 }
 
+/**
+ * The fleet a fake service boots its machines in, from its `boot` option: a
+ * shared fleet (`startFakeCloud`'s, so names resolve across services), a new
+ * one of its own (`true` or options; `own`: the service closes it), or none.
+ */
+export function fleetOf(boot: boolean | FakeVmOptions | VmFleet | undefined): {
+  fleet: VmFleet | undefined;
+  own: boolean;
+} {
+  if (boot instanceof VmFleet) return { fleet: boot, own: false };
+  if (!boot) return { fleet: undefined, own: false };
+  return { fleet: new VmFleet(boot === true ? {} : boot), own: true };
+}
+
 export class VmFleet {
   /** The fleet's folder (sandboxes, hosts file, the docker shim). */
   readonly dir: string;
