@@ -23,7 +23,7 @@ export async function runController(
   jobId: string,
   provider: Provider,
   store: JobStore,
-  options: { signal?: AbortSignal; tickMs?: number; givesUpMs?: number } = {},
+  options: { signal?: AbortSignal; tickMs?: number; givesUpMs?: number; onTick?(): void } = {},
 ): Promise<JobStatus | undefined> {
   const record = store.findJob(jobId);
   if (!record) return undefined;
@@ -41,6 +41,7 @@ export async function runController(
       intervalMs: options.tickMs ?? CONTROLLER_TICK_MS,
       signal: stop.signal,
     })) {
+      options.onTick?.();
       const [job] = tick.jobs;
       // The job folder was removed: nothing is left to look after.
       if (!store.findJob(jobId)) stop.abort();

@@ -10,12 +10,23 @@
  * pipe from the process that submitted the job (`strato run`): when it
  * closes while the job runs, that process died without cancelling, and the
  * controller cancels the job.
+ *
+ * A watchdog outside the loop ends the process when the loop cannot: a
+ * service call that never settles (a client stuck while its endpoint went
+ * away) would otherwise keep the loop from ever ticking again, and a
+ * controller would outlive its job folder, its cloud and any signal. It
+ * exits when the job's record is gone, when no tick came for the give-up
+ * time, or when a signal asked to stop and the loop did not within a grace.
  */
 
 import { loadProvider } from '../providers/registry.ts';
 import { cancelJob, findControllerRecord } from './controller.ts';
-import { runController } from './controller-loop.ts';
+import { CONTROLLER_GIVES_UP_MS, runController } from './controller-loop.ts';
 import { createJobStore } from './store.ts';
+
+/** How often the watchdog looks, and how long a stop may take before it is forced. */
+const WATCHDOG_MS = 5_000;
+const STOP_GRACE_MS = 30_000;
 
 async function main(): Promise<void> {
   const [jobDir, ...flags] = process.argv.slice(2);
@@ -44,7 +55,31 @@ async function main(): Promise<void> {
     process.stdin.on('error', ownerGone);
     process.stdin.resume();
   }
-  await runController(setup.jobId, provider, store, { signal: stop.signal });
+  let lastTick = Date.now();
+  let stopAskedAt: number | undefined;
+  stop.signal.addEventListener('abort', () => {
+    stopAskedAt = Date.now();
+  });
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    const why = !store.findJob(setup.jobId)
+      ? 'its job record is gone'
+      : now - lastTick > CONTROLLER_GIVES_UP_MS
+        ? `no look at the job succeeded for ${Math.round((now - lastTick) / 60_000)} min`
+        : stopAskedAt !== undefined && !cancelling && now - stopAskedAt > STOP_GRACE_MS
+          ? 'it was asked to stop and its look at the job does not return'
+          : undefined;
+    if (!why) return;
+    process.stderr.write(`strato controller: ${setup.jobId}: ending: ${why}\n`);
+    process.exit(why === 'its job record is gone' ? 0 : 1);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  await runController(setup.jobId, provider, store, {
+    signal: stop.signal,
+    onTick: () => {
+      lastTick = Date.now();
+    },
+  });
   await cancelling;
   process.exit(0);
 }
