@@ -25,24 +25,32 @@ export function controllerNodeArgs(): string[] {
  * Starts the job's controller, detached, and records who it is in
  * `controller.json`. With `owned`, its stdin is a pipe from this process:
  * when this process dies without cancelling, the controller cancels the job
- * (what `strato run` promises).
+ * (what `strato run` promises). With `launching`, it starts before the
+ * provider creates anything and guards the launch (`launch-guard.ts`): when
+ * this process dies before the job's record is saved, it abandons what the
+ * provider had begun to create.
  */
 export function spawnController(
   jobDir: string,
   record: Omit<ControllerRecord, 'pid' | 'startTicks'>,
-  options: { env: NodeJS.ProcessEnv; owned: boolean },
+  options: { env: NodeJS.ProcessEnv; owned: boolean; launching?: boolean },
 ): ControllerRecord {
   const files = controllerFiles(jobDir);
   writeJsonAtomic(files.state, record);
   const log = openSync(files.log, 'a', 0o600);
   const child = spawn(
     process.execPath,
-    [...controllerNodeArgs(), jobDir, ...(options.owned ? ['--owner-pipe'] : [])],
+    [
+      ...controllerNodeArgs(),
+      jobDir,
+      ...(options.owned ? ['--owner-pipe'] : []),
+      ...(options.launching ? ['--launching'] : []),
+    ],
     {
       cwd: jobDir,
       env: options.env,
       detached: true,
-      stdio: [options.owned ? 'pipe' : 'ignore', log, log],
+      stdio: [options.owned || options.launching ? 'pipe' : 'ignore', log, log],
     },
   );
   closeSync(log);

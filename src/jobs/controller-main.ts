@@ -1,6 +1,6 @@
 /**
  * Entry point of a job's detached controller process:
- * `node controller-main.js JOB_DIR [--owner-pipe]` (see controller-launch.ts).
+ * `node controller-main.js JOB_DIR [--owner-pipe] [--launching]` (see controller-launch.ts).
  * Builds the provider the job was submitted with (from `controller.json`)
  * and runs `runController` until the job has ended.
  *
@@ -9,7 +9,9 @@
  * always sees the attempt it must cancel. With `--owner-pipe`, stdin is a
  * pipe from the process that submitted the job (`strato run`): when it
  * closes while the job runs, that process died without cancelling, and the
- * controller cancels the job.
+ * controller cancels the job. With `--launching`, it started before the
+ * provider created anything, stdin is a pipe from the submitter, and it
+ * first guards the launch (`launch-guard.ts`).
  *
  * A watchdog outside the loop ends the process when the loop cannot: a
  * service call that never settles (a client stuck while its endpoint went
@@ -22,6 +24,7 @@
 import { loadProvider } from '../providers/registry.ts';
 import { cancelJob, findControllerRecord } from './controller.ts';
 import { CONTROLLER_GIVES_UP_MS, runController } from './controller-loop.ts';
+import { guardLaunch } from './launch-guard.ts';
 import { createJobStore } from './store.ts';
 
 /** How often the watchdog looks, and how long a stop may take before it is forced. */
@@ -30,15 +33,24 @@ const STOP_GRACE_MS = 30_000;
 
 async function main(): Promise<void> {
   const [jobDir, ...flags] = process.argv.slice(2);
-  if (!jobDir) throw new Error('usage: controller-main.ts JOB_DIR [--owner-pipe]');
+  if (!jobDir) throw new Error('usage: controller-main.ts JOB_DIR [--owner-pipe] [--launching]');
   const setup = findControllerRecord(jobDir);
   if (!setup) throw new Error(`no controller.json in ${jobDir}`);
   const provider = await loadProvider(setup.provider, { [setup.provider]: setup.providerOptions });
   const store = createJobStore(setup.home);
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop.abort());
+  const piped = flags.includes('--owner-pipe') || flags.includes('--launching');
+  const submitterGone = piped ? pipeClosed(process.stdin) : undefined;
+  if (submitterGone && flags.includes('--launching')) {
+    const ending = await guardLaunch(jobDir, setup.jobId, provider, store, {
+      submitterGone,
+      log: (line) => process.stderr.write(`strato controller: ${setup.jobId}: ${line}\n`),
+    });
+    if (ending !== 'launched') process.exit(0);
+  }
   let cancelling: Promise<unknown> | undefined;
-  if (flags.includes('--owner-pipe')) {
+  if (submitterGone && flags.includes('--owner-pipe')) {
     const ownerGone = () => {
       if (cancelling) return;
       stop.abort();
@@ -50,10 +62,7 @@ async function main(): Promise<void> {
           }).catch(() => {})
         : Promise.resolve();
     };
-    process.stdin.on('end', ownerGone);
-    process.stdin.on('close', ownerGone);
-    process.stdin.on('error', ownerGone);
-    process.stdin.resume();
+    void submitterGone.then(ownerGone);
   }
   let lastTick = Date.now();
   let stopAskedAt: number | undefined;
@@ -82,6 +91,14 @@ async function main(): Promise<void> {
   });
   await cancelling;
   process.exit(0);
+}
+
+/** Resolves when the other end of the pipe closes (its process exited, however it ended). */
+function pipeClosed(stream: NodeJS.ReadStream): Promise<void> {
+  return new Promise((resolve) => {
+    for (const event of ['end', 'close', 'error']) stream.on(event, () => resolve());
+    stream.resume();
+  });
 }
 
 main().catch((error: unknown) => {

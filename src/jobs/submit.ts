@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StratoError } from '../errors.ts';
 import { absoluteUri } from '../internal/uri.ts';
-import type { Provider } from '../providers/types.ts';
+import type { JobHandle, Provider } from '../providers/types.ts';
 import { loadJobSpecFile, parseJobSpec } from '../spec/load.ts';
 import type { JobSpec, JobSpecInput } from '../spec/schema.ts';
 import type { ClusterPlan } from '../strategies/plan.ts';
@@ -17,6 +17,7 @@ import { contextOf, type JobsOptions, providerFor } from './context.ts';
 import { spawnController } from './controller-launch.ts';
 import { newJobId } from './ids.ts';
 import { Job } from './job.ts';
+import { dropPreparedHandle, keepPreparedHandle } from './launch-guard.ts';
 import { planCost } from './plan-cost.ts';
 import { planJob } from './plan-job.ts';
 import { claimRunDir } from './run-dir-claim.ts';
@@ -160,6 +161,18 @@ async function launch(
   }
 
   const jobDir = store.createJobDir(jobId);
+  const controllerSetup = {
+    provider: spec.provider.name,
+    providerOptions: provider.reattachOptions(),
+    home,
+    jobId,
+  };
+  const owned = options.stopWhenCallerExits ?? false;
+  // A provider that creates machines has its launch guarded (launch-guard.ts): the controller starts
+  // first, so this process dying before the record is saved leaves no machine behind.
+  const guarded = provider.abandon !== undefined;
+  if (guarded) spawnController(jobDir, controllerSetup, { env, owned, launching: true });
+  let prepared: JobHandle | undefined;
   const handle = await provider
     .submit(plan, {
       jobId,
@@ -168,8 +181,18 @@ async function launch(
       env,
       ...(options.docker ? { docker: true } : {}),
       ...(options.stopWhenCallerExits ? { stopWhenCallerExits: true } : {}),
+      ...(guarded
+        ? {
+            onPrepared: (ready: JobHandle) => {
+              prepared = ready;
+              keepPreparedHandle(jobDir, ready);
+            },
+          }
+        : {}),
     })
-    .catch((error: unknown) => {
+    .catch(async (error: unknown) => {
+      // The provider cleans up the attempt it failed to create; what else it made goes here.
+      if (prepared) await provider.abandon?.(prepared).catch(() => {});
       // No record will point at the folder, and a provider whose submit threw runs nothing
       // from it (the local supervisor's start is submit's last step): leave nothing behind.
       rmSync(jobDir, { recursive: true, force: true });
@@ -194,15 +217,16 @@ async function launch(
     handle,
   };
   store.save(record);
+  if (guarded) dropPreparedHandle(jobDir);
   // Restarts, the cost cap and releasing machines must not wait for someone to poll: a detached
   // controller watches the job (none is needed, and none starts, for a local or Vertex job that is never
   // restarted nor capped: the default launch path stays as fast).
-  if (record.maxRestarts! > 0 || record.cost?.maxCostUsd !== undefined || provider.release !== undefined) {
-    spawnController(
-      jobDir,
-      { provider: record.provider, providerOptions: provider.reattachOptions(), home, jobId },
-      { env, owned: options.stopWhenCallerExits ?? false },
-    );
+  else if (
+    record.maxRestarts! > 0 ||
+    record.cost?.maxCostUsd !== undefined ||
+    provider.release !== undefined
+  ) {
+    spawnController(jobDir, controllerSetup, { env, owned });
   }
   return new Job(record, provider, store);
 }

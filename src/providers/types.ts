@@ -162,6 +162,13 @@ export interface SubmitContext {
    * sets this; `strato submit` and `run --detach` do not.
    */
   stopWhenCallerExits?: boolean;
+  /**
+   * A provider that creates machines calls this once, before its first
+   * create call, with the handle of what it is about to create: the
+   * lifecycle keeps it, so a submitter killed in the middle of `submit`
+   * leaves no machine behind (the job's controller `abandon`s them).
+   */
+  onPrepared?(handle: JobHandle): void;
 }
 
 /** One line a replica printed. */
@@ -237,4 +244,10 @@ export interface Provider {
    * providers whose jobs hold nothing after they end leave it out.
    */
   release?(handle: JobHandle): Promise<void>;
+  /**
+   * Deletes whatever a `submit` that never returned created, from the handle
+   * it gave `onPrepared` (no attempt may be recorded in it). Idempotent.
+   * Providers that call `onPrepared` have it.
+   */
+  abandon?(handle: JobHandle): Promise<void>;
 }

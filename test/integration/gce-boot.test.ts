@@ -11,11 +11,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
+import { findControllerRecord } from '../../src/jobs/controller.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
+import { isProcessAlive } from '../../src/providers/local/proc.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
@@ -133,5 +136,56 @@ describe('gce jobs on VMs that really boot', () => {
       'every VM gone',
       60_000,
     );
+  }, 150_000);
+
+  it('GIVEN `strato run` killed with SIGKILL while it creates the VMs THEN the controller deletes them and the job leaves no trace', async () => {
+    const file = join(home.path, 'killed-launching.yaml');
+    const input = spec('boot-launching');
+    input.container.command = ['sleep', '300'];
+    writeFileSync(file, stringify(input));
+    // The second VM's insert is carried out late (a slow service): the kill lands between the two.
+    const deletes = () => fake.compute!.calls.get('DELETE zones/*/instances/*') ?? 0;
+    const deletesBefore = deletes();
+    fake.compute!.faults.add({
+      method: 'POST',
+      path: /\/instances(\?|$)/,
+      nth: 2,
+      fault: { delayMs: 2_500 },
+    });
+    const jobDirs = () =>
+      existsSync(join(home.path, 'jobs'))
+        ? readdirSync(join(home.path, 'jobs')).filter((id) => id.startsWith('boot-launching'))
+        : [];
+    const cli = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file], {
+      env: { ...process.env, ...fake.env, STRATO_HOME: home.path },
+      stdio: 'ignore',
+    });
+    let controllerPid: number | undefined;
+    try {
+      const launching = async () => {
+        const [id] = jobDirs();
+        if (id === undefined || existsSync(join(home.path, 'jobs', id, 'job.json'))) return false;
+        controllerPid = findControllerRecord(join(home.path, 'jobs', id))?.pid;
+        return (await vmNames()).some((name) => name.includes('boot-launching'));
+      };
+      await waitFor(launching, 'the first VM created and no job record yet', 60_000);
+      expect(controllerPid).toBeDefined();
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    // Both VMs (the late one too) are deleted, the folder is gone, and so is the controller.
+    await waitFor(
+      async () =>
+        !(await vmNames()).some((name) => name.includes('boot-launching')) &&
+        jobDirs().length === 0 &&
+        !isProcessAlive(controllerPid!),
+      'every VM, the job folder and the controller gone',
+      60_000,
+    );
+    // The late VM was made after the submitter died, and the second sweep deleted it too.
+    expect(deletes() - deletesBefore).toBe(2);
+    await sleep(3_000);
+    expect((await vmNames()).filter((name) => name.includes('boot-launching'))).toEqual([]);
+    expect(fake.fleet!.running()).toEqual([]);
   }, 150_000);
 });

@@ -63,6 +63,7 @@ function machineFact(vm: Instance | undefined, name: string): MachineFact {
 export function createGceProvider(options: GceProviderOptions = {}): Provider & {
   statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]>;
   release(handle: JobHandle): Promise<void>;
+  abandon(handle: JobHandle): Promise<void>;
 } {
   const env = options.env ?? process.env;
   const ports = options.ports ?? (env[GCE_PORTS_ENV] === 'distinct' ? 'distinct' : 'cloud');
@@ -197,7 +198,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
   }
 
   async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
-    const records = handles.map(gceRecordOf);
+    const records = handles.map((handle) => gceRecordOf(handle));
     const out = records.map((record) => pacer.cached(pacingKey(record)));
     const due = records.filter((_, i) => !out[i]);
     if (due.length > 0) {
@@ -282,9 +283,15 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         ...(storageEndpoint ? { storageEndpoint: storageEndpoint.replace(/\/+$/, '') } : {}),
         attempts: [],
       };
+      const handleOf = (data: GceJobRecord): JobHandle => ({
+        provider: 'gce',
+        id: context.jobId,
+        data: data as unknown as Record<string, unknown>,
+      });
+      context.onPrepared?.(handleOf({ ...record, attempts: [] }));
       const zone = await withCompute(computeEndpoint, (compute) => launchAttempt(compute, record, 1));
       record.attempts.push({ attempt: 1, zone, startedAt: new Date().toISOString() });
-      return { provider: 'gce', id: context.jobId, data: record as unknown as Record<string, unknown> };
+      return handleOf(record);
     },
 
     async status(handle) {
@@ -351,6 +358,10 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
 
     async release(handle) {
       await releaseMachineJob(ending(handle));
+    },
+
+    async abandon(handle) {
+      await deleteEveryVm(gceRecordOf(handle, { prepared: true }));
     },
   };
 }

@@ -47,13 +47,14 @@ export interface GceJobRecord {
   attempts: GceAttempt[];
 }
 
-export function gceRecordOf(handle: JobHandle): GceJobRecord {
+/** The job record a handle carries; `prepared`: as handed to `onPrepared`, before its first attempt. */
+export function gceRecordOf(handle: JobHandle, options: { prepared?: boolean } = {}): GceJobRecord {
   const data = handle.data as Partial<GceJobRecord>;
   if (
     handle.provider !== 'gce' ||
     data.provider !== 'gce' ||
     !Array.isArray(data.attempts) ||
-    data.attempts.length === 0
+    (data.attempts.length === 0 && !options.prepared)
   ) {
     throw new StratoError('E_NOT_FOUND', `no Compute Engine job behind handle ${handle.id}`, {
       hint: 'the job record is not a gce one; `strato list` shows the jobs that exist',

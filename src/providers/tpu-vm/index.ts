@@ -53,6 +53,7 @@ export interface TpuVmProviderOptions {
 export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provider & {
   statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]>;
   release(handle: JobHandle): Promise<void>;
+  abandon(handle: JobHandle): Promise<void>;
 } {
   const env = options.env ?? process.env;
   const now = options.now ?? (() => new Date());
@@ -151,7 +152,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
   }
 
   async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
-    const records = handles.map(tpuRecordOf);
+    const records = handles.map((handle) => tpuRecordOf(handle));
     const out = records.map((record) => pacer.cached(pacingKey(record)));
     const due = records.filter((_, i) => !out[i]);
     if (due.length > 0) {
@@ -213,6 +214,11 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         attempts: [],
       };
       const launch = await launchFor(record, 1);
+      context.onPrepared?.({
+        provider: 'tpu-vm',
+        id: context.jobId,
+        data: { ...record, attempts: [] } as unknown as Record<string, unknown>,
+      });
       await withTpu(record, (client) => createAttemptSlice(client, record, 1, launch));
       record.attempts.push({
         attempt: 1,
@@ -274,6 +280,10 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
 
     async release(handle) {
       await releaseMachineJob(ending(handle));
+    },
+
+    async abandon(handle) {
+      await deleteEverySlice(tpuRecordOf(handle, { prepared: true }));
     },
   };
 }

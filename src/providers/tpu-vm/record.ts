@@ -48,13 +48,14 @@ export function queuedResourceId(jobId: string, attempt: number): string {
   return `strato-${jobId.slice(0, 63 - 7 - tail.length).replace(/-+$/, '')}${tail}`;
 }
 
-export function tpuRecordOf(handle: JobHandle): TpuJobRecord {
+/** The job record a handle carries; `prepared`: as handed to `onPrepared`, before its first attempt. */
+export function tpuRecordOf(handle: JobHandle, options: { prepared?: boolean } = {}): TpuJobRecord {
   const data = handle.data as Partial<TpuJobRecord>;
   if (
     handle.provider !== 'tpu-vm' ||
     data.provider !== 'tpu-vm' ||
     !Array.isArray(data.attempts) ||
-    data.attempts.length === 0
+    (data.attempts.length === 0 && !options.prepared)
   ) {
     throw new StratoError('E_NOT_FOUND', `no Cloud TPU job behind handle ${handle.id}`, {
       hint: 'the job record is not a tpu-vm one; `strato list` shows the jobs that exist',

@@ -154,6 +154,9 @@ async function handle(
   const url = req.url ?? '/';
   const decision = faults.decide(method, url);
   try {
+    // The request is received whole before any delay: a slow service still carries out what it was
+    // sent, even when the caller is gone by the time it acts (a killed `strato run`).
+    const received = method === 'POST' || method === 'PATCH' || method === 'PUT' ? await readJson(req) : {};
     const goOn = await beforeHandling(
       decision,
       req,
@@ -176,7 +179,7 @@ async function handle(
         .filter((s) => s !== '')
         .map((s) => decodeURIComponent(s)),
       query: new URLSearchParams(search),
-      body: method === 'POST' || method === 'PATCH' || method === 'PUT' ? await readJson(req) : {},
+      body: received,
       gone: gone.signal,
     };
     const answer = routeInstances(ctx, request) ?? routeZones(ctx, request) ?? routeGlobal(ctx, request);
