@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   if (submitterGone && flags.includes('--launching')) {
     const ending = await guardLaunch(jobDir, setup.jobId, provider, store, {
       submitterGone,
+      signal: stop.signal,
       log: (line) => process.stderr.write(`strato controller: ${setup.jobId}: ${line}\n`),
     });
     if (ending !== 'launched') process.exit(0);

@@ -36,11 +36,13 @@ export function dropPreparedHandle(jobDir: string): void {
   rmSync(preparedFile(jobDir), { force: true });
 }
 
-export type LaunchEnding = 'launched' | 'withdrawn' | 'abandoned';
+export type LaunchEnding = 'launched' | 'withdrawn' | 'abandoned' | 'stopped';
 
 export interface LaunchGuardOptions {
   /** Resolves when the submitter's pipe closes (it exited, or was killed). */
   submitterGone: Promise<void>;
+  /** Ends the wait (SIGTERM to the controller): 'stopped'. An abandon under way is finished first. */
+  signal?: AbortSignal;
   /** How often the record and the folder are looked at. */
   pollMs?: number;
   /** The pause before the second sweep, for creates the service was still accepting. */
@@ -71,6 +73,7 @@ export async function guardLaunch(
     if (store.findJob(jobId)) return 'launched';
     if (!existsSync(jobDir)) return 'withdrawn';
     if (goneBefore) break;
+    if (options.signal?.aborted) return 'stopped';
     await Promise.race([sleep(options.pollMs ?? 100), options.submitterGone]);
   }
   await abandonLaunch(jobDir, provider, options);
