@@ -108,5 +108,6 @@ describe('an Artifact Registry repository, checked with gcloud', () => {
 
     await destroyStack(options);
     expect(await gcloud('artifacts', 'repositories', 'list', '--location=us-central1')).toEqual([]);
-  });
+    // One gcloud process per check (1–2 s each, several times that on a loaded machine).
+  }, 180_000);
 });

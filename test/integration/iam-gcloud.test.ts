@@ -135,5 +135,6 @@ describe('service accounts and project roles, checked with gcloud', () => {
       bindings: { role: string }[];
     };
     expect(policy.bindings.map((b) => b.role)).toEqual(['roles/owner']);
-  });
+    // One gcloud process per check (1–2 s each, several times that on a loaded machine).
+  }, 180_000);
 });

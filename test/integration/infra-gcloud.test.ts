@@ -86,5 +86,6 @@ describe('the example bucket stack, checked with gcloud storage', () => {
 
     await destroyStack(options);
     expect((await gcloud('buckets', 'list', '--format=value(name)')).trim()).toBe('');
-  });
+    // One gcloud process per check (1–2 s each, several times that on a loaded machine).
+  }, 120_000);
 });
