@@ -227,6 +227,9 @@ describe('the shipped TPU templates run to SUCCEEDED on the fake cloud', () => {
     expect(statusWhileRunning).toContain(`Job ${jobId}:`);
     for (let i = 0; i < 4; i++) expect(statusWhileRunning).toMatch(new RegExp(`tpu-host-${i}\\s`));
 
+    // The template runs a PJRT runtime (`-pod-pjrt`): host 0 loads libtpu as TensorFlow's pluggable device, so
+    // it gets the PJRT variables and no TPU_LOAD_LIBRARY=0 (that is for StreamExecutor `-pod-se` runtimes; the
+    // stand-in refuses it with PJRT).
     const runDir = `${POD.output}/`;
     expect(log).toContain(
       `tpu stand-in OK: worker 0 of 4 (${worker0}), TPU_NAME=strato-${jobId}-1, runtime pjrt (/lib/libtpu.so), ` +

@@ -109,7 +109,7 @@ def check_runtime(hosts):
                 f"TF_PLUGGABLE_DEVICE_LIBRARY_PATH={plugin!r}"
             )
         if load_library == "0":
-            raise Wrong("TPU_LOAD_LIBRARY=0 with PJRT: the plugin is libtpu, it must load")
+            raise Wrong("TPU_LOAD_LIBRARY=0 with a PJRT runtime: libtpu is its plugin and must load")
         return f"pjrt ({plugin})"
     if len(hosts) > 1 and load_library != "0":
         raise Wrong("a StreamExecutor pod client without TPU_LOAD_LIBRARY=0 would take the TPU the slice's servers hold")
