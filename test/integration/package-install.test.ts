@@ -35,7 +35,8 @@ beforeAll(() => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball)]);
 }, 300_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// The install holds a whole node_modules (Node 24 included): removing it takes a while on a busy disk.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe('the installed package', () => {
   it('ships its build, not its sources or tests', () => {
