@@ -8,8 +8,11 @@ export default defineConfig({
     exclude: ['**/node_modules/**', ...optedOutTestFiles()],
     // Tests that start `strato` as a process run the build (bin/strato.js → dist/).
     globalSetup: ['test/setup/build-package.ts'],
-    // Integration tests spawn processes and servers; two cores is the CI budget.
+    // Integration tests spawn processes and servers; two cores is the CI budget. Most files wait on
+    // processes and loopback servers more than they compute, so two files run at once (vitest's default
+    // on two cores is one, which left the suite at 20+ minutes).
     pool: 'forks',
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -23,7 +23,9 @@ const run = (command: string, args: string[]) =>
   execFileSync(command, args, { cwd: app, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 beforeAll(() => {
-  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+  // --ignore-scripts: `prepare` would rebuild dist/ while other test files run bin/strato.js from it
+  // (the suite's global set-up built it already).
+  const tarball = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], {
     cwd: ROOT,
     env,
     encoding: 'utf8',
