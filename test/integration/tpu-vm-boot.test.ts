@@ -6,20 +6,23 @@
  * job's state and logs back from the fake Cloud Storage. On a pod worker 0
  * runs the program and the other hosts only write their boot record and
  * idle. A preempted spot slice ends its VMs and the job restarts on a new
- * slice. Afterwards the real client lists no queued resource or node of the
- * job, and no VM process is left.
+ * slice. After every ending gcloud lists no queued resource or node of the
+ * job, and no VM process is left. Needs gcloud (test/README.md).
  */
 
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTpuClient } from '../../src/infra/gcp/tpu-client.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import type { BootRecord } from '../../src/providers/machines/layout.ts';
 import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
 import { tempDir } from '../support/local.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
 
 const PARENT = 'projects/my-project/locations/us-central2-b';
 const IMAGE = 'us-docker.pkg.dev/my-project/trainers/tpu-probe:1';
@@ -94,18 +97,10 @@ const run = (input: JobSpecInput) =>
     env: { ...process.env, ...fake.env },
   });
 
-/** The job's queued resources and nodes, as the real client lists them. */
+/** The job's queued resources and nodes, as gcloud lists them: the check after every ending (1–2 s). */
 async function slicesOf(jobId: string): Promise<string[]> {
-  const client = await createTpuClient({ env: fake.env });
-  try {
-    const [[queued], [nodes]] = await Promise.all([
-      client.listQueuedResources({ parent: PARENT }),
-      client.listNodes({ parent: PARENT }),
-    ]);
-    return [...queued, ...nodes].map((r) => r.name ?? '').filter((name) => name.includes(`strato-${jobId}-`));
-  } finally {
-    await client.close();
-  }
+  const listed = await gcloudMachinesOf(fake, jobId, { project: 'my-project', zone: 'us-central2-b' });
+  return listed.map((slice) => `${slice.kind} ${slice.name}`);
 }
 
 /** The boot records in an attempt's control folder. */
@@ -184,6 +179,11 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
       if (replicaState !== 'RUNNING') await new Promise((r) => setTimeout(r, 100));
     }
     expect(replicaState).toBe('RUNNING');
+    // While it runs gcloud sees the slice: the check after the job ends looks where it is.
+    expect((await slicesOf(job.id)).sort()).toEqual([
+      `queued-resource ${PARENT}/queuedResources/strato-${job.id}-1`,
+      `tpu-node ${PARENT}/nodes/strato-${job.id}-1`,
+    ]);
     fake.tpu!.preempt(`${PARENT}/queuedResources/strato-${job.id}-1`);
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
     const lines = await logsOf(job);
