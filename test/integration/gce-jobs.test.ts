@@ -3,7 +3,8 @@
  * VMs, test/support/machine-sim.ts plays each RUNNING VM (runs its replica,
  * writes logs and exit records to the fake Cloud Storage), and the job
  * lifecycle drives submit, wait, restart and cancel. After every ending, the
- * VMs are listed with the real client: none of the job's is left.
+ * VMs are listed with the real client: none of the job's is left; after a
+ * spot preemption and restart gcloud lists them too (test/README.md: needs gcloud).
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,12 @@ import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
 import { tempDir } from '../support/local.ts';
 import { createDefaultNetwork, simulateVms } from '../support/machine-sim.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
 
 let fake: FakeCloud;
 let stopVms: () => Promise<void>;
@@ -146,7 +151,9 @@ describe('gce jobs on the fake cloud', () => {
     const status = await job.wait({ pollIntervalMs: 50 });
     expect(status).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(status.restarts[0]?.reason).toMatch(/is TERMINATED/);
-    expect(await vmsOf(job.id)).toEqual([]);
+    // The preempted VM is TERMINATED, not gone, until the restart deletes it: gcloud lists every zone.
+    const left = await gcloudMachinesOf(fake, job.id, { project: 'my-project', zone: 'us-central1-a' });
+    expect(left.map((vm) => `${vm.name} ${vm.state}`)).toEqual([]);
   });
 
   it('GIVEN a running job cancelled THEN CANCELLED and every VM deleted', async () => {
