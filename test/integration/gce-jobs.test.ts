@@ -9,12 +9,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
+import { isControllerAlive } from '../../src/jobs/controller.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
-import { tempDir } from '../support/local.ts';
+import { tempDir, waitFor } from '../support/local.ts';
 import { createDefaultNetwork, simulateVms } from '../support/machine-sim.ts';
 import { requireTool } from '../support/tools.ts';
 
@@ -154,6 +155,27 @@ describe('gce jobs on the fake cloud', () => {
     // The preempted VM is TERMINATED, not gone, until the restart deletes it: gcloud lists every zone.
     const left = await gcloudMachinesOf(fake, job.id, { project: 'my-project', zone: 'us-central1-a' });
     expect(left.map((vm) => `${vm.name} ${vm.state}`)).toEqual([]);
+  });
+
+  it('GIVEN the release of an ended job refused THEN the next look at the job (wait, list, watch) deletes its VMs', async () => {
+    // Compute refuses every delete: whoever sees the end first (this process or the controller) fails to release.
+    fake.compute!.faults.add({ method: 'DELETE', path: /\/instances\//, fault: { status: 403 } });
+    let job: Awaited<ReturnType<typeof run>>;
+    try {
+      job = await run(spec('true'));
+      expect((await job.wait({ pollIntervalMs: 50 })).state).toBe('SUCCEEDED');
+      await waitFor(
+        () => !isControllerAlive(job.record.jobDir),
+        'the controller to end with its job',
+        30_000,
+      );
+      expect(await vmsOf(job.id)).toHaveLength(2);
+    } finally {
+      fake.compute!.faults.clear();
+    }
+    // The job has ended and is stored so; its machines are still to be released, and a reader does it.
+    expect((await job.wait({ pollIntervalMs: 50 })).state).toBe('SUCCEEDED');
+    expect(await vmsOf(job.id)).toEqual([]);
   });
 
   it('GIVEN a running job cancelled THEN CANCELLED and every VM deleted', async () => {
