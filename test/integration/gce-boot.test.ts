@@ -68,6 +68,15 @@ const gcloudVmsOf = async (jobId: string) =>
   (await gcloudMachinesOf(fake, jobId, { project: 'my-project', zone: 'us-central1-a' })).map(
     (vm) => vm.name,
   );
+/**
+ * After a job ended through job.wait(): the deletes of the other releaser (the controller) may still
+ * be in flight when this process's look returns, so wait until the client lists none, then gcloud.
+ */
+async function expectNoVmOf(jobId: string): Promise<void> {
+  const mine = async () => (await vmNames()).filter((name) => name.startsWith(`strato-${jobId}-`));
+  await waitFor(async () => (await mine()).length === 0, `the VMs of ${jobId} deleted`, 30_000);
+  expect(await gcloudVmsOf(jobId)).toEqual([]);
+}
 
 // Each worker resolves every host of its TF_CONFIG, prints its task, and worker-1 fails on request.
 const PROBE = [
@@ -104,7 +113,7 @@ describe('gce jobs on VMs that really boot', () => {
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(lines).toContain('worker-0: task 0 resolved every peer');
     expect(lines).toContain('worker-1: task 1 resolved every peer');
-    expect(await gcloudVmsOf(job.id)).toEqual([]);
+    await expectNoVmOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
 
@@ -113,7 +122,7 @@ describe('gce jobs on VMs that really boot', () => {
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
     expect(status).toMatchObject({ state: 'FAILED', error: { exitCode: 3 } });
     expect(status.error?.lastLines?.join('\n')).toMatch(/resolved every peer/);
-    expect(await gcloudVmsOf(job.id)).toEqual([]);
+    await expectNoVmOf(job.id);
   }, 120_000);
 
   it('GIVEN a running job WHEN it is cancelled THEN CANCELLED, and gcloud lists none of its VMs', async () => {

@@ -138,7 +138,9 @@ describe('gce jobs on the fake cloud', () => {
     }
   });
 
-  it('GIVEN a spot VM preempted mid-job THEN attempt 2 runs on new VMs and succeeds, and no VM is left', async () => {
+  it('GIVEN a spot VM preempted mid-job THEN attempt 2 runs on new VMs and succeeds, and no VM is left', {
+    timeout: 90_000,
+  }, async () => {
     // Attempt 1 waits to be preempted; attempt 2 (its TF_CONFIG names -a2- VMs) finishes.
     const job = await run(
       spec('case "$TF_CONFIG" in *-a1-*) sleep 60 ;; *) echo resumed ;; esac', {
@@ -153,6 +155,8 @@ describe('gce jobs on the fake cloud', () => {
     expect(status).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(status.restarts[0]?.reason).toMatch(/is TERMINATED/);
     // The preempted VM is TERMINATED, not gone, until the restart deletes it: gcloud lists every zone.
+    // The controller's deletes may still be in flight when this look returns: wait for them first.
+    await waitFor(async () => (await vmsOf(job.id)).length === 0, 'the VMs deleted', 30_000);
     const left = await gcloudMachinesOf(fake, job.id, { project: 'my-project', zone: 'us-central1-a' });
     expect(left.map((vm) => `${vm.name} ${vm.state}`)).toEqual([]);
   });

@@ -12,6 +12,7 @@
 
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTpuClient } from '../../src/infra/gcp/tpu-client.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import type { BootRecord } from '../../src/providers/machines/layout.ts';
 import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
@@ -19,7 +20,7 @@ import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
 import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
-import { tempDir } from '../support/local.ts';
+import { tempDir, waitFor } from '../support/local.ts';
 import { requireTool } from '../support/tools.ts';
 
 requireTool('gcloud');
@@ -103,6 +104,33 @@ async function slicesOf(jobId: string): Promise<string[]> {
   return listed.map((slice) => `${slice.kind} ${slice.name}`);
 }
 
+/** The same as the real client lists them: quick enough to wait on. */
+async function clientSlicesOf(jobId: string): Promise<string[]> {
+  const client = await createTpuClient({ env: fake.env });
+  try {
+    const [[queued], [nodes]] = await Promise.all([
+      client.listQueuedResources({ parent: PARENT }),
+      client.listNodes({ parent: PARENT }),
+    ]);
+    return [...queued, ...nodes].map((r) => r.name ?? '').filter((name) => name.includes(`strato-${jobId}-`));
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * After a job ended through job.wait(): the deletes of the other releaser (the controller) may still
+ * be in flight when this process's look returns, so wait until the client lists none, then gcloud.
+ */
+async function expectNoSliceOf(jobId: string): Promise<void> {
+  await waitFor(
+    async () => (await clientSlicesOf(jobId)).length === 0,
+    `the slices of ${jobId} deleted`,
+    30_000,
+  );
+  expect(await slicesOf(jobId)).toEqual([]);
+}
+
 /** The boot records in an attempt's control folder. */
 async function bootRecords(name: string, attempt: number): Promise<BootRecord[]> {
   const [files] = await storage.bucket('my-bucket').getFiles({ prefix: `runs/${name}/attempts/${attempt}/` });
@@ -142,7 +170,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
       [2, undefined],
       [3, undefined],
     ]);
-    expect(await slicesOf(job.id)).toEqual([]);
+    await expectNoSliceOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
 
@@ -157,7 +185,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     expect((await bootRecords('boot-v4-8', 1)).map((b) => [b.worker, b.replica])).toEqual([
       [0, 'tpu-host-0'],
     ]);
-    expect(await slicesOf(job.id)).toEqual([]);
+    await expectNoSliceOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
 
@@ -193,7 +221,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     expect((await bootRecords('boot-preempt', 2)).map((b) => [b.worker, b.replica])).toEqual([
       [0, 'tpu-host-0'],
     ]);
-    expect(await slicesOf(job.id)).toEqual([]);
+    await expectNoSliceOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 150_000);
 });

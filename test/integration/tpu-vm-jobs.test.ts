@@ -16,7 +16,7 @@ import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
 import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
-import { tempDir } from '../support/local.ts';
+import { tempDir, waitFor } from '../support/local.ts';
 import { simulateTpuNodes } from '../support/machine-sim.ts';
 import { requireTool } from '../support/tools.ts';
 
@@ -146,6 +146,8 @@ describe('tpu-vm jobs on the fake cloud', () => {
       attempt: 1,
       error: { exitCode: 1, lastLines: ['no TPU found'] },
     });
+    // The controller's deletes may still be in flight when this look returns: wait for them first.
+    await waitFor(async () => (await slicesOf(job.id)).length === 0, 'the slice deleted', 30_000);
     expect(await gcloudSlicesOf(job.id)).toEqual([]);
   });
 });
