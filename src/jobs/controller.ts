@@ -31,7 +31,15 @@ export const controllerFiles = (jobDir: string) => ({
   stop: join(jobDir, 'stop-requested'),
   /** Written once the provider released the ended job's machines (`Provider.release`). */
   released: join(jobDir, 'machines-released'),
+  /** Written when a release failed: the job is stored as ended, and readers still look at it to retry. */
+  releaseFailed: join(jobDir, 'machines-release-failed'),
 });
+
+/** An ended job whose machines are still to be released (the last try failed): readers look at it again. */
+export function releasePending(jobDir: string): boolean {
+  const files = controllerFiles(jobDir);
+  return existsSync(files.releaseFailed) && !existsSync(files.released);
+}
 
 export interface ControllerRecord {
   pid?: number;
@@ -150,16 +158,24 @@ export async function reconcileJob(
 /**
  * An ended job's machines are deleted once (`Provider.release`), by
  * whichever reader sees the end first; a failed release is tried again by
- * the next reader, and never hides the job's state.
+ * the next reader, and never hides the job's state. The failure is marked
+ * in the job folder: the job is stored as ended, and without the mark the
+ * readers that skip ended jobs (`refreshJobs`: wait, list, watch) would
+ * never look again — the machines would run on.
  */
 async function releaseOnce(record: JobRecord, provider: Provider): Promise<void> {
   if (!provider.release) return;
-  const marker = controllerFiles(record.jobDir).released;
-  if (existsSync(marker)) return;
+  const files = controllerFiles(record.jobDir);
+  if (existsSync(files.released)) return;
   try {
     await provider.release(record.handle);
-    writeFileSync(marker, `${new Date().toISOString()}\n`);
+    writeFileSync(files.released, `${new Date().toISOString()}\n`);
   } catch (error) {
+    try {
+      writeFileSync(files.releaseFailed, `${(error as Error).message}\n`);
+    } catch {
+      // The job folder is gone (removed by hand): nothing is left to mark.
+    }
     process.stderr.write(
       `strato: releasing the machines of ${record.id} failed (tried again on the next look): ${(error as Error).message}\n`,
     );

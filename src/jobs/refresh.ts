@@ -5,13 +5,14 @@
  * (`statusMany`: one ListCustomJobs on Vertex, not one GetCustomJob per
  * job), and job by job otherwise; each answer then goes through
  * `reconcileJob` (a job whose controller died is restarted here if it has
- * to be). Jobs that have ended are not asked again.
+ * to be). Jobs that have ended are not asked again — unless releasing
+ * their machines failed: then each look tries again (`releasePending`).
  */
 
 import type { JobStatus, Provider } from '../providers/types.ts';
 import { isTerminalState } from '../providers/types.ts';
 import { contextOf, type JobsOptions, providerFor } from './context.ts';
-import { reconcileJob } from './controller.ts';
+import { reconcileJob, releasePending } from './controller.ts';
 import type { JobRecord } from './store.ts';
 
 export interface RefreshedJob {
@@ -41,7 +42,7 @@ export async function refreshJobs(
   const out: RefreshedJob[] = records.map((record) => ({ record }));
   const live = new Map<string, number[]>();
   records.forEach((record, i) => {
-    if (isTerminalState(record.state)) return;
+    if (isTerminalState(record.state) && !releasePending(record.jobDir)) return;
     live.set(record.provider, [...(live.get(record.provider) ?? []), i]);
   });
   await Promise.all(

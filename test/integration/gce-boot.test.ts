@@ -5,13 +5,16 @@
  * (src/providers/machines/startup-script.sh) — metadata server, the docker
  * shim, uploads to the fake Cloud Storage — and the provider reads the job's
  * state and logs back from the bucket. The VMs resolve each other's names,
- * as TF_CONFIG gives them. Afterwards no VM and no VM process is left.
+ * as TF_CONFIG gives them. After every ending — success, failure, cancel,
+ * `strato run` killed, the job's controller killed — gcloud lists no VM of
+ * the job and no VM process is left. Needs gcloud (test/README.md).
  */
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
@@ -21,8 +24,13 @@ import { createGceProvider } from '../../src/providers/gce/index.ts';
 import { isProcessAlive } from '../../src/providers/local/proc.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
 import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
 import { createDefaultNetwork } from '../support/machine-sim.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
+const execFileAsync = promisify(execFile);
 
 const IMAGE = 'us-docker.pkg.dev/my-project/trainers/probe:1';
 let fake: FakeCloud;
@@ -45,17 +53,30 @@ afterAll(async () => {
   home.remove();
 });
 
-/** The VMs of the zone, as the real client lists them (by label: one job's). */
-async function vmNames(jobId?: string): Promise<string[]> {
+/** The VMs of the zone, as the real client lists them: quick enough to wait on. */
+async function vmNames(): Promise<string[]> {
   const compute = await createComputeApi({ env: fake.env });
   try {
     const [vms] = await compute.instances.list({ project: 'my-project', zone: 'us-central1-a' });
-    return vms.filter((vm) => !jobId || vm.labels?.['strato-job'] === jobId).map((vm) => vm.name ?? '');
+    return vms.map((vm) => vm.name ?? '');
   } finally {
     await compute.close();
   }
 }
-const vmsOf = (jobId: string) => vmNames(jobId);
+/** The job's VMs as gcloud lists them: the check after every ending (one gcloud run, 1–2 s). */
+const gcloudVmsOf = async (jobId: string) =>
+  (await gcloudMachinesOf(fake, jobId, { project: 'my-project', zone: 'us-central1-a' })).map(
+    (vm) => vm.name,
+  );
+/**
+ * After a job ended through job.wait(): the deletes of the other releaser (the controller) may still
+ * be in flight when this process's look returns, so wait until the client lists none, then gcloud.
+ */
+async function expectNoVmOf(jobId: string): Promise<void> {
+  const mine = async () => (await vmNames()).filter((name) => name.startsWith(`strato-${jobId}-`));
+  await waitFor(async () => (await mine()).length === 0, `the VMs of ${jobId} deleted`, 30_000);
+  expect(await gcloudVmsOf(jobId)).toEqual([]);
+}
 
 // Each worker resolves every host of its TF_CONFIG, prints its task, and worker-1 fails on request.
 const PROBE = [
@@ -92,7 +113,7 @@ describe('gce jobs on VMs that really boot', () => {
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(lines).toContain('worker-0: task 0 resolved every peer');
     expect(lines).toContain('worker-1: task 1 resolved every peer');
-    expect(await vmsOf(job.id)).toEqual([]);
+    await expectNoVmOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
 
@@ -101,8 +122,66 @@ describe('gce jobs on VMs that really boot', () => {
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
     expect(status).toMatchObject({ state: 'FAILED', error: { exitCode: 3 } });
     expect(status.error?.lastLines?.join('\n')).toMatch(/resolved every peer/);
-    expect(await vmsOf(job.id)).toEqual([]);
+    await expectNoVmOf(job.id);
   }, 120_000);
+
+  it('GIVEN a running job WHEN it is cancelled THEN CANCELLED, and gcloud lists none of its VMs', async () => {
+    const input = spec('boot-cancel');
+    input.container.command = ['sleep', '300'];
+    const job = await run(input);
+    await waitFor(
+      async () => fake.fleet!.running().length === 2 && (await job.status()).state === 'RUNNING',
+      'the job running on both VMs',
+      60_000,
+    );
+    // While it runs gcloud sees both VMs: the check after the cancel looks where they are.
+    expect((await gcloudVmsOf(job.id)).sort()).toEqual([
+      `strato-${job.id}-a1-worker-0`,
+      `strato-${job.id}-a1-worker-1`,
+    ]);
+    expect((await job.cancel()).state).toBe('CANCELLED');
+    expect(await gcloudVmsOf(job.id)).toEqual([]);
+    await waitFor(() => fake.fleet!.running().length === 0, 'every VM process gone', 30_000);
+  }, 120_000);
+
+  it('GIVEN the job controller killed with SIGKILL mid-job WHEN the job ends THEN `strato status` releases its VMs', async () => {
+    const go = join(home.path, 'orphaned-go');
+    const input = spec('boot-orphaned');
+    // The program runs until the test lets it end, after the controller is gone.
+    input.container.command = ['bash', '-c', 'until [ -e "$GO" ]; do sleep 0.2; done; echo let go'];
+    input.container.env = { GO: go };
+    const job = await run(input);
+    await waitFor(
+      () => fake.fleet!.running().length === 2 && findControllerRecord(job.record.jobDir)?.pid !== undefined,
+      'the job running on both VMs, and its controller',
+      60_000,
+    );
+    const controller = findControllerRecord(job.record.jobDir)!;
+    process.kill(controller.pid!, 'SIGKILL');
+    await waitFor(
+      () => !isProcessAlive(controller.pid!, controller.startTicks),
+      'the controller gone',
+      10_000,
+    );
+    writeFileSync(go, '');
+    // The job ends with no controller: a bare provider read (no lifecycle) sees it, and the VMs are still there.
+    const bare = provider();
+    await waitFor(
+      async () => (await bare.status(job.record.handle)).state === 'SUCCEEDED',
+      'the job ended',
+      60_000,
+    );
+    expect((await vmNames()).filter((name) => name.startsWith(`strato-${job.id}-`))).toHaveLength(2);
+    // The next reader is in charge (its controller is dead): it reconciles and releases the machines.
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/strato.js'), 'status', job.id],
+      { env: { ...process.env, ...fake.env, STRATO_HOME: home.path }, timeout: 60_000 },
+    );
+    expect(stdout).toMatch(/SUCCEEDED/);
+    expect(await gcloudVmsOf(job.id)).toEqual([]);
+    await waitFor(() => fake.fleet!.running().length === 0, 'every VM process gone', 30_000);
+  }, 150_000);
 
   it('GIVEN `strato run` killed with SIGKILL mid-job THEN its controller cancels the job and deletes every VM', async () => {
     const file = join(home.path, 'killed.yaml');
@@ -113,11 +192,13 @@ describe('gce jobs on VMs that really boot', () => {
       env: { ...process.env, ...fake.env, STRATO_HOME: home.path },
       stdio: 'ignore',
     });
+    let jobId: string | undefined;
     try {
       // Mid-job: the record and its controller exist (submit has returned) and both VMs run the program.
       const started = () => {
         const jobs = existsSync(join(home.path, 'jobs')) ? readdirSync(join(home.path, 'jobs')) : [];
-        const dir = jobs.map((id) => join(home.path, 'jobs', id)).find((d) => d.includes('boot-killed'));
+        jobId = jobs.find((id) => id.startsWith('boot-killed'));
+        const dir = jobId === undefined ? undefined : join(home.path, 'jobs', jobId);
         return (
           dir !== undefined &&
           existsSync(join(dir, 'job.json')) &&
@@ -136,6 +217,7 @@ describe('gce jobs on VMs that really boot', () => {
       'every VM gone',
       60_000,
     );
+    expect(await gcloudVmsOf(jobId!)).toEqual([]);
   }, 150_000);
 
   it('GIVEN `strato run` killed with SIGKILL while it creates the VMs THEN the controller deletes them and the job leaves no trace', async () => {
@@ -161,9 +243,11 @@ describe('gce jobs on VMs that really boot', () => {
       stdio: 'ignore',
     });
     let controllerPid: number | undefined;
+    let jobId: string | undefined;
     try {
       const launching = async () => {
         const [id] = jobDirs();
+        jobId = id;
         if (id === undefined || existsSync(join(home.path, 'jobs', id, 'job.json'))) return false;
         controllerPid = findControllerRecord(join(home.path, 'jobs', id))?.pid;
         return (await vmNames()).some((name) => name.includes('boot-launching'));
@@ -185,7 +269,7 @@ describe('gce jobs on VMs that really boot', () => {
     // The late VM was made after the submitter died, and the second sweep deleted it too.
     expect(deletes() - deletesBefore).toBe(2);
     await sleep(3_000);
-    expect((await vmNames()).filter((name) => name.includes('boot-launching'))).toEqual([]);
+    expect(await gcloudVmsOf(jobId!)).toEqual([]);
     expect(fake.fleet!.running()).toEqual([]);
   }, 150_000);
 });

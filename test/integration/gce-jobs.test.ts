@@ -3,17 +3,23 @@
  * VMs, test/support/machine-sim.ts plays each RUNNING VM (runs its replica,
  * writes logs and exit records to the fake Cloud Storage), and the job
  * lifecycle drives submit, wait, restart and cancel. After every ending, the
- * VMs are listed with the real client: none of the job's is left.
+ * VMs are listed with the real client: none of the job's is left; after a
+ * spot preemption and restart gcloud lists them too (test/README.md: needs gcloud).
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
+import { isControllerAlive } from '../../src/jobs/controller.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
-import { tempDir } from '../support/local.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
+import { tempDir, waitFor } from '../support/local.ts';
 import { createDefaultNetwork, simulateVms } from '../support/machine-sim.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
 
 let fake: FakeCloud;
 let stopVms: () => Promise<void>;
@@ -132,7 +138,9 @@ describe('gce jobs on the fake cloud', () => {
     }
   });
 
-  it('GIVEN a spot VM preempted mid-job THEN attempt 2 runs on new VMs and succeeds, and no VM is left', async () => {
+  it('GIVEN a spot VM preempted mid-job THEN attempt 2 runs on new VMs and succeeds, and no VM is left', {
+    timeout: 90_000,
+  }, async () => {
     // Attempt 1 waits to be preempted; attempt 2 (its TF_CONFIG names -a2- VMs) finishes.
     const job = await run(
       spec('case "$TF_CONFIG" in *-a1-*) sleep 60 ;; *) echo resumed ;; esac', {
@@ -146,6 +154,31 @@ describe('gce jobs on the fake cloud', () => {
     const status = await job.wait({ pollIntervalMs: 50 });
     expect(status).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(status.restarts[0]?.reason).toMatch(/is TERMINATED/);
+    // The preempted VM is TERMINATED, not gone, until the restart deletes it: gcloud lists every zone.
+    // The controller's deletes may still be in flight when this look returns: wait for them first.
+    await waitFor(async () => (await vmsOf(job.id)).length === 0, 'the VMs deleted', 30_000);
+    const left = await gcloudMachinesOf(fake, job.id, { project: 'my-project', zone: 'us-central1-a' });
+    expect(left.map((vm) => `${vm.name} ${vm.state}`)).toEqual([]);
+  });
+
+  it('GIVEN the release of an ended job refused THEN the next look at the job (wait, list, watch) deletes its VMs', async () => {
+    // Compute refuses every delete: whoever sees the end first (this process or the controller) fails to release.
+    fake.compute!.faults.add({ method: 'DELETE', path: /\/instances\//, fault: { status: 403 } });
+    let job: Awaited<ReturnType<typeof run>>;
+    try {
+      job = await run(spec('true'));
+      expect((await job.wait({ pollIntervalMs: 50 })).state).toBe('SUCCEEDED');
+      await waitFor(
+        () => !isControllerAlive(job.record.jobDir),
+        'the controller to end with its job',
+        30_000,
+      );
+      expect(await vmsOf(job.id)).toHaveLength(2);
+    } finally {
+      fake.compute!.faults.clear();
+    }
+    // The job has ended and is stored so; its machines are still to be released, and a reader does it.
+    expect((await job.wait({ pollIntervalMs: 50 })).state).toBe('SUCCEEDED');
     expect(await vmsOf(job.id)).toEqual([]);
   });
 

@@ -6,8 +6,8 @@
  * job's state and logs back from the fake Cloud Storage. On a pod worker 0
  * runs the program and the other hosts only write their boot record and
  * idle. A preempted spot slice ends its VMs and the job restarts on a new
- * slice. Afterwards the real client lists no queued resource or node of the
- * job, and no VM process is left.
+ * slice. After every ending gcloud lists no queued resource or node of the
+ * job, and no VM process is left. Needs gcloud (test/README.md).
  */
 
 import { Storage } from '@google-cloud/storage';
@@ -19,7 +19,11 @@ import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
-import { tempDir } from '../support/local.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
+import { tempDir, waitFor } from '../support/local.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
 
 const PARENT = 'projects/my-project/locations/us-central2-b';
 const IMAGE = 'us-docker.pkg.dev/my-project/trainers/tpu-probe:1';
@@ -94,8 +98,14 @@ const run = (input: JobSpecInput) =>
     env: { ...process.env, ...fake.env },
   });
 
-/** The job's queued resources and nodes, as the real client lists them. */
+/** The job's queued resources and nodes, as gcloud lists them: the check after every ending (1–2 s). */
 async function slicesOf(jobId: string): Promise<string[]> {
+  const listed = await gcloudMachinesOf(fake, jobId, { project: 'my-project', zone: 'us-central2-b' });
+  return listed.map((slice) => `${slice.kind} ${slice.name}`);
+}
+
+/** The same as the real client lists them: quick enough to wait on. */
+async function clientSlicesOf(jobId: string): Promise<string[]> {
   const client = await createTpuClient({ env: fake.env });
   try {
     const [[queued], [nodes]] = await Promise.all([
@@ -106,6 +116,19 @@ async function slicesOf(jobId: string): Promise<string[]> {
   } finally {
     await client.close();
   }
+}
+
+/**
+ * After a job ended through job.wait(): the deletes of the other releaser (the controller) may still
+ * be in flight when this process's look returns, so wait until the client lists none, then gcloud.
+ */
+async function expectNoSliceOf(jobId: string): Promise<void> {
+  await waitFor(
+    async () => (await clientSlicesOf(jobId)).length === 0,
+    `the slices of ${jobId} deleted`,
+    30_000,
+  );
+  expect(await slicesOf(jobId)).toEqual([]);
 }
 
 /** The boot records in an attempt's control folder. */
@@ -147,7 +170,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
       [2, undefined],
       [3, undefined],
     ]);
-    expect(await slicesOf(job.id)).toEqual([]);
+    await expectNoSliceOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
 
@@ -162,7 +185,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     expect((await bootRecords('boot-v4-8', 1)).map((b) => [b.worker, b.replica])).toEqual([
       [0, 'tpu-host-0'],
     ]);
-    expect(await slicesOf(job.id)).toEqual([]);
+    await expectNoSliceOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 120_000);
 
@@ -184,6 +207,11 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
       if (replicaState !== 'RUNNING') await new Promise((r) => setTimeout(r, 100));
     }
     expect(replicaState).toBe('RUNNING');
+    // While it runs gcloud sees the slice: the check after the job ends looks where it is.
+    expect((await slicesOf(job.id)).sort()).toEqual([
+      `queued-resource ${PARENT}/queuedResources/strato-${job.id}-1`,
+      `tpu-node ${PARENT}/nodes/strato-${job.id}-1`,
+    ]);
     fake.tpu!.preempt(`${PARENT}/queuedResources/strato-${job.id}-1`);
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
     const lines = await logsOf(job);
@@ -193,7 +221,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     expect((await bootRecords('boot-preempt', 2)).map((b) => [b.worker, b.replica])).toEqual([
       [0, 'tpu-host-0'],
     ]);
-    expect(await slicesOf(job.id)).toEqual([]);
+    await expectNoSliceOf(job.id);
     expect(fake.fleet!.running()).toEqual([]);
   }, 150_000);
 });

@@ -3,7 +3,9 @@
  * slice per attempt, test/support/machine-sim.ts plays its hosts once the
  * node is READY (worker 0 runs the program, the others idle), the job
  * lifecycle drives wait, restart and cancel. After every ending, queued
- * resources and nodes are listed with the real client: none of the job's is left.
+ * resources and nodes are listed with the real client: none of the job's is
+ * left; after a cancel while the slice waits for capacity and after a
+ * failure gcloud lists them too (test/README.md: needs gcloud).
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +15,12 @@ import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
-import { tempDir } from '../support/local.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
+import { tempDir, waitFor } from '../support/local.ts';
 import { simulateTpuNodes } from '../support/machine-sim.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
 
 const PARENT = 'projects/my-project/locations/us-central2-b';
 let fake: FakeCloud;
@@ -80,6 +86,10 @@ async function slicesOf(jobId: string): Promise<string[]> {
   }
 }
 
+/** The same, as gcloud lists them (1–2 s a look): for the endings no other test lists with gcloud. */
+const gcloudSlicesOf = async (jobId: string) =>
+  (await gcloudMachinesOf(fake, jobId, { project: 'my-project', zone: 'us-central2-b' })).map((s) => s.name);
+
 describe('tpu-vm jobs on the fake cloud', () => {
   it('GIVEN a v4-32 pod THEN worker 0 runs the program with TPU_NAME = the node, 3 hosts idle, and nothing is left', async () => {
     const job = await run(spec('echo "TPU_NAME=$TPU_NAME TPU_LOAD_LIBRARY=$TPU_LOAD_LIBRARY"', 'v4-32'));
@@ -111,7 +121,7 @@ describe('tpu-vm jobs on the fake cloud', () => {
       /^queued resource WAITING_FOR_RESOURCES in us-central2-b for 0 min: no v4-8 spot capacity/,
     );
     expect((await job.cancel()).state).toBe('CANCELLED');
-    expect(await slicesOf(job.id)).toEqual([]);
+    expect(await gcloudSlicesOf(job.id)).toEqual([]);
   });
 
   it('GIVEN a spot slice preempted mid-job THEN attempt 2 gets a new slice and succeeds, and nothing is left', async () => {
@@ -136,6 +146,8 @@ describe('tpu-vm jobs on the fake cloud', () => {
       attempt: 1,
       error: { exitCode: 1, lastLines: ['no TPU found'] },
     });
-    expect(await slicesOf(job.id)).toEqual([]);
+    // The controller's deletes may still be in flight when this look returns: wait for them first.
+    await waitFor(async () => (await slicesOf(job.id)).length === 0, 'the slice deleted', 30_000);
+    expect(await gcloudSlicesOf(job.id)).toEqual([]);
   });
 });

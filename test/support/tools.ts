@@ -35,6 +35,10 @@ export const TEST_TOOLS = {
       'test/integration/vertex-gcloud-create.test.ts',
       'test/integration/vertex-logs.test.ts',
       'test/integration/fake-vm-gce.test.ts',
+      'test/integration/gce-boot.test.ts',
+      'test/integration/tpu-vm-boot.test.ts',
+      'test/integration/gce-jobs.test.ts',
+      'test/integration/tpu-vm-jobs.test.ts',
     ],
     install:
       'install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install; on Debian/Ubuntu the ' +
