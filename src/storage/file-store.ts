@@ -13,7 +13,15 @@ import { crc32c } from '@node-rs/crc32';
 import { StratoError } from '../errors.ts';
 import { crc32cBase64 } from './checksum.ts';
 import { formatMtime, MTIME_METADATA_KEY, parseMtime } from './mtime.ts';
-import type { ByteRange, ListOptions, ListPage, ObjectInfo, ObjectStore, WriteOptions } from './types.ts';
+import {
+  type ByteRange,
+  globUnsupported,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type WriteOptions,
+} from './types.ts';
 
 /** Suffix of in-flight writes; listings skip them. */
 const PARTIAL_SUFFIX = '.strato-partial';
@@ -48,6 +56,7 @@ export class FileObjectStore implements ObjectStore {
   readonly bucket = '';
 
   async list(options: ListOptions = {}): Promise<ListPage> {
+    if (options.matchGlob) throw globUnsupported('file://');
     const prefix = options.prefix ?? '';
     // Walk from the deepest folder the prefix names, then filter by the full prefix.
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';

@@ -6,6 +6,7 @@
  */
 
 import type { Readable } from 'node:stream';
+import { StratoError } from '../errors.ts';
 
 /** One object: key, size, checksums, generation. */
 export interface ObjectInfo {
@@ -39,6 +40,13 @@ export interface ListOptions {
   startOffset?: string;
   /** Only keys before this one (stores with `listsByRange`). */
   endOffset?: string;
+  /**
+   * Only keys matching this glob, as Cloud Storage's objects.list `matchGlob`
+   * (`*` within one `/` level, `**` across levels, `?`, `[abc]`, `{a,b}`),
+   * together with `prefix`. gs:// only (stores with `listsByGlob`); the
+   * others refuse it with E_INTERNAL rather than list more than was asked.
+   */
+  matchGlob?: string;
 }
 
 export interface ListPage {
@@ -115,6 +123,8 @@ export interface ObjectStore {
   list(options?: ListOptions): Promise<ListPage>;
   /** Whether `list` honours `startOffset` and `endOffset` (gs://). */
   readonly listsByRange?: boolean;
+  /** Whether `list` honours `matchGlob` (gs://). */
+  readonly listsByGlob?: boolean;
   /** Metadata of one object, or undefined when it does not exist. */
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** Bytes of an object (or a range of it). Throws E_NOT_FOUND when it does not exist. */
@@ -151,4 +161,11 @@ export async function* listAll(
     yield* page.objects;
     pageToken = page.nextPageToken;
   } while (pageToken);
+}
+
+/** What a store without `listsByGlob` throws when asked for `matchGlob`: a caller's bug, not the user's. */
+export function globUnsupported(where: string): StratoError {
+  return new StratoError('E_INTERNAL', `${where} cannot list by matchGlob (only gs:// can)`, {
+    hint: 'list by prefix and filter the keys, or check the store has listsByGlob first',
+  });
 }

@@ -22,7 +22,7 @@ import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strateg
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
-import { ControlReader, openControlFolder } from '../machines/control.ts';
+import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
 import { loadStartupScript } from '../machines/launch.ts';
 import { controlFolder } from '../machines/layout.ts';
@@ -155,14 +155,18 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         }),
       ),
     );
+    // Read after the VMs: a VM gone before this read left its exit record first (no false preemption).
+    const controls = await readControlFolders(
+      reader,
+      records.map((record) => ({
+        uri: controlFolder(record.runDir, currentGceAttempt(record).attempt),
+        storage: storageOf(record),
+      })),
+    );
     return Promise.all(
-      records.map(async (record) => {
+      records.map(async (record, i) => {
         const current = currentGceAttempt(record);
-        const { store, prefix } = await openControlFolder(
-          controlFolder(record.runDir, current.attempt),
-          storageOf(record),
-        );
-        const control = await reader.read(store, prefix);
+        const control = controls[i]!;
         // Released: the machines are gone on purpose; the status seen at the end stays the answer.
         if (control.final) return control.final;
         const replicas = record.replicas;

@@ -1,9 +1,12 @@
 /**
  * Reading an attempt's control folder (`<run dir>/attempts/<n>/`, see
- * `layout.ts`) with ONE listing per look: which replicas wrote a log, which
- * hosts booted, which replicas ended. An `exit.json` is opened only the
- * first time its generation is seen (it is written once), so a look at a
- * running job costs one list call whatever its size.
+ * `layout.ts`): which replicas wrote a log, which hosts booted, which
+ * replicas ended. An `exit.json` is opened only the first time its
+ * generation is seen (it is written once), so a look at a running job costs
+ * one list call whatever its size — and a look at many jobs one list call
+ * per bucket (`readControlFolders`: Cloud Storage's `matchGlob` picks the
+ * folders' own objects out of one listing; up to `MAX_FOLDERS_PER_LISTING`
+ * folders a listing).
  *
  * The provider adds one object of its own beside the VMs' ones:
  * `cancelled.json`, written by `cancel` before the machines go, so a later
@@ -45,26 +48,137 @@ export async function openControlFolder(
   uri: string,
   options: ControlStoreOptions,
 ): Promise<{ store: ObjectStore; prefix: string }> {
-  if (parseObjectUri(uri).scheme !== 'gs') {
-    throw new StratoError('E_INTERNAL', `a machine job's control folder must be on gs://, got ${uri}`);
-  }
+  gcsControlFolder(uri);
   const { store, key } = await openObjectStore(uri, {
     gcs: {
       ...(options.storageEndpoint ? { apiEndpoint: options.storageEndpoint } : {}),
       ...(options.env ? { env: options.env } : {}),
     },
   });
-  return { store, prefix: key.endsWith('/') ? key : `${key}/` };
+  return { store, prefix: folderPrefix(key) };
 }
+
+/** The bucket and key prefix of a control folder's gs:// URI (anything else is a provider bug). */
+function gcsControlFolder(uri: string): { bucket: string; prefix: string } {
+  const parsed = parseObjectUri(uri);
+  if (parsed.scheme !== 'gs') {
+    throw new StratoError('E_INTERNAL', `a machine job's control folder must be on gs://, got ${uri}`);
+  }
+  return { bucket: parsed.bucket, prefix: folderPrefix(parsed.key) };
+}
+
+const folderPrefix = (key: string) => (key.endsWith('/') ? key : `${key}/`);
+
+/** A control folder to read: its gs:// URI and how to reach its Cloud Storage. */
+export interface ControlFolderRef {
+  uri: string;
+  storage: ControlStoreOptions;
+}
+
+/**
+ * The control folders of many jobs, in order, with one listing per bucket and
+ * storage endpoint (for up to `MAX_FOLDERS_PER_LISTING` folders): what one
+ * status tick over many jobs costs in Cloud Storage. (A provider passes one
+ * `env` for all its jobs, so the endpoint and bucket tell one store.)
+ */
+export async function readControlFolders(
+  reader: ControlReader,
+  folders: readonly ControlFolderRef[],
+): Promise<ControlSnapshot[]> {
+  const groups = new Map<string, { first: ControlFolderRef; indexes: number[]; prefixes: string[] }>();
+  folders.forEach((folder, index) => {
+    const { bucket, prefix } = gcsControlFolder(folder.uri);
+    const endpoint = folder.storage.storageEndpoint ?? folder.storage.env?.STORAGE_EMULATOR_HOST ?? '';
+    const key = `${endpoint}|${bucket}`;
+    const group = groups.get(key) ?? { first: folder, indexes: [], prefixes: [] };
+    group.indexes.push(index);
+    group.prefixes.push(prefix);
+    groups.set(key, group);
+  });
+  const snapshots: ControlSnapshot[] = new Array(folders.length);
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const { store } = await openControlFolder(group.first.uri, group.first.storage);
+      try {
+        const read = await reader.readMany(store, group.prefixes);
+        group.indexes.forEach((index, k) => {
+          snapshots[index] = read[k]!;
+        });
+      } finally {
+        await store.close?.();
+      }
+    }),
+  );
+  return snapshots;
+}
+
+/**
+ * Control folders read together in one listing: at most this many (their
+ * `{a/*,b/*}` glob goes in the request URL) …
+ */
+export const MAX_FOLDERS_PER_LISTING = 50;
+/** … and at most this long a glob, so the URL stays a few KB whatever the run dirs' lengths. */
+const MAX_GLOB_CHARS = 8000;
+/** Characters with a meaning in a glob: a folder whose name has one is listed by itself, by prefix. */
+const GLOB_SPECIAL = /[*?[\]{}\\,]/;
 
 /** Reads control folders, remembering the exit records it has read. */
 export class ControlReader {
   readonly #exits = new Map<string, ExitRecord>();
 
+  /** One control folder: one listing by its prefix. */
   async read(store: ObjectStore, prefix: string): Promise<ControlSnapshot> {
+    const objects: ObjectInfo[] = [];
+    for await (const object of listAll(store, { prefix, brief: true })) objects.push(object);
+    return this.#snapshotOf(store, prefix, objects);
+  }
+
+  /**
+   * Control folders in one bucket (`store`), in order: ONE listing for up to
+   * `MAX_FOLDERS_PER_LISTING` of them — their longest common prefix, with a
+   * `matchGlob` of `{<folder>*,<folder>*,…}` that keeps only the folders'
+   * direct children (not the run dirs' checkpoints and outputs around them).
+   * More folders take more listings, in parallel. Stores without globs, and
+   * folders whose names hold glob characters, are listed one by one.
+   */
+  async readMany(store: ObjectStore, prefixes: readonly string[]): Promise<ControlSnapshot[]> {
+    const unique = [...new Set(prefixes)].sort();
+    const alone = unique.filter((p) => !store.listsByGlob || GLOB_SPECIAL.test(p));
+    const chunks = chunkFolders(unique.filter((p) => !alone.includes(p)));
+    const byPrefix = new Map<string, ControlSnapshot>();
+    await Promise.all([
+      ...alone.map(async (prefix) => byPrefix.set(prefix, await this.read(store, prefix))),
+      ...chunks.map(async (chunk) => {
+        if (chunk.length === 1) {
+          byPrefix.set(chunk[0]!, await this.read(store, chunk[0]!));
+          return;
+        }
+        const objects = new Map<string, ObjectInfo[]>(chunk.map((p) => [p, []]));
+        const listing = {
+          prefix: commonPrefix(chunk),
+          matchGlob: `{${chunk.map((p) => `${p}*`).join(',')}}`,
+        };
+        for await (const object of listAll(store, { ...listing, brief: true })) {
+          // `*` stops at `/`: every object listed is a direct child of one folder.
+          objects.get(object.key.slice(0, object.key.lastIndexOf('/') + 1))?.push(object);
+        }
+        await Promise.all(
+          chunk.map(async (p) => byPrefix.set(p, await this.#snapshotOf(store, p, objects.get(p)!))),
+        );
+      }),
+    ]);
+    return prefixes.map((p) => byPrefix.get(p)!);
+  }
+
+  /** What a folder's objects say; an exit record, the final status and the cancel marker are opened. */
+  async #snapshotOf(
+    store: ObjectStore,
+    prefix: string,
+    objects: readonly ObjectInfo[],
+  ): Promise<ControlSnapshot> {
     const snapshot: ControlSnapshot = { logs: new Map(), exits: new Map(), booted: new Set() };
     const pending: Promise<void>[] = [];
-    for await (const object of listAll(store, { prefix, brief: true })) {
+    for (const object of objects) {
       const name = object.key.slice(prefix.length);
       if (name.includes('/')) continue;
       if (name.endsWith('.exit.json')) {
@@ -110,6 +224,32 @@ export class ControlReader {
     await Promise.all(pending);
     return snapshot;
   }
+}
+
+/** Sorted folders cut into runs that one listing each can cover (count and glob length bounded). */
+function chunkFolders(sorted: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let chars = 0;
+  for (const prefix of sorted) {
+    const last = chunks.at(-1);
+    if (last && last.length < MAX_FOLDERS_PER_LISTING && chars + prefix.length + 2 <= MAX_GLOB_CHARS) {
+      last.push(prefix);
+      chars += prefix.length + 2;
+    } else {
+      chunks.push([prefix]);
+      chars = prefix.length + 4;
+    }
+  }
+  return chunks;
+}
+
+/** The longest string every one of `sorted` starts with (those of the first and the last suffice). */
+function commonPrefix(sorted: readonly string[]): string {
+  const first = sorted[0] ?? '';
+  const last = sorted.at(-1) ?? '';
+  let n = 0;
+  while (n < first.length && first[n] === last[n]) n++;
+  return first.slice(0, n);
 }
 
 /** An exit record, or undefined when it is not one (a VM wrote garbage: the job reads as still running). */

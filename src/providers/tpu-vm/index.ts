@@ -22,7 +22,7 @@ import { joinUri } from '../../internal/uri.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
-import { ControlReader, openControlFolder } from '../machines/control.ts';
+import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
 import { loadStartupScript } from '../machines/launch.ts';
 import { controlFolder } from '../machines/layout.ts';
@@ -115,15 +115,20 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
           withTpu(record, (client) => listZone(client, record)),
         );
     }
+    // Read after the slices: a node gone before this read left its exit records first (no false preemption).
+    await Promise.all(zones.values());
+    const controls = await readControlFolders(
+      reader,
+      records.map((record) => ({
+        uri: controlFolder(record.runDir, currentTpuAttempt(record).attempt),
+        storage: storageOf(record),
+      })),
+    );
     return Promise.all(
-      records.map(async (record) => {
+      records.map(async (record, i) => {
         const listed = await zones.get(`${record.tpuEndpoint ?? ''}|${record.project}|${record.zone}`)!;
         const current = currentTpuAttempt(record);
-        const { store, prefix } = await openControlFolder(
-          controlFolder(record.runDir, current.attempt),
-          storageOf(record),
-        );
-        const control = await reader.read(store, prefix);
+        const control = controls[i]!;
         if (control.final) return control.final;
         const id = current.queuedResource;
         const { fact, waiting } = sliceFact(

@@ -157,6 +157,7 @@ export class GcsJsonApi {
     if (options.maxResults) query.set('maxResults', String(options.maxResults));
     if (options.startOffset) query.set('startOffset', options.startOffset);
     if (options.endOffset) query.set('endOffset', options.endOffset);
+    if (options.matchGlob) query.set('matchGlob', options.matchGlob);
     const res = await this.call({
       method: 'GET',
       path: `/storage/v1/b/${enc(bucket)}/o?${query}`,

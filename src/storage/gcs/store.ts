@@ -75,6 +75,7 @@ export function toObjectInfo(resource: ObjectResource): ObjectInfo {
 export class GcsObjectStore implements ObjectStore {
   readonly scheme = 'gs' as const;
   readonly listsByRange = true;
+  readonly listsByGlob = true;
   readonly api: GcsJsonApi;
   private readonly http: HttpTransport;
   private readonly retry: RetryPolicy;

@@ -12,15 +12,16 @@ import { StratoError } from '../../errors.ts';
 import { parseEndpoint } from '../../internal/endpoint.ts';
 import { crc32cBase64, crc32cOf, crc32cUpdate } from '../checksum.ts';
 import { type ChunkSource, fileChunkSource, streamChunkSource } from '../chunk-source.ts';
-import type {
-  BucketInfo,
-  ByteRange,
-  ListOptions,
-  ListPage,
-  ObjectInfo,
-  ObjectStore,
-  UploadFileOptions,
-  WriteOptions,
+import {
+  type BucketInfo,
+  type ByteRange,
+  globUnsupported,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type UploadFileOptions,
+  type WriteOptions,
 } from '../types.ts';
 
 export interface S3StoreOptions {
@@ -144,6 +145,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(options: ListOptions = {}): Promise<ListPage> {
+    if (options.matchGlob) throw globUnsupported(`s3://${this.bucket}`);
     return this.run(`list s3://${this.bucket}/${options.prefix ?? ''}`, async ({ s3, sdk }) => {
       const page = await s3.send(
         new sdk.ListObjectsV2Command({

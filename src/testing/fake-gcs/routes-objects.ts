@@ -99,6 +99,7 @@ function listObjects(ex: Exchange, ctx: FakeGcsContext, bucket: string): void {
     ...(maxResults ? { maxResults: Number(maxResults) } : {}),
     ...(q.get('startOffset') ? { startOffset: q.get('startOffset')! } : {}),
     ...(q.get('endOffset') ? { endOffset: q.get('endOffset')! } : {}),
+    ...(q.get('matchGlob') ? { matchGlob: q.get('matchGlob')! } : {}),
     includeTrailingDelimiter: flag(q, 'includeTrailingDelimiter'),
     versions: flag(q, 'versions'),
   });

@@ -7,6 +7,7 @@
 import type { Blob, BlobStore } from './blobs.ts';
 import type { BucketSettings } from './bucket-settings.ts';
 import { conflict, GcsHttpError, notFound, preconditionFailed } from './errors.ts';
+import { globToRegExp } from './glob.ts';
 import {
   generationsOf,
   keepNoncurrent,
@@ -71,6 +72,8 @@ export interface ListParams {
   maxResults?: number;
   startOffset?: string;
   endOffset?: string;
+  /** Only names matching this glob (`glob.ts`); applied with `prefix`, before the delimiter rolls names up. */
+  matchGlob?: string;
   includeTrailingDelimiter?: boolean;
   /** Every generation of each name, noncurrent ones too. */
   versions?: boolean;
@@ -252,6 +255,7 @@ export class GcsState {
     const delimiter = params.delimiter || undefined;
     const max = Math.min(Math.max(params.maxResults ?? MAX_PAGE, 1), MAX_PAGE);
     const token = params.pageToken ? decodePageToken(params.pageToken) : undefined;
+    const glob = params.matchGlob ? globToRegExp(params.matchGlob) : undefined;
     let from = prefix;
     if (params.startOffset && params.startOffset > from) from = params.startOffset;
     let index = lowerBound(names, from);
@@ -263,6 +267,7 @@ export class GcsState {
       const name = names[index]!;
       if (!name.startsWith(prefix)) break;
       if (params.endOffset && name >= params.endOffset) break;
+      if (glob && !glob.test(name)) continue;
       if (token && (name <= token.after || (token.prefix && name.startsWith(token.after)))) continue;
       if (items.length + prefixes.length >= max) {
         return { items, prefixes, nextPageToken: encodePageToken(last!, lastWasPrefix) };

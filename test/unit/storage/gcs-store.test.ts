@@ -90,6 +90,29 @@ describe('gs:// store', () => {
     expect(keys[24]).toBe('pages/24');
   });
 
+  it('lists by matchGlob with a prefix: only the direct children of the folders the glob names', async () => {
+    const s = store();
+    const keys = [
+      'glob/a/1/x.log',
+      'glob/a/1/deep/y',
+      'glob/a/2/x.log',
+      'glob/b/1/z.json',
+      'globe/a/1/x.log',
+    ];
+    await Promise.all(keys.map((key) => s.write(key, Buffer.from(key))));
+    expect(s.listsByGlob).toBe(true);
+    const listed = [];
+    for await (const o of listAll(s, { prefix: 'glob/', matchGlob: '{glob/a/1/*,glob/b/1/*}', brief: true }))
+      listed.push(o.key);
+    expect(listed).toEqual(['glob/a/1/x.log', 'glob/b/1/z.json']);
+  });
+
+  it('refuses matchGlob on file:// (E_INTERNAL) rather than list more than asked', async () => {
+    const { store: local } = await openObjectStore(`file://${dir}/`);
+    expect(local.listsByGlob).toBeUndefined();
+    await expect(local.list({ prefix: '', matchGlob: '*' })).rejects.toMatchObject({ code: 'E_INTERNAL' });
+  });
+
   it('streams a large write in resumable chunks; the object appears only when complete', async () => {
     const s = store({ chunkSizeBytes: 256 * KIB, resumableThresholdBytes: 256 * KIB });
     const data = randomBytes(1000 * KIB);
