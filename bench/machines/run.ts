@@ -177,7 +177,7 @@ try {
       'Counted: every request the fake Compute, fake TPU and fake Cloud Storage answered during that one call.',
       'gce jobs: 2 worker VMs each, alternating between the two zones; tpu-vm jobs: a v4-32 (4 hosts) each.',
       "The jobs' control folders (<run dir>/attempts/<n>/) are read with one bucket listing: their longest",
-      "common prefix with a matchGlob of {<folder>*,…}, so only the folders' own objects come back, not the",
+      "common prefix with a matchGlob of {<folder>,…}*, so only the folders' own objects come back, not the",
       "run dirs' checkpoints and outputs (up to 50 folders a listing; more jobs in one bucket take more).",
     ].join(' '),
   );

@@ -114,7 +114,7 @@ export async function readControlFolders(
 
 /**
  * Control folders read together in one listing: at most this many (their
- * `{a/*,b/*}` glob goes in the request URL) …
+ * `{a/,b/}*` glob goes in the request URL) …
  */
 export const MAX_FOLDERS_PER_LISTING = 50;
 /** … and at most this long a glob, so the URL stays a few KB whatever the run dirs' lengths. */
@@ -136,7 +136,7 @@ export class ControlReader {
   /**
    * Control folders in one bucket (`store`), in order: ONE listing for up to
    * `MAX_FOLDERS_PER_LISTING` of them — their longest common prefix, with a
-   * `matchGlob` of `{<folder>*,<folder>*,…}` that keeps only the folders'
+   * `matchGlob` of `{<folder>,<folder>,…}*` that keeps only the folders'
    * direct children (not the run dirs' checkpoints and outputs around them).
    * More folders take more listings, in parallel. Stores without globs, and
    * folders whose names hold glob characters, are listed one by one.
@@ -154,13 +154,17 @@ export class ControlReader {
           return;
         }
         const objects = new Map<string, ObjectInfo[]>(chunk.map((p) => [p, []]));
-        const listing = {
-          prefix: commonPrefix(chunk),
-          matchGlob: `{${chunk.map((p) => `${p}*`).join(',')}}`,
-        };
-        for await (const object of listAll(store, { ...listing, brief: true })) {
-          // `*` stops at `/`: every object listed is a direct child of one folder.
-          objects.get(object.key.slice(0, object.key.lastIndexOf('/') + 1))?.push(object);
+        // Literal alternatives, then one wildcard: the plainest form of a brace glob.
+        const listing = { prefix: commonPrefix(chunk), matchGlob: `{${chunk.join(',')}}*` };
+        try {
+          for await (const object of listAll(store, { ...listing, brief: true })) {
+            // `*` stops at `/`: every object listed is a direct child of one folder.
+            objects.get(object.key.slice(0, object.key.lastIndexOf('/') + 1))?.push(object);
+          }
+        } catch {
+          // A service that refuses the glob still answers plain listings: one per folder, as before.
+          await Promise.all(chunk.map(async (p) => byPrefix.set(p, await this.read(store, p))));
+          return;
         }
         await Promise.all(
           chunk.map(async (p) => byPrefix.set(p, await this.#snapshotOf(store, p, objects.get(p)!))),

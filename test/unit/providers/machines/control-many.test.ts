@@ -82,7 +82,7 @@ describe('readControlFolders', () => {
     // `runs/…` and `x/…` share nothing: the whole bucket, narrowed by the glob alone.
     expect(many.get('prefix')).toBeNull();
     expect(many.get('matchGlob')).toBe(
-      '{runs/a/attempts/1/*,runs/ab/attempts/1/*,runs/empty/attempts/1/*,x/b/attempts/2/*}',
+      '{runs/a/attempts/1/,runs/ab/attempts/1/,runs/empty/attempts/1/,x/b/attempts/2/}*',
     );
     // The other bucket's single folder: a plain listing by its prefix.
     expect(listings.find((q) => !q.has('matchGlob'))!.get('prefix')).toBe('solo/attempts/1/');
@@ -108,6 +108,28 @@ describe('readControlFolders', () => {
     expect(snapshots.map((s) => [...s.logs.keys()])).toEqual(names.map((_, i) => [`worker-${i}`]));
     await settle();
     expect(listings.map((q) => q.get('matchGlob')?.split(',').length)).toEqual([MAX_FOLDERS_PER_LISTING, 3]);
+  });
+
+  it('GIVEN a service that refuses the glob THEN each folder is listed by its prefix, with the same answer', async () => {
+    await put('runs-a', 'refused/a/attempts/1/worker-0.log', 'x\n');
+    await put('runs-a', 'refused/b/attempts/1/worker-1.exit.json', exit('worker-1', 3));
+    gcs.faults.add({ method: 'GET', path: 'matchGlob', fault: { status: 400 } });
+    try {
+      const [a, b] = await readControlFolders(new ControlReader(), [
+        folder('gs://runs-a/refused/a/attempts/1/'),
+        folder('gs://runs-a/refused/b/attempts/1/'),
+      ]);
+      expect([...a!.logs.keys()]).toEqual(['worker-0']);
+      expect(b!.exits.get('worker-1')).toMatchObject({ exitCode: 3 });
+    } finally {
+      gcs.faults.clear();
+    }
+    await settle();
+    expect(listings.map((q) => q.get('prefix')).sort()).toEqual([
+      'refused/',
+      'refused/a/attempts/1/',
+      'refused/b/attempts/1/',
+    ]);
   });
 
   it('GIVEN a folder whose name holds glob characters THEN it is listed by itself, by prefix', async () => {
