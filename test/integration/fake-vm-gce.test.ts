@@ -149,7 +149,7 @@ describe('a GCE VM boots and runs its replica', () => {
       const log = (await readObject(storage, 'job-a/attempts/1/worker-0.log'))!;
       // The launch's env and args reached the program through docker run --env-file.
       expect(log).toMatch(/replica=worker-0 greeting=hi pid=\d+ args=exit 7/);
-      expect(await guestState('job-a-1-worker-0')).toBe('exited');
+      await waitFor(async () => (await guestState('job-a-1-worker-0')) === 'exited', 'state exited');
       // The script's own words go to the VM's serial console.
       const [serial] = await api.instances.getSerialPortOutput({
         project: PROJECT,
@@ -193,7 +193,8 @@ describe('a GCE VM boots and runs its replica', () => {
       const exit = await waitForExit(storage, 'job-i/attempts/1/worker-0.exit.json');
       expect(exit.exitCode).toBe(1);
       expect(exit.lastLines!.join('\n')).toContain('pull access denied for us-docker.pkg.dev/nope/missing');
-      expect(await guestState('job-i-1-worker-0')).toBe('exited');
+      // The script uploads exit.json, then sets the state: the state may follow a moment later.
+      await waitFor(async () => (await guestState('job-i-1-worker-0')) === 'exited', 'state exited');
     },
     VM_TEST_MS,
   );

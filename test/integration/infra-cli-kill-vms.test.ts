@@ -34,8 +34,9 @@ const IDS = ['net', 'tf', 'vms/vms-0', 'vms/vms-1'];
 const INSERT =
   /^\/compute\/v1\/projects\/[^/]+\/(global\/(networks|firewalls)|zones\/[^/]+\/instances)(\?|$)/;
 
+// Nine `strato infra deploy` processes in a row: 40 s alone, several times that on a busy machine.
 describe('strato infra deploy of a VM stack, SIGKILLed at each resource boundary', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, () => {
   let fake: FakeCompute;
   let compute: ComputeApi;

@@ -136,7 +136,8 @@ describe('tpu-vm jobs on the fake cloud', () => {
     const status = await job.wait({ pollIntervalMs: 50 });
     expect(status).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(await slicesOf(job.id)).toEqual([]);
-  });
+    // Two slices created and one deleted in between: several service operations, slower under load.
+  }, 90_000);
 
   it('GIVEN a failing program THEN FAILED with its last lines, not restarted, nothing left', async () => {
     const job = await run(spec('echo no TPU found >&2; exit 1', 'v4-8', { scheduling: { maxRestarts: 2 } }));
