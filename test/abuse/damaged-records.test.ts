@@ -48,6 +48,8 @@ describe('damaged job records', () => {
       async () => (await strato('status', bad.id)).stdout.includes('SUCCEEDED'),
       'the job to end',
     );
+    // SUCCEEDED is read from the replicas' exits; the supervisor process leaves a moment later.
+    await waitFor(() => survivingProcesses(bad.jobDir).length === 0, 'the supervisor to exit');
     writeFileSync(recordOf(bad.jobDir), '{}\n');
 
     const list = await strato('list');

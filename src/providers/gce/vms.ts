@@ -129,11 +129,11 @@ export async function findJobVmsEverywhere(
   const filter = jobsFilter([{ jobId, ...(attempt !== undefined ? { attempt } : {}) }]);
   return compute.call(`listing the VMs of job ${jobId}`, project, async () => {
     const found: { name: string; zone: string; attempt: number }[] = [];
-    for await (const [, scoped] of compute.instances.aggregatedListAsync({
-      project,
-      filter,
-      maxResults: 500,
-    })) {
+    // The async iterator pages by itself; gax warns on stderr unless told autoPaginate is off.
+    for await (const [, scoped] of compute.instances.aggregatedListAsync(
+      { project, filter, maxResults: 500 },
+      { autoPaginate: false },
+    )) {
       for (const vm of scoped.instances ?? []) {
         if (vm.labels?.[LABEL_JOB] !== jobId) continue;
         const vmAttempt = Number(vm.labels?.[LABEL_ATTEMPT] ?? 0);
