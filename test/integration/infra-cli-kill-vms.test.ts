@@ -10,14 +10,13 @@
  * (infra-cli.test.ts does the same for a bucket stack.)
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComputeApi, createComputeApi } from '../../src/infra/gcp/compute-api.ts';
 import { type FakeCompute, startFakeCompute } from '../../src/testing/fake-compute/index.ts';
 import { STRATO_SOURCES, stackFolder } from '../support/infra.ts';
-import { REPO_ROOT } from '../support/local.ts';
+import { type StratoProcess, spawnStrato } from '../support/local.ts';
 
 const PROJECT = 'proj';
 const ZONE = 'us-central1-a';
@@ -59,39 +58,15 @@ describe('strato infra deploy of a VM stack, SIGKILLed at each resource boundary
     folder.remove();
   });
 
-  function deploy(statePath: string): {
-    child: ChildProcess;
-    output(): string;
-    exited: Promise<number | null>;
-  } {
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin/strato.js'),
-        'infra',
-        'deploy',
-        'vm-kill.ts',
-        '--yes',
-        '--parallelism',
-        '1',
-        '--state',
-        statePath,
-      ],
+  function deploy(statePath: string): StratoProcess {
+    return spawnStrato(
+      ['infra', 'deploy', 'vm-kill.ts', '--yes', '--parallelism', '1', '--state', statePath],
       {
         cwd: folder.dir,
         env: { ...process.env, STRATO_COMPUTE_ENDPOINT: fake.endpoint },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        until: 'close',
       },
     );
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    return { child, output: () => output, exited };
   }
 
   /** The stack's resources in the fake, listed with the real client: names of each kind, duplicates kept. */

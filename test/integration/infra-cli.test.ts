@@ -3,7 +3,6 @@
  * @google-cloud/storage client inside it, the fake Cloud Storage on loopback.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { planStack } from '../../src/infra/engine.ts';
 import { type FakeGcs, type RequestLogEntry, startFakeGcs } from '../../src/testing/fake-gcs/index.ts';
 import { STRATO_SOURCES, stackFolder } from '../support/infra.ts';
-import { REPO_ROOT } from '../support/local.ts';
+import { type StratoProcess, spawnStrato } from '../support/local.ts';
 
 const STACK = [
   `import { Bucket, BucketIamBinding, Stack } from ${JSON.stringify(STRATO_SOURCES)};`,
@@ -23,12 +22,6 @@ const STACK = [
 ].join('\n');
 const BUCKETS = ['proj-kill-test-data', 'proj-kill-test-logs'];
 
-interface Cli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
 // Every test runs the CLI several times; each run loads the stack through tsx (seconds on a busy machine).
 describe('strato infra against the fake Cloud Storage', { timeout: 180_000 }, () => {
   let gcs: FakeGcs;
@@ -38,21 +31,12 @@ describe('strato infra against the fake Cloud Storage', { timeout: 180_000 }, ()
   let run = 0;
   let statePath = '';
 
-  function cli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'infra', ...args], {
+  function cli(args: string[], env: NodeJS.ProcessEnv = {}): StratoProcess {
+    return spawnStrato(['infra', ...args], {
       cwd: folder.dir,
       env: { ...process.env, STORAGE_EMULATOR_HOST: gcs.endpoint, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      until: 'close',
     });
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    return { child, output: () => output, exited };
   }
 
   async function strato(...args: string[]): Promise<{ code: number | null; output: string }> {
@@ -132,7 +116,7 @@ describe('strato infra against the fake Cloud Storage', { timeout: 180_000 }, ()
 
   /** Runs a deploy, SIGKILLs it when `killWhen` says so, checks the state is whole, and runs it again. */
   async function killThenConverge(
-    killWhen: (running: Cli, requests: number) => boolean,
+    killWhen: (running: StratoProcess, requests: number) => boolean,
   ): Promise<{ recordedBefore: number; tookOver: boolean }> {
     let creates = 0;
     const running = cli(['deploy', 'kill-test.ts', '--yes', '--parallelism', '1', '--state', statePath]);

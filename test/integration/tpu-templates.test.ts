@@ -14,7 +14,6 @@
  * queued resource, node or VM process is left.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
@@ -25,7 +24,7 @@ import type { BootRecord, ExitRecord } from '../../src/providers/machines/layout
 import type { JobStatus } from '../../src/providers/types.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
-import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
+import { REPO_ROOT, type StratoProcess, spawnStrato, tempDir, waitFor } from '../support/local.ts';
 
 const STAND_IN = join(REPO_ROOT, 'test/support/python/tpu_stand_in.py');
 
@@ -87,28 +86,9 @@ afterAll(async () => {
   home.remove();
 });
 
-interface Cli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
 /** `strato ARGS…` as a process, as a user runs it in a shell pointed at the fake cloud. */
-function strato(...args: string[]): Cli {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), ...args], {
-    env: { ...process.env, ...fake.env, STRATO_HOME: home.path },
-    cwd: home.path,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+function strato(...args: string[]): StratoProcess {
+  return spawnStrato(args, { env: { ...process.env, ...fake.env, STRATO_HOME: home.path }, cwd: home.path });
 }
 
 async function stratoDone(...args: string[]): Promise<{ code: number | null; output: string }> {

@@ -85,20 +85,25 @@ export function shellSpec(script: string, overrides: Partial<JobSpecInput> = {})
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-export interface RunningCli {
+/** A `strato` process with its stdout and stderr collected together. */
+export interface StratoProcess {
   child: ChildProcess;
   output(): string;
   exited: Promise<number | null>;
-  jobId(): Promise<string>;
 }
 
-/** `strato run` of a one-line shell job, as a separate process, with STRATO_HOME set to `home`. */
-export function startCliRun(home: string, name: string, script: string, ...flags: string[]): RunningCli {
-  const file = join(home, `${name}.yaml`);
-  writeFileSync(file, JSON.stringify(shellSpec(script, { name })));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file, ...flags], {
-    env: { ...process.env, STRATO_HOME: home },
-    cwd: REPO_ROOT,
+/**
+ * `strato ARGS…` from the build (bin/strato.js), as a user runs it. `exited`
+ * resolves on the process's exit, or with `until: 'close'` once its output
+ * has closed too (for commands that start no detached process).
+ */
+export function spawnStrato(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; until?: 'exit' | 'close' },
+): StratoProcess {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), ...args], {
+    env: options.env,
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -108,11 +113,26 @@ export function startCliRun(home: string, name: string, script: string, ...flags
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on(options.until ?? 'exit', (code) => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
+export interface RunningCli extends StratoProcess {
+  jobId(): Promise<string>;
+}
+
+/** `strato run` of a one-line shell job, as a separate process, with STRATO_HOME set to `home`. */
+export function startCliRun(home: string, name: string, script: string, ...flags: string[]): RunningCli {
+  const file = join(home, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify(shellSpec(script, { name })));
+  const cli = spawnStrato(['run', file, ...flags], {
+    env: { ...process.env, STRATO_HOME: home },
+    cwd: REPO_ROOT,
+  });
   return {
-    child,
-    output: () => output,
-    exited,
-    jobId: () => waitFor(() => /submitted\s+(\S+)/.exec(output)?.[1], 'the job id in the output'),
+    ...cli,
+    jobId: () => waitFor(() => /submitted\s+(\S+)/.exec(cli.output())?.[1], 'the job id in the output'),
   };
 }
