@@ -139,6 +139,26 @@ describe('tpu-vm jobs on the fake cloud', () => {
     // Two slices created and one deleted in between: several service operations, slower under load.
   }, 90_000);
 
+  it('GIVEN a stockout that fails the first queued resource THEN attempt 2 queues a new one, gets capacity and succeeds', async () => {
+    // The fake's capacity rules take one queued resource each: the first never gets capacity and FAILS
+    // (ZONE_RESOURCE_POOL_EXHAUSTED, as the service says it), the second waits a moment and is ACTIVE.
+    fake.tpu!.faults.add({
+      capacity: [
+        { outcome: 'stockout', waitMs: 300, times: 1 },
+        { waitMs: 300, times: 1 },
+      ],
+    });
+    const job = await run(spec('echo trained', 'v4-8', { scheduling: { spot: true, maxRestarts: 1 } }));
+    const status = await job.wait({ pollIntervalMs: 50 });
+    expect(status).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(status.restarts).toHaveLength(1);
+    expect(status.restarts[0]!.reason).toMatch(
+      /strato-\S+-1 is FAILED \(There is no more capacity in the zone "us-central2-b" for v4-8/,
+    );
+    await waitFor(async () => (await slicesOf(job.id)).length === 0, 'both queued resources deleted', 30_000);
+    expect(await gcloudSlicesOf(job.id)).toEqual([]);
+  }, 90_000);
+
   it('GIVEN a failing program THEN FAILED with its last lines, not restarted, nothing left', async () => {
     const job = await run(spec('echo no TPU found >&2; exit 1', 'v4-8', { scheduling: { maxRestarts: 2 } }));
     const status = await job.wait({ pollIntervalMs: 50 });
