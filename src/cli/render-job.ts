@@ -82,10 +82,13 @@ export function renderMetricsSummary(summary: MetricsSummary): string {
 
 export function renderStatus(record: JobRecord, status: JobStatus, now: Date): string {
   const ran = runningTime(status, now);
+  // A job still QUEUED may have a start time already (a TPU slice's node is up while host 0 pulls the
+  // image): it has waited that long, not run.
+  const since = status.state === 'QUEUED' ? 'waiting' : 'ran';
   const lines = [
     `Job ${record.id}: ${status.state}`,
     `  ${record.strategy} on ${record.provider}, ${record.replicaCount} replica(s), attempt ${status.attempt}` +
-      `${ran ? `, ran ${ran}` : ''}`,
+      `${ran ? `, ${since} ${ran}` : ''}`,
     `  created ${record.createdAt}`,
     `  run dir ${record.runDir}`,
   ];

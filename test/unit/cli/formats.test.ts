@@ -7,7 +7,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { stepLabel } from '../../../src/cli/format.ts';
-import { EpochLineBuilder, formatDuration, renderMetricsSummary } from '../../../src/cli/render-job.ts';
+import {
+  EpochLineBuilder,
+  formatDuration,
+  renderMetricsSummary,
+  renderStatus,
+} from '../../../src/cli/render-job.ts';
 import { renderTerminalChart } from '../../../src/metrics/charts/terminal.ts';
 import { groupSeries } from '../../../src/metrics/series.ts';
 import { summarizeMetrics } from '../../../src/metrics/summary.ts';
@@ -73,5 +78,33 @@ describe('epochs count from 1 in every human view', () => {
       .map((e) => lines.add(e))
       .find(Boolean);
     expect(line).toBe('epoch 1  loss 0.123457  accuracy 0.5  val_loss 1234.57  val_accuracy 0.00012345');
+  });
+});
+
+describe('strato status header', () => {
+  const record = {
+    id: 'tpu-pod-1',
+    strategy: 'tpu',
+    provider: 'tpu-vm',
+    replicaCount: 4,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    runDir: 'gs://b/runs/tpu-pod-1/',
+  } as unknown as Parameters<typeof renderStatus>[0];
+  const now = new Date('2026-01-01T00:00:11.000Z');
+  const status = (state: 'QUEUED' | 'RUNNING'): Parameters<typeof renderStatus>[1] => ({
+    state,
+    attempt: 1,
+    replicas: [],
+    restarts: [],
+    startedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('says how long a job still QUEUED has waited, and how long a RUNNING one has run', () => {
+    expect(renderStatus(record, status('QUEUED'), now).split('\n')[1]).toBe(
+      '  tpu on tpu-vm, 4 replica(s), attempt 1, waiting 11.0 s',
+    );
+    expect(renderStatus(record, status('RUNNING'), now).split('\n')[1]).toBe(
+      '  tpu on tpu-vm, 4 replica(s), attempt 1, ran 11.0 s',
+    );
   });
 });
