@@ -54,6 +54,18 @@ function batchLines(plan: ClusterPlan): string[] {
   ];
 }
 
+/**
+ * The machine providers name their machines after the job's id and attempt, which exist only once the job
+ * is submitted: the HOST column and TF_CONFIG above use the spec's name, so say what replaces them.
+ */
+function runtimeNamesNote(plan: ClusterPlan): string | undefined {
+  if (plan.provider.name === 'gce')
+    return 'Hosts at run time: each replica runs on VM strato-<job id>-a<attempt>-<replica>, the name TF_CONFIG then holds.';
+  if (plan.provider.name === 'tpu-vm')
+    return 'Hosts at run time: the slice is queued resource and node strato-<job id>-<attempt>, which TPU_NAME then names.';
+  return undefined;
+}
+
 export function renderPlan(plan: ClusterPlan): string {
   const lines = [
     `Job ${plan.jobName}: ${plan.strategy}${plan.mesh ? ` with mesh ${JSON.stringify(plan.mesh)}` : ''} on ${plan.provider.name}`,
@@ -76,6 +88,8 @@ export function renderPlan(plan: ClusterPlan): string {
       ]),
     ]),
   ];
+  const runtimeNames = runtimeNamesNote(plan);
+  if (runtimeNames) lines.push('', runtimeNames);
   for (const data of plan.data)
     lines.push('', `Data: ${data.source} → ${data.destination} (as $${data.env})`);
   for (const replica of plan.replicas) {
@@ -99,7 +113,8 @@ with a DTensor mesh, the size of its "batch" axis).
 The cost block shows the region or zone, spot or on-demand, each group of machines × its list
 price per hour (on-demand and spot), the total per hour, and scheduling.maxCostUsd when set;
 a machine the price table does not know is named ("price unknown for …"), never guessed.
-Nothing is submitted; cloud providers' host names are shown as they would be on the cloud (port 2222).`,
+Nothing is submitted; cloud providers' host names are shown as they would be on the cloud (port 2222);
+gce and tpu-vm name their machines after the job id and attempt, as the line under the table says.`,
   options: {
     json: {
       type: 'boolean',

@@ -59,6 +59,15 @@ describe('strato explain', () => {
     expect(out).toContain('Replicas in sync: 1');
   });
 
+  it('says which names replace the spec-named hosts on machine providers, and says nothing of it elsewhere', async () => {
+    const gce = await cli('explain', 'templates/gce-multi-worker-mirrored.yaml');
+    expect(gce.out).toContain('each replica runs on VM strato-<job id>-a<attempt>-<replica>');
+    const tpu = await cli('explain', 'templates/tpu-pod.yaml');
+    expect(tpu.out).toContain('the slice is queued resource and node strato-<job id>-<attempt>');
+    const vertex = await cli('explain', 'templates/parameter-server.yaml');
+    expect(vertex.out).not.toContain('Hosts at run time');
+  });
+
   it('GIVEN an error THEN --debug adds the stack', async () => {
     const { err } = await cli('explain', badSpec, '--debug');
     expect(err).toMatch(/\[E_SPEC_INVALID\] SpecError/);
