@@ -1,0 +1,187 @@
+/**
+ * `ec2` jobs on moto, with nothing played by the test: the training stack
+ * (infra/aws/app.ts) deployed through CloudFormation, the provider launching
+ * instances from its launch template through the real EC2 client, the fake
+ * fleet booting moto's instances (their user data run locally with a fake
+ * IMDSv2 and the docker shim, src/testing/fake-vm/ec2-guests.ts), logs and
+ * exit records going to moto's S3 through the real `aws` CLI inside the
+ * instances, and the job's state read back from there. The peers resolve
+ * each other by their private DNS names, as TF_CONFIG gives them. After
+ * every ending — success, failure, a spot interruption then a restart,
+ * cancel — the `aws` CLI lists no live instance of the job.
+ */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployAwsStack } from '../../src/infra/aws/index.ts';
+import { submit } from '../../src/jobs/submit.ts';
+import { createEc2Provider } from '../../src/providers/ec2/index.ts';
+import type { JobSpecInput } from '../../src/spec/schema.ts';
+import { Ec2Guests, VmFleet } from '../../src/testing/fake-vm/index.ts';
+import { tempDir, waitFor } from '../support/local.ts';
+import { awsCli, type Moto, startMoto } from '../support/moto.ts';
+
+const STACK = 'strato-ec2-jobs';
+const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/trainers/probe:1';
+const home = tempDir('strato-ec2-jobs-');
+let moto: Moto;
+let fleet: VmFleet;
+let guests: Ec2Guests;
+let bucket: string;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const deployed = await deployAwsStack({
+    app: join(import.meta.dirname, '../../infra/aws/app.ts'),
+    // No standing instances: the jobs launch their own from the launch template.
+    context: { stackName: STACK, region: 'us-east-1', instanceCount: 0 },
+    env: { ...process.env, ...moto.env },
+    stateDir: mkdtempSync(join(tmpdir(), 'strato-ec2-state-')),
+    validate: false,
+    pollIntervalMs: 100,
+  });
+  bucket = deployed.outputs.BucketName!;
+  fleet = new VmFleet({
+    // The instances' `aws s3 cp` reaches moto as the instance role would reach S3.
+    env: { ...moto.env, STRATO_LOG_EVERY_SEC: '2' },
+    images: { [IMAGE]: ['true'] },
+    graceMs: 1000,
+  });
+  guests = new Ec2Guests(fleet, { endpoint: moto.endpoint });
+}, 120_000);
+
+afterAll(async () => {
+  await guests?.close();
+  await fleet?.close();
+  await moto?.stop();
+  home.remove();
+});
+
+const env = () => ({ ...process.env, ...moto.env, STRATO_EC2_PORTS: 'distinct' });
+const provider = () => createEc2Provider({ env: env(), pollScale: 0 });
+const run = (input: JobSpecInput) => submit(input, { provider: provider(), home: home.path, env: env() });
+
+interface CliInstance {
+  InstanceId: string;
+  State: { Name: string };
+  Tags?: { Key: string; Value: string }[];
+}
+/** The job's instances as the `aws` CLI lists them. */
+function instancesOf(jobId: string): CliInstance[] {
+  const answer = awsCli(moto, [
+    'ec2',
+    'describe-instances',
+    '--filters',
+    `Name=tag:strato-job,Values=${jobId}`,
+  ]) as { Reservations: { Instances: CliInstance[] }[] };
+  return answer.Reservations.flatMap((r) => r.Instances);
+}
+const liveInstancesOf = (jobId: string) =>
+  instancesOf(jobId).filter((i) => i.State.Name !== 'terminated' && i.State.Name !== 'shutting-down');
+
+/** After an ending: the releaser (this process or the controller) may still be terminating. */
+async function expectNoLiveInstanceOf(jobId: string): Promise<void> {
+  await waitFor(() => liveInstancesOf(jobId).length === 0, `the instances of ${jobId} terminated`, 30_000);
+  expect(liveInstancesOf(jobId)).toEqual([]);
+  await waitFor(() => guests.running().length === 0 && fleet.running().length === 0, 'no VM process', 30_000);
+}
+
+// Each worker resolves every host of its TF_CONFIG, prints its task, and exits with PROBE_EXIT.
+const PROBE = [
+  "for host in $(python3 -c \"import json,os; print(' '.join(a.rsplit(':',1)[0] for a in json.loads(os.environ['TF_CONFIG'])['cluster']['worker']))\"); do",
+  '  getent hosts "$host" >/dev/null || { echo "cannot resolve $host"; exit 5; }',
+  '  echo "resolved $host"',
+  'done',
+  "echo \"task $(python3 -c \"import json,os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])\") resolved every peer\"",
+  'exit "$PROBE_EXIT"',
+].join('\n');
+
+function spec(name: string, env: Record<string, string> = {}): JobSpecInput {
+  return {
+    apiVersion: 'strato.dev/v1',
+    kind: 'Job',
+    name,
+    strategy: 'multi-worker-mirrored',
+    container: { image: IMAGE, command: ['bash', '-c', PROBE], env: { PROBE_EXIT: '0', ...env } },
+    resources: { workers: { replicas: 2, machineType: 'g5.xlarge' } },
+    output: `s3://${bucket}/runs/${name}`,
+    provider: { name: 'ec2', stack: STACK, region: 'us-east-1' },
+  };
+}
+
+describe('ec2 jobs on moto instances that really boot', () => {
+  it('GIVEN 2 instances THEN the user data runs each replica, the peers resolve by DNS name, logs come back, none is left', async () => {
+    const job = await run(spec('ec2-ok'));
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
+    const lines: string[] = [];
+    for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
+    expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
+    expect(lines).toContain('worker-0: task 0 resolved every peer');
+    expect(lines).toContain('worker-1: task 1 resolved every peer');
+    // TF_CONFIG named the instances by their private DNS names (the placeholders were replaced).
+    expect(lines.filter((l) => /^worker-0: resolved ip-[\d-]+\.ec2\.internal$/.test(l))).toHaveLength(2);
+    // Each replica ran on its own instance, tagged as the job's.
+    const tags = instancesOf(job.id).map((i) =>
+      Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value])),
+    );
+    expect(tags.map((t) => `${t['strato-attempt']}/${t['strato-replica']}`).sort()).toEqual([
+      '1/worker-0',
+      '1/worker-1',
+    ]);
+    await expectNoLiveInstanceOf(job.id);
+  }, 180_000);
+
+  it('GIVEN a replica exiting 3 THEN FAILED with its exit code and last lines from exit.json, none left', async () => {
+    const job = await run(spec('ec2-fail', { PROBE_EXIT: '3' }));
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
+    expect(status).toMatchObject({ state: 'FAILED', error: { exitCode: 3 } });
+    expect(status.error?.lastLines?.join('\n')).toMatch(/resolved every peer/);
+    await expectNoLiveInstanceOf(job.id);
+  }, 180_000);
+
+  it('GIVEN a spot instance terminated mid-run (no exit record) THEN attempt 2 runs and SUCCEEDS, none left', async () => {
+    const go = join(home.path, 'interrupted-go');
+    const input = spec('ec2-spot');
+    input.scheduling = { spot: true, maxRestarts: 1 };
+    // Attempt 1 runs until its instance goes; attempt 2 finds the file and ends at once.
+    input.container.command = [
+      'bash',
+      '-c',
+      'if [ -e "$GO" ]; then echo "attempt 2 done"; exit 0; fi; sleep 300',
+    ];
+    input.container.env = { GO: go };
+    const job = await run(input);
+    await waitFor(
+      async () => guests.running().length === 2 && (await job.status()).state === 'RUNNING',
+      'attempt 1 running on both instances',
+      90_000,
+    );
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(go, '');
+    const victim = liveInstancesOf(job.id)[0]!.InstanceId;
+    awsCli(moto, ['ec2', 'terminate-instances', '--instance-ids', victim]);
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(150_000) });
+    expect(status.state, JSON.stringify(status)).toBe('SUCCEEDED');
+    expect(status.attempt).toBe(2);
+    expect(status.restarts).toHaveLength(1);
+    expect(status.restarts[0]!.reason).toMatch(new RegExp(`${victim} is terminated`));
+    await expectNoLiveInstanceOf(job.id);
+  }, 240_000);
+
+  it('GIVEN a running job WHEN it is cancelled THEN CANCELLED, and aws lists no live instance of it', async () => {
+    const input = spec('ec2-cancel');
+    input.container.command = ['sleep', '300'];
+    const job = await run(input);
+    await waitFor(
+      async () => guests.running().length === 2 && (await job.status()).state === 'RUNNING',
+      'the job running on both instances',
+      90_000,
+    );
+    expect(liveInstancesOf(job.id)).toHaveLength(2);
+    expect((await job.cancel()).state).toBe('CANCELLED');
+    expect(liveInstancesOf(job.id)).toEqual([]);
+    await expectNoLiveInstanceOf(job.id);
+  }, 180_000);
+});
