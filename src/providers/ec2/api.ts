@@ -6,7 +6,11 @@
  * errors translated at this edge.
  */
 
-import { DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { StratoError } from '../../errors.ts';
 import { createCloudFormationClient } from '../../infra/aws/client.ts';
@@ -61,7 +65,7 @@ export async function readStack(env: NodeJS.ProcessEnv, region: string, stack: s
   const cfn = createCloudFormationClient({ ...env, AWS_REGION: region }, region);
   const deployHint = `deploy it first: strato infra deploy infra/aws/app.ts -c stackName=${stack} -c region=${region}`;
   try {
-    let found;
+    let found: Stack | undefined;
     try {
       found = (await cfn.send(new DescribeStacksCommand({ StackName: stack }))).Stacks?.[0];
     } catch (error) {
