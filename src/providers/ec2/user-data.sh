@@ -126,12 +126,17 @@ on_exit() {
 trap on_exit EXIT
 trap 'if [ -n "$docker_pid" ]; then kill -TERM "$docker_pid" 2>/dev/null || true; else exit 143; fi' TERM INT HUP
 
+# The replica's log holds the program's output only; this script's own lines go to the console
+# (cloud-init's output log on the instance). A failed pull is the exception: its words are the end.
 image="$(cat "$work/image")"
-say "pulling $image" 2>>"$log"
-docker pull "$image" >>"$log" 2>&1
+say "pulling $image"
+if ! docker pull "$image" >"$work/pull.log" 2>&1; then
+  cat "$work/pull.log" >>"$log"
+  exit 125
+fi
 
 mapfile -d '' argv <"$work/argv"
-say "running replica $replica: docker run ${argv[*]}" 2>>"$log"
+say "running replica $replica: docker run ${argv[*]}"
 docker run "${argv[@]}" >>"$log" 2>&1 &
 docker_pid=$!
 uploaded_at=$SECONDS
