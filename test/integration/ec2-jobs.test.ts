@@ -112,6 +112,37 @@ function spec(name: string, env: Record<string, string> = {}): JobSpecInput {
 }
 
 describe('ec2 jobs on moto instances that really boot', () => {
+  it('GIVEN a spec the stack cannot run THEN refused before any instance is made, with the fix', async () => {
+    const before = (
+      awsCli(moto, ['ec2', 'describe-instances']) as { Reservations: { Instances: CliInstance[] }[] }
+    ).Reservations.flatMap((r) => r.Instances).length;
+    const bigger = spec('ec2-too-big');
+    bigger.resources = { workers: { replicas: 2, machineType: 'g5.12xlarge' } };
+    await expect(run(bigger)).rejects.toMatchObject({
+      code: 'E_SPEC_INVALID',
+      message: expect.stringMatching(
+        /machineType: is not what stack strato-ec2-jobs launches \(g5\.xlarge\)/,
+      ),
+    });
+    // A bucket that exists, but not the stack's: its worker role could not write there.
+    awsCli(moto, ['s3api', 'create-bucket', '--bucket', 'another-bucket']);
+    const elsewhere = spec('ec2-elsewhere');
+    elsewhere.output = 's3://another-bucket/runs/ec2-elsewhere';
+    await expect(run(elsewhere)).rejects.toMatchObject({
+      message: expect.stringContaining(`set output: s3://${bucket}/runs/ec2-elsewhere`),
+    });
+    const missing = spec('ec2-no-stack');
+    missing.provider = { name: 'ec2', stack: 'no-such-stack', region: 'us-east-1' };
+    await expect(run(missing)).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      hint: expect.stringContaining('strato infra deploy infra/aws/app.ts -c stackName=no-such-stack'),
+    });
+    const after = (
+      awsCli(moto, ['ec2', 'describe-instances']) as { Reservations: { Instances: CliInstance[] }[] }
+    ).Reservations.flatMap((r) => r.Instances).length;
+    expect(after).toBe(before);
+  }, 60_000);
+
   it('GIVEN 2 instances THEN the user data runs each replica, the peers resolve by DNS name, logs come back, none is left', async () => {
     const job = await run(spec('ec2-ok'));
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
