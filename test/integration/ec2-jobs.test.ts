@@ -11,16 +11,18 @@
  * cancel — the `aws` CLI lists no live instance of the job.
  */
 
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { deployAwsStack } from '../../src/infra/aws/index.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createEc2Provider } from '../../src/providers/ec2/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { Ec2Guests, VmFleet } from '../../src/testing/fake-vm/index.ts';
-import { tempDir, waitFor } from '../support/local.ts';
+import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
 import { awsCli, type Moto, startMoto } from '../support/moto.ts';
 
 const STACK = 'strato-ec2-jobs';
@@ -217,5 +219,36 @@ describe('ec2 jobs on moto instances that really boot', () => {
     expect((await job.cancel()).state).toBe('CANCELLED');
     expect(liveInstancesOf(job.id)).toEqual([]);
     await expectNoLiveInstanceOf(job.id);
+  }, 180_000);
+
+  it('GIVEN `strato run` killed with SIGKILL mid-job THEN its controller (another process) cancels and terminates every instance', async () => {
+    const file = join(home.path, 'killed.yaml');
+    const input = spec('ec2-killed');
+    input.container.command = ['sleep', '300'];
+    writeFileSync(file, stringify(input));
+    const cli = spawn(process.execPath, [join(REPO_ROOT, 'bin/strato.js'), 'run', file], {
+      env: { ...env(), STRATO_HOME: home.path },
+      stdio: 'ignore',
+    });
+    let jobId: string | undefined;
+    try {
+      const started = () => {
+        const jobs = existsSync(join(home.path, 'jobs')) ? readdirSync(join(home.path, 'jobs')) : [];
+        jobId = jobs.find((id) => id.startsWith('ec2-killed'));
+        const dir = jobId === undefined ? undefined : join(home.path, 'jobs', jobId);
+        return (
+          dir !== undefined &&
+          existsSync(join(dir, 'job.json')) &&
+          existsSync(join(dir, 'controller.json')) &&
+          guests.running().length === 2
+        );
+      };
+      await waitFor(started, 'the job running on both instances', 90_000);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+    // The controller sees its owner gone, cancels, and the lifecycle terminates the instances.
+    await expectNoLiveInstanceOf(jobId!);
+    expect(instancesOf(jobId!).map((i) => i.State.Name)).toEqual(['terminated', 'terminated']);
   }, 180_000);
 });
