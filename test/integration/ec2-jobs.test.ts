@@ -18,8 +18,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deployAwsStack } from '../../src/infra/aws/index.ts';
+import { planJob } from '../../src/jobs/plan-job.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createEc2Provider } from '../../src/providers/ec2/index.ts';
+import type { JobHandle } from '../../src/providers/types.ts';
+import { parseJobSpec } from '../../src/spec/load.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { Ec2Guests, VmFleet } from '../../src/testing/fake-vm/index.ts';
 import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
@@ -251,4 +254,27 @@ describe('ec2 jobs on moto instances that really boot', () => {
     await expectNoLiveInstanceOf(jobId!);
     expect(instancesOf(jobId!).map((i) => i.State.Name)).toEqual(['terminated', 'terminated']);
   }, 180_000);
+
+  it('GIVEN a submit that never recorded its job THEN abandon (the launch guard) terminates what it launched, by tag', async () => {
+    const ec2 = provider();
+    const plan = planJob(parseJobSpec(spec('ec2-abandoned')), {
+      ...(await ec2.planContext!('ec2-abandoned-000001', 2)),
+    });
+    let prepared: JobHandle | undefined;
+    await ec2.submit(plan, {
+      jobId: 'ec2-abandoned-000001',
+      jobDir: home.path,
+      baseDir: home.path,
+      env: env(),
+      onPrepared: (handle) => {
+        prepared = handle;
+      },
+    });
+    expect(liveInstancesOf('ec2-abandoned-000001')).toHaveLength(2);
+    // The handle given before the first create knows no attempt: abandon finds the instances by their tag.
+    expect(prepared!.data.attempts).toEqual([]);
+    await ec2.abandon(prepared!);
+    await ec2.abandon(prepared!); // idempotent
+    await expectNoLiveInstanceOf('ec2-abandoned-000001');
+  }, 120_000);
 });
