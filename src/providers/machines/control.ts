@@ -79,7 +79,7 @@ function controlFolderParts(uri: string): { scheme: string; bucket: string; pref
 
 const folderPrefix = (key: string) => (key.endsWith('/') ? key : `${key}/`);
 
-/** A control folder to read: its gs:// URI and how to reach its Cloud Storage. */
+/** A control folder to read: its gs:// or s3:// URI and how to reach its store. */
 export interface ControlFolderRef {
   uri: string;
   storage: ControlStoreOptions;

@@ -14,12 +14,7 @@
  * provider sends them with RunInstances, and this reads them per instance).
  */
 
-import {
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  type Instance,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { sleep } from '../../internal/sleep.ts';
 import type { VmFleet } from './fleet.ts';
 import type { VmIdentity } from './identity.ts';
@@ -39,8 +34,11 @@ export function ec2VmId(instanceId: string): string {
   return `ec2/${instanceId}`;
 }
 
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+
 export class Ec2Guests {
-  private readonly ec2: EC2Client;
+  /** Loaded on first use: `strato/testing` does not load the AWS SDK for those who never boot EC2. */
+  private readonly ec2: Promise<{ client: EC2Client; sdk: Ec2Sdk }>;
   private readonly fleet: VmFleet;
   private readonly options: Ec2GuestsOptions;
   /** Instance id → its latest description (tags read live by its IMDS). */
@@ -54,11 +52,14 @@ export class Ec2Guests {
   constructor(fleet: VmFleet, options: Ec2GuestsOptions) {
     this.fleet = fleet;
     this.options = options;
-    this.ec2 = new EC2Client({
-      region: options.region ?? 'us-east-1',
-      endpoint: options.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
+    this.ec2 = import('@aws-sdk/client-ec2').then((sdk) => ({
+      sdk,
+      client: new sdk.EC2Client({
+        region: options.region ?? 'us-east-1',
+        endpoint: options.endpoint,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      }),
+    }));
     this.loop = this.run();
   }
 
@@ -84,11 +85,12 @@ export class Ec2Guests {
   }
 
   private async tick(): Promise<void> {
+    const { client, sdk } = await this.ec2;
     const listed = new Map<string, Instance>();
     let token: string | undefined;
     do {
-      const page = await this.ec2.send(
-        new DescribeInstancesCommand({
+      const page = await client.send(
+        new sdk.DescribeInstancesCommand({
           Filters: [{ Name: 'tag-key', Values: [this.options.tagKey ?? 'strato-job'] }],
           ...(token ? { NextToken: token } : {}),
         }),
@@ -112,8 +114,9 @@ export class Ec2Guests {
 
   private async bootOne(instance: Instance): Promise<void> {
     const id = instance.InstanceId!;
-    const attribute = await this.ec2.send(
-      new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }),
+    const { client, sdk } = await this.ec2;
+    const attribute = await client.send(
+      new sdk.DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }),
     );
     const userData = Buffer.from(attribute.UserData?.Value ?? '', 'base64').toString('utf8');
     this.booted.add(id);
@@ -155,6 +158,6 @@ export class Ec2Guests {
     this.stopped.abort();
     await this.loop;
     await this.fleet.haltAll('ec2/');
-    this.ec2.destroy();
+    (await this.ec2).client.destroy();
   }
 }
