@@ -162,6 +162,8 @@ export class TrainingStack extends Stack {
       securityGroup: this.securityGroup,
       requireImdsv2: true,
       httpPutResponseHopLimit: 2, // containers on the instance reach IMDS through one more hop
+      // The `ec2` provider's user data reads its job, attempt, replica and peers from the instance's tags.
+      instanceMetadataTags: true,
       blockDevices: [
         {
           deviceName: '/dev/sda1',

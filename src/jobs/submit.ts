@@ -123,6 +123,7 @@ export async function submit(
         {
           baseDir,
           gcs: { env },
+          s3: { env },
           ...(options.resume ? { resume: options.resume } : {}),
         },
       )

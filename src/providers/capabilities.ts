@@ -71,6 +71,17 @@ export const PROVIDER_CAPABILITIES: Readonly<Record<ProviderName, ProviderCapabi
     needsMachineType: true,
     outputSchemes: ['gs'],
   },
+  // The instance type (and so the GPUs) comes from the stack's launch template; machineType may name it.
+  ec2: {
+    gpu: true,
+    tpu: false,
+    nonTpu: true,
+    spot: true,
+    needsImage: true,
+    needsCommand: false,
+    needsMachineType: false,
+    outputSchemes: ['s3'],
+  },
 };
 
 function providersWhere(test: (c: ProviderCapabilities) => boolean): string {

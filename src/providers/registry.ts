@@ -6,6 +6,7 @@
 
 import { StratoError } from '../errors.ts';
 import type { ProviderName } from '../spec/schema.ts';
+import type { Ec2ProviderOptions } from './ec2/index.ts';
 import type { GceProviderOptions } from './gce/index.ts';
 import type { LocalProviderOptions } from './local/index.ts';
 import type { TpuVmProviderOptions } from './tpu-vm/index.ts';
@@ -39,6 +40,11 @@ export const PROVIDER_LOADERS: Readonly<Record<ProviderName, ProviderLoader | un
     (await import('./gce/index.ts')).createGceProvider({
       ...(options.env ? { env: options.env } : {}),
       ...(options.gce as GceProviderOptions | undefined),
+    }),
+  ec2: async (options) =>
+    (await import('./ec2/index.ts')).createEc2Provider({
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.ec2 as Ec2ProviderOptions | undefined),
     }),
 };
 

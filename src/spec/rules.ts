@@ -16,6 +16,7 @@ import {
 } from './catalog/gpu.ts';
 import { canonicalTpuType, findTpuGenerationByName, findTpuSlice, TPU_GENERATIONS } from './catalog/tpu.ts';
 import { checkTfRuntime } from './catalog/tpu-runtime.ts';
+import { checkEc2Resources } from './ec2-rules.ts';
 import { checkPlacement } from './placement.ts';
 import type { JobSpec, RoleName, RoleResources } from './schema.ts';
 import { ROLE_NAMES } from './schema.ts';
@@ -261,9 +262,12 @@ export function checkCatalogRules(spec: JobSpec): Findings {
     if (!role) continue;
     const path = `resources.${roleName}`;
     checkTpu(path, role, out);
+    // EC2 instance types are not Compute Engine machine types: ec2-rules.ts checks them.
+    if (spec.provider.name === 'ec2') continue;
     if (!role.tpu) checkGpuMachine(path, role, out);
     checkMachineTypeKnown(path, role, out);
   }
+  out.errors.push(...checkEc2Resources(spec));
   checkEnv(spec, out);
   out.errors.push(...checkPlacement(spec));
   return out;

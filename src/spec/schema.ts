@@ -20,8 +20,8 @@ export const STRATEGIES = [
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** Where a job may run: this machine, Vertex AI, Cloud TPU VMs, or Compute Engine VMs. */
-export const PROVIDER_NAMES = ['local', 'vertex', 'tpu-vm', 'gce'] as const;
+/** Where a job may run: this machine, Vertex AI, Cloud TPU VMs, Compute Engine VMs, or EC2 GPU instances. */
+export const PROVIDER_NAMES = ['local', 'vertex', 'tpu-vm', 'gce', 'ec2'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Names that end up in hostnames, labels and bucket paths: RFC 1035 labels, short enough for suffixes. */
@@ -37,6 +37,10 @@ const ZONE_PATTERN = /^[a-z]+-[a-z]+[0-9]+-[a-z]$/;
 const URI_PATTERN = /^(gs|s3|file):\/\/.+/;
 /** `<stack>/<name>`: machines an infra stack deployed (`strato infra outputs <stack>`). */
 const STACK_REF_PATTERN = /^[a-z][-a-z0-9]*\/[A-Za-z0-9][-A-Za-z0-9_]*$/;
+/** CloudFormation stack names: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html */
+const CFN_STACK_PATTERN = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
+/** AWS regions: us-east-1, ap-southeast-2, us-gov-west-1. */
+const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 export const envName = () =>
   z
@@ -81,10 +85,14 @@ export const TpuResourceSchema = z
 const roleFields = {
   machineType: z
     .string()
-    .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a machine type name such as n1-standard-8')
+    // Google Cloud's `n1-standard-8`, or an EC2 instance type `g5.12xlarge` (provider ec2).
+    .regex(
+      /^([a-z][a-z0-9]*(-[a-z0-9]+)+|[a-z][a-z0-9-]*\.[a-z0-9]+)$/,
+      'must be a machine type name such as n1-standard-8 (or an EC2 instance type such as g5.xlarge)',
+    )
     .optional()
     .describe(
-      'Machine type, e.g. n1-standard-8, a2-highgpu-4g, g2-standard-12. Required on cloud providers.',
+      'Machine type, e.g. n1-standard-8, a2-highgpu-4g, g2-standard-12; on ec2 an instance type such as g5.xlarge. Required on Google Cloud providers.',
     ),
   accelerator: GpuAcceleratorSchema.optional(),
   tpu: TpuResourceSchema.optional(),
@@ -256,12 +264,32 @@ export const GceProviderSchema = z
   })
   .describe('Compute Engine VMs, one per replica, created per attempt and deleted when the job ends.');
 
+export const Ec2ProviderSchema = z
+  .strictObject({
+    name: z.literal('ec2'),
+    stack: z
+      .string()
+      .regex(CFN_STACK_PATTERN, 'must be a CloudFormation stack name, e.g. strato-training')
+      .describe(
+        'The deployed training stack (infra/aws/app.ts) whose launch template, subnet and bucket the instances use.',
+      ),
+    region: z
+      .string()
+      .regex(AWS_REGION_PATTERN, 'must be an AWS region such as us-east-1')
+      .optional()
+      .describe("The stack's region. Default: AWS_REGION (then AWS_DEFAULT_REGION) of the environment."),
+  })
+  .describe(
+    "EC2 GPU instances from a training stack's launch template, one per replica, created per attempt and terminated when the job ends.",
+  );
+
 export const ProviderSchema = z
   .discriminatedUnion('name', [
     LocalProviderSchema,
     VertexProviderSchema,
     TpuVmProviderSchema,
     GceProviderSchema,
+    Ec2ProviderSchema,
   ])
   .describe('Where the replicas run.');
 

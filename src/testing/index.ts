@@ -35,6 +35,9 @@ export {
 export {
   bootBlocker,
   computeVmId,
+  Ec2Guests,
+  type Ec2GuestsOptions,
+  ec2VmId,
   type FakeVmOptions,
   tpuVmId,
   tpuWorkerHostname,

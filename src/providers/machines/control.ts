@@ -40,36 +40,46 @@ export interface ControlSnapshot {
 export interface ControlStoreOptions {
   /** Cloud Storage JSON API base (a fake's); default STORAGE_EMULATOR_HOST in `env`, else the service. */
   storageEndpoint?: string | undefined;
+  /** S3 endpoint (moto's); default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL in `env`, else the service. */
+  s3Endpoint?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
-/** The object store and key prefix of a gs:// control folder. */
+/** The object store and key prefix of a control folder: gs:// (gce, tpu-vm) or s3:// (ec2). */
 export async function openControlFolder(
   uri: string,
   options: ControlStoreOptions,
 ): Promise<{ store: ObjectStore; prefix: string }> {
-  gcsControlFolder(uri);
+  controlFolderParts(uri);
   const { store, key } = await openObjectStore(uri, {
     gcs: {
       ...(options.storageEndpoint ? { apiEndpoint: options.storageEndpoint } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    },
+    // S3: the endpoint and keys of the caller's environment (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL).
+    s3: {
+      ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
       ...(options.env ? { env: options.env } : {}),
     },
   });
   return { store, prefix: folderPrefix(key) };
 }
 
-/** The bucket and key prefix of a control folder's gs:// URI (anything else is a provider bug). */
-function gcsControlFolder(uri: string): { bucket: string; prefix: string } {
+/** The bucket and key prefix of a control folder's gs:// or s3:// URI (anything else is a provider bug). */
+function controlFolderParts(uri: string): { scheme: string; bucket: string; prefix: string } {
   const parsed = parseObjectUri(uri);
-  if (parsed.scheme !== 'gs') {
-    throw new StratoError('E_INTERNAL', `a machine job's control folder must be on gs://, got ${uri}`);
+  if (parsed.scheme !== 'gs' && parsed.scheme !== 's3') {
+    throw new StratoError(
+      'E_INTERNAL',
+      `a machine job's control folder must be on gs:// or s3://, got ${uri}`,
+    );
   }
-  return { bucket: parsed.bucket, prefix: folderPrefix(parsed.key) };
+  return { scheme: parsed.scheme, bucket: parsed.bucket, prefix: folderPrefix(parsed.key) };
 }
 
 const folderPrefix = (key: string) => (key.endsWith('/') ? key : `${key}/`);
 
-/** A control folder to read: its gs:// URI and how to reach its Cloud Storage. */
+/** A control folder to read: its gs:// or s3:// URI and how to reach its store. */
 export interface ControlFolderRef {
   uri: string;
   storage: ControlStoreOptions;
@@ -87,9 +97,14 @@ export async function readControlFolders(
 ): Promise<ControlSnapshot[]> {
   const groups = new Map<string, { first: ControlFolderRef; indexes: number[]; prefixes: string[] }>();
   folders.forEach((folder, index) => {
-    const { bucket, prefix } = gcsControlFolder(folder.uri);
-    const endpoint = folder.storage.storageEndpoint ?? folder.storage.env?.STORAGE_EMULATOR_HOST ?? '';
-    const key = `${endpoint}|${bucket}`;
+    const { scheme, bucket, prefix } = controlFolderParts(folder.uri);
+    const env = folder.storage.env;
+    const endpoint =
+      scheme === 's3'
+        ? (folder.storage.s3Endpoint ?? env?.AWS_ENDPOINT_URL_S3 ?? env?.AWS_ENDPOINT_URL ?? '')
+        : (folder.storage.storageEndpoint ?? env?.STORAGE_EMULATOR_HOST ?? '');
+    // S3 has no listing glob: its store reads each folder by its own prefix listing (readMany).
+    const key = `${scheme}|${endpoint}|${bucket}`;
     const group = groups.get(key) ?? { first: folder, indexes: [], prefixes: [] };
     group.indexes.push(index);
     group.prefixes.push(prefix);

@@ -32,8 +32,12 @@ export interface FakeVmOptions {
   graceMs?: number;
 }
 
+/** Starts a VM's metadata service; the default is Compute Engine's (`metadata-server.ts`), EC2's is IMDS. */
+export type MetadataStarter = (vm: VmIdentity) => Promise<MetadataServer>;
+
 interface Booted {
   identity: VmIdentity;
+  startMetadata: MetadataStarter;
   sandbox: string;
   process?: VmProcess;
   metadata?: MetadataServer;
@@ -100,16 +104,22 @@ export class VmFleet {
    * (after any shutdown of it still in progress). A VM without a script only
    * gets its names.
    */
-  boot(identity: VmIdentity, script: string | undefined): void {
+  boot(
+    identity: VmIdentity,
+    script: string | undefined,
+    startMetadata: MetadataStarter = startMetadataServer,
+  ): void {
     if (this.closing) return;
     this.hosts.set(identity.id, identity.aliases);
     const known = this.vms.get(identity.id);
     const vm: Booted = known ?? {
       identity,
       sandbox: join(this.dir, 'vms', `${identity.name}-${++this.sandboxes}`),
+      startMetadata,
       busy: Promise.resolve(),
     };
     vm.identity = identity;
+    vm.startMetadata = startMetadata;
     this.vms.set(identity.id, vm);
     if (script === undefined) return;
     vm.busy = vm.busy
@@ -138,7 +148,7 @@ export class VmFleet {
     }
     const scriptPath = join(vm.sandbox, 'startup-script');
     writeFileSync(scriptPath, script);
-    vm.metadata = await startMetadataServer(vm.identity);
+    vm.metadata = await vm.startMetadata(vm.identity);
     console(
       `strato fake VM: ${vm.identity.name} booting (metadata ${vm.metadata.host}, sandbox ${vm.sandbox})\n`,
     );
@@ -156,6 +166,7 @@ export class VmFleet {
         LANG: 'C.UTF-8',
         GCE_METADATA_HOST: vm.metadata.host,
         STRATO_VM_STATE_DIR: join(vm.sandbox, 'var', 'lib', 'strato'),
+        ...vm.metadata.env,
       },
     });
   }

@@ -8,6 +8,7 @@
 
 export { bootBlocker } from '../hosts-file.ts';
 export { computeVmId } from './compute-guests.ts';
+export { Ec2Guests, type Ec2GuestsOptions, ec2VmId } from './ec2-guests.ts';
 export { type FakeVmOptions, VmFleet } from './fleet.ts';
 export type { VmIdentity } from './identity.ts';
 export { tpuVmId, tpuWorkerHostname } from './tpu-guests.ts';

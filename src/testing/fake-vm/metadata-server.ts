@@ -21,6 +21,8 @@ import { FAKE_PROJECT_NUMBER, type VmIdentity } from './identity.ts';
 export interface MetadataServer {
   /** `127.0.0.1:PORT`: the VM's `GCE_METADATA_HOST`. */
   host: string;
+  /** More environment the VM's processes get to find it (EC2's IMDS: AWS_EC2_METADATA_SERVICE_ENDPOINT). */
+  env?: Record<string, string>;
   close(): Promise<void>;
 }
 

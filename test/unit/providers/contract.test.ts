@@ -5,8 +5,13 @@
  * handle to a job it has never heard of, and how it names replicas in logs.
  */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deployAwsStack } from '../../../src/infra/aws/index.ts';
 import { submit } from '../../../src/jobs/submit.ts';
+import { createEc2Provider } from '../../../src/providers/ec2/index.ts';
 import { createGceProvider } from '../../../src/providers/gce/index.ts';
 import { createLocalProvider } from '../../../src/providers/local/index.ts';
 import { createTpuVmProvider } from '../../../src/providers/tpu-vm/index.ts';
@@ -14,9 +19,11 @@ import { isTerminalState, type JobHandle, type Provider } from '../../../src/pro
 import { createVertexProvider } from '../../../src/providers/vertex/index.ts';
 import type { JobSpecInput } from '../../../src/spec/schema.ts';
 import { startFakeCloud } from '../../../src/testing/fake-cloud.ts';
+import { Ec2Guests, VmFleet } from '../../../src/testing/fake-vm/index.ts';
 import { FAST_TPU_TIMING } from '../../support/fake-tpu.ts';
 import { shellSpec, tempDir } from '../../support/local.ts';
 import { createDefaultNetwork, simulateTpuNodes, simulateVms } from '../../support/machine-sim.ts';
+import { type Moto, startMoto } from '../../support/moto.ts';
 import { vertexSpec } from '../../support/specs.ts';
 
 interface ProviderRow {
@@ -35,6 +42,48 @@ interface ProviderRow {
 let vertexJobs = 0;
 let gceJobs = 0;
 let tpuJobs = 0;
+let ec2Jobs = 0;
+
+const EC2_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/trainers/contract:1';
+/**
+ * The ec2 row's world, made once for its rows' tests (a moto and a deployed training stack take
+ * seconds): moto_server, the stack from infra/aws/app.ts, and a fleet that boots moto's instances
+ * with their real user data (src/testing/fake-vm/ec2-guests.ts).
+ */
+let ec2World: Promise<{ moto: Moto; bucket: string; close(): Promise<void> }> | undefined;
+function ec2WorldOnce() {
+  ec2World ??= (async () => {
+    const moto = await startMoto();
+    const deployed = await deployAwsStack({
+      app: join(import.meta.dirname, '../../../infra/aws/app.ts'),
+      context: { stackName: 'strato-contract', region: 'us-east-1', instanceCount: 0 },
+      env: { ...process.env, ...moto.env },
+      stateDir: mkdtempSync(join(tmpdir(), 'strato-contract-aws-')),
+      validate: false,
+      pollIntervalMs: 100,
+    });
+    const fleet = new VmFleet({
+      env: { ...moto.env, STRATO_LOG_EVERY_SEC: '1' },
+      images: { [EC2_IMAGE]: ['true'] },
+      graceMs: 1000,
+    });
+    const guests = new Ec2Guests(fleet, { endpoint: moto.endpoint });
+    return {
+      moto,
+      bucket: deployed.outputs.BucketName!,
+      close: async () => {
+        await guests.close();
+        await fleet.close();
+        await moto.stop();
+      },
+    };
+  })();
+  return ec2World;
+}
+afterAll(async () => {
+  if (ec2World) await (await ec2World).close();
+});
+let ec2Bucket = '';
 
 const ROWS: ProviderRow[] = [
   {
@@ -170,15 +219,41 @@ const ROWS: ProviderRow[] = [
     replicaName: 'tpu-host-0',
     cancelWaitsForEnd: true,
   },
+  {
+    // moto (AWS's own fake) with the training stack deployed; its instances boot in a fake fleet that
+    // runs their real user data (fake IMDSv2, docker shim, `aws s3 cp` to moto's S3).
+    name: 'ec2',
+    create: async () => {
+      const world = await ec2WorldOnce();
+      ec2Bucket = world.bucket;
+      const env = { ...process.env, ...world.moto.env, STRATO_EC2_PORTS: 'distinct' };
+      return { provider: createEc2Provider({ env, pollScale: 0 }), env, close: async () => {} };
+    },
+    spec: (script) => ({
+      apiVersion: 'strato.dev/v1',
+      kind: 'Job',
+      name: 'contract',
+      strategy: 'one-device',
+      container: { image: EC2_IMAGE, command: ['sh', '-c', script] },
+      resources: { workers: { machineType: 'g5.xlarge' } },
+      output: `s3://${ec2Bucket}/runs/ec2-contract-${++ec2Jobs}`,
+      provider: { name: 'ec2', stack: 'strato-contract', region: 'us-east-1' },
+    }),
+    unknownHandle: () => ({ provider: 'ec2', id: 'ghost-000000', data: {} }),
+    replicaName: 'worker-0',
+    cancelWaitsForEnd: true,
+  },
 ];
 
 const home = tempDir('strato-contract-');
 afterAll(() => home.remove());
 const fast = { pollIntervalMs: 50 };
 
-describe.each(ROWS)('provider contract: $name', (row) => {
+// Machines that really boot (the ec2 row) take tens of seconds a job on a busy machine.
+describe.each(ROWS)('provider contract: $name', { timeout: 180_000 }, (row) => {
   const run = async (script: string) => {
     const { provider, close, env } = await row.create();
+    // The spec is made after create: the ec2 row's bucket is known only then.
     const started = Date.now();
     const job = await submit(row.spec(script), { provider, home: home.path, ...(env ? { env } : {}) });
     return { provider, close, job, submitMs: Date.now() - started };

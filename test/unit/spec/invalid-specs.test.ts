@@ -36,6 +36,14 @@ const gpuWorkers = (machineType: string, type: string, count: number) =>
     resources: { workers: { machineType, accelerator: { type, count } } },
   } as Partial<JobSpecInput>);
 
+const ec2Workers = (workers: Record<string, unknown>, region?: string) =>
+  baseSpec({
+    container: { image: 'img:1' },
+    resources: { workers },
+    output: 's3://bucket/runs/test',
+    provider: { name: 'ec2', stack: 'strato-training', ...(region ? { region } : {}) },
+  } as Partial<JobSpecInput>);
+
 const cases: Case[] = [
   {
     name: 'apiVersion missing',
@@ -375,7 +383,7 @@ const cases: Case[] = [
     spec: withField(baseSpec(), 'provider', { name: 'gcp' }),
     path: 'provider.name',
     message: /not one of the allowed values/,
-    allowed: ['local', 'vertex', 'tpu-vm', 'gce'],
+    allowed: ['local', 'vertex', 'tpu-vm', 'gce', 'ec2'],
   },
   {
     name: 'vertex writing to file://',
@@ -516,6 +524,33 @@ const cases: Case[] = [
     message: /<stack>\/<name>/,
   },
   { name: 'empty document', spec: null, path: '', message: /is empty/ },
+  {
+    name: 'ec2 with a Compute Engine accelerator',
+    spec: ec2Workers({ machineType: 'g5.12xlarge', accelerator: { type: 'nvidia-tesla-t4', count: 4 } }),
+    path: 'resources.workers.accelerator',
+    message: /an EC2 instance type comes with its GPUs/,
+    fix: /set machineType to a type with 4 GPU\(s\), e\.g\. g5\.12xlarge/,
+  },
+  {
+    name: 'ec2 instance type without GPUs',
+    spec: ec2Workers({ machineType: 'm5.xlarge' }),
+    path: 'resources.workers.machineType',
+    message: /not an EC2 GPU instance type in the catalog/,
+    received: 'm5.xlarge',
+  },
+  {
+    name: 'ec2 region without the family',
+    spec: ec2Workers({ machineType: 'p5.48xlarge' }, 'eu-west-1'),
+    path: 'provider.region',
+    message: /does not offer p5 instances/,
+    received: 'eu-west-1',
+  },
+  {
+    name: 'ec2 stack name CloudFormation refuses',
+    spec: { ...ec2Workers({}), provider: { name: 'ec2', stack: '1-stack' } },
+    path: 'provider.stack',
+    message: /must be a CloudFormation stack name/,
+  },
 ];
 
 describe('invalid job specs', () => {

@@ -110,11 +110,15 @@ describe('GIVEN the default training stack', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('0.0.0.0/0"},"IpProtocol":"tcp"');
   });
 
-  it('THEN the launch template requires IMDSv2, encrypts a gp3 root, names the GPU type, the DLAMI and the cluster placement group', () => {
+  it('THEN the launch template requires IMDSv2 (tags in IMDS for the ec2 provider), encrypts a gp3 root, names the GPU type, the DLAMI and the cluster placement group', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
         InstanceType: 'g5.xlarge',
-        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+        MetadataOptions: {
+          HttpTokens: 'required',
+          HttpPutResponseHopLimit: 2,
+          InstanceMetadataTags: 'enabled',
+        },
         BlockDeviceMappings: [
           {
             DeviceName: '/dev/sda1',
