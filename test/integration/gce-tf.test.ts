@@ -1,0 +1,152 @@
+/**
+ * Real TensorFlow on the `gce` provider, on VMs that really boot: the job is
+ * the gce template's (Strato's trainer image, MultiWorkerMirrored on 2 spot
+ * VMs); the fake Compute boots each VM, the real startup script runs the
+ * image through the docker shim, which runs the trainer helper's MNIST
+ * example with the TensorFlow venv (src/testing/image-commands.ts). Every
+ * gs:// folder the trainer writes goes to the fake Cloud Storage through the
+ * helper's staging (trainer-images/strato_trainer/staging.py: the fake VMs'
+ * environment carries STORAGE_EMULATOR_HOST, see src/testing/fake-cloud.ts),
+ * and a preempted job's attempt 2 restores from there. Needs gcloud and the
+ * TensorFlow venv (test/README.md).
+ */
+
+import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submit } from '../../src/jobs/submit.ts';
+import { createGceProvider } from '../../src/providers/gce/index.ts';
+import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
+import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
+import { tempDir, waitFor } from '../support/local.ts';
+import { createDefaultNetwork } from '../support/machine-sim.ts';
+import { getTensorflowVenv, type TensorflowVenv, templateCopy } from '../support/tensorflow.ts';
+import { strato } from '../support/tf-jobs.ts';
+import { requireTool } from '../support/tools.ts';
+
+requireTool('gcloud');
+const tf = getTensorflowVenv();
+const home = tempDir('strato-gce-tf-');
+let fake: FakeCloud;
+/** The venv with the fake cloud's environment, for `strato` commands in this process. */
+let venv: TensorflowVenv;
+
+beforeAll(async () => {
+  fake = await startFakeCloud({
+    storage: { buckets: [{ name: 'my-bucket' }] },
+    compute: {},
+    vertex: false,
+    tpu: false,
+    logging: false,
+    // A preempted VM's trainer saves and uploads before its VM is down (Compute Engine gives 30 s).
+    boot: { graceMs: 15_000 },
+  });
+  await createDefaultNetwork(fake.env);
+  venv = { ...tf, env: (extra = {}) => tf.env({ ...fake.env, ...extra }) };
+});
+afterAll(async () => {
+  await fake?.close();
+  home.remove();
+});
+
+interface MetricLine {
+  run: string;
+  tag: string;
+  step: number;
+  value: number;
+  file: string;
+}
+
+/** `strato metrics JOB --json`: every scalar of the run dir, read from gs:// of the fake. */
+async function metricsOf(jobId: string): Promise<MetricLine[]> {
+  const { code, stdout, stderr } = await strato(venv, home.path, 'metrics', jobId, '--json');
+  expect(code, stderr).toBe(0);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as MetricLine);
+}
+
+const of = (metrics: MetricLine[], run: string, tag: string) =>
+  metrics.filter((m) => m.run === run && m.tag === tag).sort((a, b) => a.step - b.step);
+
+/** The gce template, renamed, training few steps on synthetic images (no DATA_DIR on the VMs). */
+function jobFile(name: string, args: string[]): string {
+  return templateCopy('gce-multi-worker-mirrored.yaml', `${home.path}/specs/${name}`, {
+    args,
+    edit: (spec) => {
+      spec.name = name;
+      spec.output = `gs://my-bucket/runs/${name}`;
+      // The image's working directory, as on a VM: the trainer helper needs none.
+      delete spec.container.workingDir;
+    },
+  });
+}
+
+const run = (file: string) =>
+  submit(file, {
+    provider: createGceProvider({ env: fake.env, pollScale: 0 }),
+    home: home.path,
+    env: { ...process.env, ...fake.env },
+  });
+
+/** Each replica's lines from the bucket's log objects, through the provider. */
+async function logsOf(job: Awaited<ReturnType<typeof run>>): Promise<Map<string, string[]>> {
+  const lines = new Map<string, string[]>();
+  for await (const line of job.logs())
+    lines.set(line.replica, [...(lines.get(line.replica) ?? []), line.text]);
+  return lines;
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const storage = new Storage({ apiEndpoint: fake.endpoints.storage!, projectId: 'my-project' });
+  const [files] = await storage.bucket('my-bucket').getFiles({ prefix });
+  return files.map((f) => f.name);
+}
+
+/** None of the job's VMs is left, as gcloud lists them (the controller's deletes may be in flight). */
+async function expectNoVmOf(jobId: string): Promise<void> {
+  const where = { project: 'my-project', zone: 'us-central1-a' };
+  await waitFor(
+    async () => (await gcloudMachinesOf(fake, jobId, where)).length === 0,
+    `gcloud listing no VM of ${jobId}`,
+    30_000,
+  );
+  await waitFor(() => fake.fleet!.running().length === 0, 'every VM process gone', 30_000);
+}
+
+describe('real TensorFlow on gce VMs that boot', () => {
+  it('GIVEN the gce template on 2 spot VMs THEN both workers train in sync, the chief writes checkpoints and event files to gs://, the loss falls, no VM is left', async () => {
+    const started = Date.now();
+    const job = await run(
+      jobFile('gce-tf-mwms', ['--epochs=2', '--steps-per-epoch=20', '--batch-size=32', '--save=weights']),
+    );
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(150_000) });
+    const logs = await logsOf(job);
+    expect(status.state, JSON.stringify({ error: status.error, logs: [...logs] })).toBe('SUCCEEDED');
+
+    // Both workers trained every epoch, and ended with the same weights (one all-reduce per step).
+    const sums = ['worker-0', 'worker-1'].map((replica) => {
+      const lines = logs.get(replica) ?? [];
+      expect(lines.join('\n'), replica).toMatch(/^epoch 2\/2 {2}loss /m);
+      return lines.find((l) => l.startsWith('weights checksum '))?.slice('weights checksum '.length);
+    });
+    expect(sums[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(sums[1]).toBe(sums[0]);
+
+    const names = await objectsUnder('runs/gce-tf-mwms/');
+    expect(names).toContain('runs/gce-tf-mwms/checkpoints/backup/checkpoint');
+    expect(names.some((n) => n.startsWith('runs/gce-tf-mwms/checkpoints/backup/epoch-40.'))).toBe(true);
+    expect(names.some((n) => /^runs\/gce-tf-mwms\/logs\/train\/events\.out\.tfevents\./.test(n))).toBe(true);
+    expect(names).toContain('runs/gce-tf-mwms/model/model.weights.h5');
+
+    const metrics = await metricsOf(job.id);
+    const loss = of(metrics, 'train', 'epoch_loss');
+    expect(loss.map((p) => p.step)).toEqual([0, 1]);
+    expect(loss[1]!.value).toBeLessThan(loss[0]!.value);
+    expect(of(metrics, 'train', 'batch_loss').map((p) => p.step)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    await expectNoVmOf(job.id);
+    console.log(`gce-tf-mwms: SUCCEEDED in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }, 180_000);
+});
