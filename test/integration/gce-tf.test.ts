@@ -149,4 +149,58 @@ describe('real TensorFlow on gce VMs that boot', () => {
     await expectNoVmOf(job.id);
     console.log(`gce-tf-mwms: SUCCEEDED in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 180_000);
+
+  it('GIVEN a spot VM preempted mid-epoch THEN attempt 2 on new VMs restores the checkpoint from gs:// and the metrics run on with no gap and no repeat', async () => {
+    const name = 'gce-tf-spot';
+    const [EPOCHS, STEPS_PER_EPOCH] = [3, 20];
+    const job = await run(
+      jobFile(name, [
+        `--epochs=${EPOCHS}`,
+        `--steps-per-epoch=${STEPS_PER_EPOCH}`,
+        '--batch-size=32',
+        '--save=weights',
+      ]),
+    );
+    // The first epoch's backup is on gs://: the preemption lands in epoch 2, after a checkpoint.
+    await waitFor(
+      async () => (await objectsUnder(`runs/${name}/checkpoints/backup/checkpoint`)).length > 0,
+      'the first backup in the bucket',
+      120_000,
+    );
+    fake.compute!.preempt('my-project', 'us-central1-a', `strato-${job.id}-a1-worker-1`);
+
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(200_000) });
+    const logs = await logsOf(job);
+    expect(status.state, JSON.stringify({ error: status.error, logs: [...logs] })).toBe('SUCCEEDED');
+    expect(status.attempt).toBe(2);
+    expect(status.restarts).toHaveLength(1);
+    expect(status.restarts[0]!.reason).toMatch(/a1-worker-1 is TERMINATED/);
+
+    // Both attempts' lines, in order: the preempted worker saved with the other and left; attempt 2's
+    // TensorFlow cluster is the new VMs, and both its workers restored the save from the bucket.
+    const text = (replica: string) => (logs.get(replica) ?? []).join('\n');
+    expect(text('worker-1')).toMatch(/preempted \(SIGTERM\): exiting with \d+/);
+    expect(text('worker-0')).toContain(`strato-${job.id}-a2-worker-1:`);
+    const resumed = ['worker-0', 'worker-1'].map((replica) =>
+      Number(/resumed from \S+ at step (\d+)/.exec(text(replica))?.[1]),
+    );
+    // Later than the first epoch's backup: the coordinated save at the preemption, not the epoch's start.
+    expect(resumed[0]).toBeGreaterThan(STEPS_PER_EPOCH);
+    expect(resumed[0]).toBeLessThan(EPOCHS * STEPS_PER_EPOCH);
+    expect(resumed[1]).toBe(resumed[0]);
+
+    // The event files, one per attempt: every step once, no gap, no repeat; attempt 2's first step is
+    // the one after the restored save; each epoch once, and the loss still falls.
+    const metrics = await metricsOf(job.id);
+    const steps = of(metrics, 'train', 'batch_loss');
+    expect(steps.map((p) => p.step)).toEqual(
+      Array.from({ length: EPOCHS * STEPS_PER_EPOCH }, (_, i) => i + 1),
+    );
+    expect(new Set(steps.map((p) => p.file)).size).toBe(2);
+    expect(steps.find((p) => p.file === steps.at(-1)!.file)!.step).toBe(resumed[0]! + 1);
+    const loss = of(metrics, 'train', 'epoch_loss');
+    expect(loss.map((p) => p.step)).toEqual([0, 1, 2]);
+    expect(loss[2]!.value).toBeLessThan(loss[0]!.value);
+    await expectNoVmOf(job.id);
+  }, 240_000);
 });
