@@ -13,6 +13,7 @@
 
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
@@ -66,7 +67,7 @@ async function metricsOf(jobId: string): Promise<MetricLine[]> {
     .map((line) => JSON.parse(line) as MetricLine);
 }
 
-const of = (metrics: MetricLine[], run: string, tag: string) =>
+const seriesOf = (metrics: MetricLine[], run: string, tag: string) =>
   metrics.filter((m) => m.run === run && m.tag === tag).sort((a, b) => a.step - b.step);
 
 /** The gce template, renamed, training few steps on synthetic images (no DATA_DIR on the VMs). */
@@ -76,7 +77,7 @@ function jobFile(name: string, args: string[]): string {
     edit: (spec) => {
       spec.name = name;
       spec.output = `gs://my-bucket/runs/${name}`;
-      // The image's working directory, as on a VM: the trainer helper needs none.
+      // templateCopy points it at this repository (for local templates); a VM runs the image's own.
       delete spec.container.workingDir;
     },
   });
@@ -103,14 +104,25 @@ async function objectsUnder(prefix: string): Promise<string[]> {
   return files.map((f) => f.name);
 }
 
-/** None of the job's VMs is left, as gcloud lists them (the controller's deletes may be in flight). */
+/** The job's VMs in the zone the template lists first (where they land), as the real client lists them. */
+async function vmsOf(jobId: string): Promise<string[]> {
+  const compute = await createComputeApi({ env: fake.env });
+  try {
+    const [vms] = await compute.instances.list({ project: 'my-project', zone: 'us-central1-a' });
+    return vms.map((vm) => vm.name ?? '').filter((name) => name.startsWith(`strato-${jobId}-`));
+  } finally {
+    await compute.close();
+  }
+}
+
+/**
+ * None of the job's VMs is left: the controller's deletes may still be in flight when the job's end is
+ * seen, so wait until the client lists none, then ask gcloud (every zone) once.
+ */
 async function expectNoVmOf(jobId: string): Promise<void> {
+  await waitFor(async () => (await vmsOf(jobId)).length === 0, `the VMs of ${jobId} deleted`, 30_000);
   const where = { project: 'my-project', zone: 'us-central1-a' };
-  await waitFor(
-    async () => (await gcloudMachinesOf(fake, jobId, where)).length === 0,
-    `gcloud listing no VM of ${jobId}`,
-    30_000,
-  );
+  expect(await gcloudMachinesOf(fake, jobId, where)).toEqual([]);
   await waitFor(() => fake.fleet!.running().length === 0, 'every VM process gone', 30_000);
 }
 
@@ -140,10 +152,10 @@ describe('real TensorFlow on gce VMs that boot', () => {
     expect(names).toContain('runs/gce-tf-mwms/model/model.weights.h5');
 
     const metrics = await metricsOf(job.id);
-    const loss = of(metrics, 'train', 'epoch_loss');
+    const loss = seriesOf(metrics, 'train', 'epoch_loss');
     expect(loss.map((p) => p.step)).toEqual([0, 1]);
     expect(loss[1]!.value).toBeLessThan(loss[0]!.value);
-    expect(of(metrics, 'train', 'batch_loss').map((p) => p.step)).toEqual(
+    expect(seriesOf(metrics, 'train', 'batch_loss').map((p) => p.step)).toEqual(
       Array.from({ length: 40 }, (_, i) => i + 1),
     );
     await expectNoVmOf(job.id);
@@ -169,7 +181,7 @@ describe('real TensorFlow on gce VMs that boot', () => {
     );
     fake.compute!.preempt('my-project', 'us-central1-a', `strato-${job.id}-a1-worker-1`);
 
-    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(200_000) });
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(240_000) });
     const logs = await logsOf(job);
     expect(status.state, JSON.stringify({ error: status.error, logs: [...logs] })).toBe('SUCCEEDED');
     expect(status.attempt).toBe(2);
@@ -192,15 +204,15 @@ describe('real TensorFlow on gce VMs that boot', () => {
     // The event files, one per attempt: every step once, no gap, no repeat; attempt 2's first step is
     // the one after the restored save; each epoch once, and the loss still falls.
     const metrics = await metricsOf(job.id);
-    const steps = of(metrics, 'train', 'batch_loss');
+    const steps = seriesOf(metrics, 'train', 'batch_loss');
     expect(steps.map((p) => p.step)).toEqual(
       Array.from({ length: EPOCHS * STEPS_PER_EPOCH }, (_, i) => i + 1),
     );
     expect(new Set(steps.map((p) => p.file)).size).toBe(2);
     expect(steps.find((p) => p.file === steps.at(-1)!.file)!.step).toBe(resumed[0]! + 1);
-    const loss = of(metrics, 'train', 'epoch_loss');
+    const loss = seriesOf(metrics, 'train', 'epoch_loss');
     expect(loss.map((p) => p.step)).toEqual([0, 1, 2]);
     expect(loss[2]!.value).toBeLessThan(loss[0]!.value);
     await expectNoVmOf(job.id);
-  }, 240_000);
+  }, 300_000);
 });
