@@ -167,7 +167,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       const vmOptions = options.boot === true ? {} : options.boot;
       const vms = new VmFleet({
         ...vmOptions,
-        // A VM's programs reach the fake Cloud Storage as the fake Vertex's replicas do.
+        // A VM's programs reach the fake Cloud Storage as the fake Vertex's replicas do: the docker shim
+        // passes the VM's environment on, and Strato's trainer helper stages gs:// through
+        // STORAGE_EMULATOR_HOST (trainer-images/strato_trainer/staging.py). A test-double fact: a real
+        // VM has no emulator, and its TensorFlow writes gs:// itself.
         env: { ...(storage ? fakeGcsEnv(storage.endpoint) : {}), ...vmOptions.env },
       });
       fleet = vms;

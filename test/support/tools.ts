@@ -36,6 +36,7 @@ export const TEST_TOOLS = {
       'test/integration/vertex-logs.test.ts',
       'test/integration/fake-vm-gce.test.ts',
       'test/integration/gce-boot.test.ts',
+      'test/integration/gce-tf.test.ts',
       'test/integration/tpu-vm-boot.test.ts',
       'test/integration/gce-jobs.test.ts',
       'test/integration/tpu-vm-jobs.test.ts',
