@@ -11,7 +11,7 @@
  * MNIST example on the trainer helper (`python3 examples/mnist/train.py`,
  * the Dockerfiles' ENTRYPOINT), run here from the repository's
  * trainer-images/ with the TensorFlow venv of `test/setup/ensure-tensorflow.sh`
- * when there is one. The fake has no network to download MNIST from, so
+ * (`.venv-tf/`, or `$STRATO_TF_VENV`) when there is one. The fake has no network to download MNIST from, so
  * without `$DATA_DIR` the example trains on `--synthetic` images.
  */
 
@@ -34,7 +34,9 @@ const STRATO_TRAINER_IMAGES = [
 /** The trainer images' entrypoint, on this machine. */
 export function trainerHelperCommand(root = REPO_ROOT): string[] {
   const helper = join(root, 'trainer-images');
-  const venvPython = join(root, '.venv-tf', 'bin', 'python');
+  // The venv the real-TensorFlow tests use: $STRATO_TF_VENV when set, as test/support/tensorflow.ts reads it.
+  const venv = process.env.STRATO_TF_VENV ?? join(root, '.venv-tf');
+  const venvPython = join(venv, 'bin', 'python');
   const python = existsSync(venvPython) ? venvPython : 'python3';
   // `sh -c` only to add --synthetic when no DATA_DIR is given; the helper and python come in as $1 and
   // $2 (no quoting of paths into the script), and "$@" then carries the pool's args unchanged.
