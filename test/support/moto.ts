@@ -45,7 +45,8 @@ export async function startMoto(): Promise<Moto> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // A ceiling, not a speed check: moto imports every AWS service it fakes, slow on a loaded machine.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`);
     try {
@@ -56,7 +57,7 @@ export async function startMoto(): Promise<Moto> {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`moto_server did not answer on ${endpoint} within 20 s: ${stderr}`);
+      throw new Error(`moto_server did not answer on ${endpoint} within 60 s: ${stderr}`);
     }
     await sleep(100);
   }
