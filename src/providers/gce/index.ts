@@ -13,6 +13,8 @@
  * one loopback network) gives every replica its own TensorFlow port.
  */
 
+import { controlFolder } from '../../agent/layout.ts';
+import { loadStartupScript } from '../../agent/script.ts';
 import { StratoError } from '../../errors.ts';
 import { COMPUTE_ENDPOINT_ENV, type ComputeApi, createComputeApi } from '../../infra/gcp/compute-api.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
@@ -24,8 +26,6 @@ import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
 import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { loadStartupScript } from '../machines/launch.ts';
-import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
@@ -40,7 +40,7 @@ export const GCE_PORTS_ENV = 'STRATO_GCE_PORTS';
 export interface GceProviderOptions {
   /** Where STRATO_COMPUTE_ENDPOINT, STORAGE_EMULATOR_HOST and STRATO_GCE_PORTS are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** The script every VM runs; default `machines/startup-script.sh`. */
+  /** The script every VM runs; default `src/agent/startup-script.sh`. */
   startupScript?: string;
   /** Multiplies the status pacing intervals (0: read the cloud on every call). Default 1. */
   pollScale?: number;

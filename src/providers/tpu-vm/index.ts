@@ -15,6 +15,8 @@
  * Cloud Storage from `STORAGE_EMULATOR_HOST`; a job remembers both.
  */
 
+import { controlFolder } from '../../agent/layout.ts';
+import { loadStartupScript } from '../../agent/script.ts';
 import { StratoError } from '../../errors.ts';
 import { createTpuClient, TPU_ENDPOINT_ENV, type TpuClient } from '../../infra/gcp/tpu-client.ts';
 import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
@@ -24,8 +26,6 @@ import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
 import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { loadStartupScript } from '../machines/launch.ts';
-import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
@@ -43,7 +43,7 @@ import {
 export interface TpuVmProviderOptions {
   /** Where STRATO_TPU_ENDPOINT and STORAGE_EMULATOR_HOST are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** The script every host runs; default `machines/startup-script.sh`. */
+  /** The script every host runs; default `src/agent/startup-script.sh`. */
   startupScript?: string;
   /** Multiplies the status pacing intervals (0: read the cloud on every call). Default 1. */
   pollScale?: number;

@@ -2,7 +2,7 @@
  * A `tpu-vm` job's slices through `@google-cloud/tpu` (the infra layer's
  * REST client, `infra/gcp/tpu-client.ts`): one queued resource per attempt
  * whose node carries the job's labels and the machines' metadata
- * (`../machines/layout.ts`; each host picks its replica by
+ * (`../../agent/layout.ts`; each host picks its replica by
  * `agent-worker-number`), read for many jobs with one list of queued
  * resources and one of nodes per zone, deleted with `force` (its node too).
  */

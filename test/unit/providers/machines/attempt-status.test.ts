@@ -7,7 +7,7 @@ import {
   type MachineFact,
 } from '../../../../src/providers/machines/attempt-status.ts';
 import type { ControlSnapshot } from '../../../../src/providers/machines/control.ts';
-import type { ExitRecord } from '../../../../src/providers/machines/layout.ts';
+import type { ExitRecord } from '../../../../src/agent/layout.ts';
 import type { MachineReplica } from '../../../../src/providers/machines/replicas.ts';
 
 const worker = (index: number, extra: Partial<MachineReplica> = {}): MachineReplica => ({
