@@ -5,6 +5,9 @@
  * `status` reads, per tick, one VM list per project and zone for all jobs
  * there plus one listing of each job's control folder, paced like Vertex.
  * `cancel` and `release` (the job's end) delete every VM of the job.
+ * On standing VMs (`provider.vms`, `standing.ts`) nothing is created or
+ * deleted: each attempt is handed to the stack's VMs by metadata, and cancel
+ * and release take it back, leaving the VMs idle for the next job.
  *
  * Endpoints: Compute Engine from `STRATO_COMPUTE_ENDPOINT` (a fake's
  * `http://…`: no credentials), Cloud Storage from `STORAGE_EMULATOR_HOST`;
@@ -32,6 +35,14 @@ import { machineReplicasOf } from '../machines/replicas.ts';
 import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
 import { instanceName } from './naming.ts';
 import { currentGceAttempt, type GceJobRecord, gceRecordOf } from './record.ts';
+import {
+  checkStandingVms,
+  findStandingVms,
+  getStandingVm,
+  handOverAttempt,
+  startStoppedVms,
+  takeBackVms,
+} from './standing.ts';
 import { createAttemptVms, deleteVms, findJobVmsEverywhere, type Instance, listJobVms } from './vms.ts';
 
 /** `distinct`: every replica listens on its own port (VMs sharing one network, as the fake cloud's do). */
@@ -103,6 +114,14 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
     };
   };
 
+  /** Hands attempt `attempt` to the job's standing VMs (started again if a preemption stopped them). */
+  async function handOver(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
+    const { vms } = record.standing!;
+    if (attempt > 1) await startStoppedVms(compute, record.project, vms);
+    await handOverAttempt(compute, record, vms, attempt, controlFolder(record.runDir, attempt));
+    return vms[0]!.zone;
+  }
+
   /** Creates attempt `attempt` in the first allowed zone with capacity; returns that zone. */
   async function launchAttempt(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
     const startupScript = options.startupScript ?? (await loadStartupScript());
@@ -137,11 +156,25 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
   async function readStatuses(records: readonly GceJobRecord[]): Promise<JobStatus[]> {
     // One VM list per endpoint, project and zone, for every job whose current attempt is there.
     const groups = new Map<string, GceJobRecord[]>();
+    const vms = new Map<string, Instance>();
+    // Standing VMs carry the stack's labels, not the job's: each is read by name.
+    await Promise.all(
+      records
+        .filter((record) => record.standing)
+        .map((record) =>
+          withCompute(record.computeEndpoint, async (compute) => {
+            for (const vm of record.standing!.vms) {
+              const found = await getStandingVm(compute, record.project, vm);
+              if (found) vms.set(vm.name, found);
+            }
+          }),
+        ),
+    );
     for (const record of records) {
+      if (record.standing) continue;
       const key = `${record.computeEndpoint ?? ''}|${record.project}|${currentGceAttempt(record).zone}`;
       groups.set(key, [...(groups.get(key) ?? []), record]);
     }
-    const vms = new Map<string, Instance>();
     await Promise.all(
       [...groups.values()].map((group) =>
         withCompute(group[0]!.computeEndpoint, async (compute) => {
@@ -181,7 +214,9 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
           })),
           startedAt: current.startedAt,
           machineOf: (replica) => {
-            const name = instanceName(record.jobId, current.attempt, replica.name);
+            const name = record.standing
+              ? record.standing.vms[record.replicas.findIndex((r) => r.name === replica.name)]!.name
+              : instanceName(record.jobId, current.attempt, replica.name);
             const fact = machineFact(vms.get(name), name);
             const ranMs = Date.now() - Date.parse(current.startedAt);
             // maxRunDuration stops the VM: a timeout, not a preemption.
@@ -219,6 +254,8 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
 
   async function deleteEveryVm(record: GceJobRecord, below?: number): Promise<void> {
     await withCompute(record.computeEndpoint, async (compute) => {
+      // Standing VMs stay: the job is taken back from them.
+      if (record.standing) return takeBackVms(compute, record, record.standing.vms);
       const vms = await findJobVmsEverywhere(compute, record.project, record.jobId);
       await deleteVms(
         compute,
@@ -249,15 +286,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         throw new StratoError('E_INTERNAL', `a ${plan.provider.name} plan was given to the gce provider`);
       }
       const provider = plan.provider;
-      if (provider.vms) {
-        throw new StratoError(
-          'E_UNSUPPORTED',
-          `provider.vms (${provider.vms}): standing VMs are not supported yet`,
-          {
-            hint: 'remove provider.vms: the job then creates its own VMs per attempt and deletes them at the end',
-          },
-        );
-      }
+      const standingVms = provider.vms ? await findStandingVms(provider.vms, context.baseDir) : undefined;
       const computeEndpoint = context.env[COMPUTE_ENDPOINT_ENV] ?? env[COMPUTE_ENDPOINT_ENV];
       const storageEndpoint = context.env.STORAGE_EMULATOR_HOST ?? env.STORAGE_EMULATOR_HOST;
       const planned = machineReplicasOf(plan.replicas);
@@ -265,7 +294,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         provider: 'gce',
         jobId: context.jobId,
         project: provider.project,
-        zones: gceZonesOf(provider),
+        zones: standingVms ? [standingVms[0]!.zone] : gceZonesOf(provider),
         runDir: plan.runDir.root,
         image: plan.image!,
         ...(plan.command ? { command: plan.command } : {}),
@@ -287,13 +316,23 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         ...(storageEndpoint ? { storageEndpoint: storageEndpoint.replace(/\/+$/, '') } : {}),
         attempts: [],
       };
+      if (provider.vms && standingVms) {
+        record.standing = { ref: provider.vms, vms: standingVms.slice(0, record.replicas.length) };
+        // The stack's VMs have no run-time limit of the job's (scheduling.timeoutSec is not applied there).
+        delete record.maxRunDurationSec;
+        await withCompute(computeEndpoint, (compute) =>
+          checkStandingVms(compute, record, provider.vms!, standingVms),
+        );
+      }
       const handleOf = (data: GceJobRecord): JobHandle => ({
         provider: 'gce',
         id: context.jobId,
         data: data as unknown as Record<string, unknown>,
       });
       context.onPrepared?.(handleOf({ ...record, attempts: [] }));
-      const zone = await withCompute(computeEndpoint, (compute) => launchAttempt(compute, record, 1));
+      const zone = await withCompute(computeEndpoint, (compute) =>
+        record.standing ? handOver(compute, record, 1) : launchAttempt(compute, record, 1),
+      );
       record.attempts.push({ attempt: 1, zone, startedAt: new Date().toISOString() });
       return handleOf(record);
     },
@@ -308,6 +347,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
       const record = gceRecordOf(handle);
       if (currentGceAttempt(record).attempt >= attempt) return handle;
       const zone = await withCompute(record.computeEndpoint, async (compute) => {
+        if (record.standing) return handOver(compute, record, attempt);
         // Another process may have started it: its VMs carry the attempt's label.
         const made = await findJobVmsEverywhere(compute, record.project, record.jobId, attempt);
         // The ended attempts' machines (stopped by a preemption, or still up) go first.
