@@ -133,7 +133,7 @@ const PROBE = [
   '  getent hosts "$host" >/dev/null || { echo "cannot resolve $host"; exit 5; }',
   'done',
   "echo \"task $(python3 -c \"import json,os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])\") resolved every peer\"",
-  'sleep "${PROBE_SLEEP:-0}"',
+  'sleep "$PROBE_SLEEP"',
 ].join('\n');
 
 function spec(name: string, vms: string, env: Record<string, string> = {}): JobSpecInput {
@@ -142,7 +142,7 @@ function spec(name: string, vms: string, env: Record<string, string> = {}): JobS
     kind: 'Job',
     name,
     strategy: 'multi-worker-mirrored',
-    container: { image: IMAGE, command: ['bash', '-c', PROBE], env },
+    container: { image: IMAGE, command: ['bash', '-c', PROBE], env: { PROBE_SLEEP: '0', ...env } },
     resources: { workers: { replicas: 2, machineType: 'g2-standard-8' } },
     output: `gs://my-bucket/runs/${name}`,
     provider: { name: 'gce', project: PROJECT, zone: ZONE, vms },
