@@ -196,13 +196,3 @@ export function sliceFact(
   }
   return { fact: { state: 'gone', machine: id, detail: state } };
 }
-
-export function unsupportedSlice(slice: string): StratoError {
-  return new StratoError(
-    'E_UNSUPPORTED',
-    `provider.slice (${slice}): standing slices are not supported yet`,
-    {
-      hint: 'remove provider.slice: the job then queues its own slice per attempt and deletes it at the end',
-    },
-  );
-}
