@@ -8,7 +8,6 @@
  */
 
 import type { google } from '@google-cloud/tpu/build/protos/protos.js';
-import { StratoError } from '../../errors.ts';
 import type { TpuClient } from '../../infra/gcp/tpu-client.ts';
 import { isAlreadyExists, isNotFound, translateTpuError } from '../../infra/gcp/tpu-errors.ts';
 import { nodeStateOf, queuedStateOf } from '../../infra/gcp/tpu-queued-resource-body.ts';
