@@ -42,8 +42,10 @@ const STACK = [
   '  GpuVms:',
   '    gpus: { count: 2, machineType: g2-standard-8, stratoJobs: true }',
   '    plain: { count: 1, machineType: g2-standard-8 }',
+  '    spot: { count: 2, machineType: g2-standard-8, spot: true, stratoJobs: true }',
 ].join('\n');
 const VMS = ['lab-gpus-gpus-0', 'lab-gpus-gpus-1'];
+const SPOT_VMS = ['lab-spot-spot-0', 'lab-spot-spot-1'];
 
 let fake: FakeCloud;
 let storage: Storage;
@@ -65,7 +67,8 @@ beforeAll(async () => {
   writeFileSync(join(project, 'infra', 'lab.yaml'), STACK);
   await deployStack({ file: 'lab', cwd: project, env: { ...process.env, ...fake.env } });
   // The agents are up: each VM's script set its guest state (idle) before any job.
-  for (const vm of VMS) await waitFor(async () => (await guestState(vm)) === 'idle', `${vm} idle`, 30_000);
+  for (const vm of [...VMS, ...SPOT_VMS])
+    await waitFor(async () => (await guestState(vm)) === 'idle', `${vm} idle`, 30_000);
 }, 120_000);
 afterAll(async () => {
   await fake?.close();
@@ -134,6 +137,12 @@ const PROBE = [
   'done',
   "echo \"task $(python3 -c \"import json,os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])\") resolved every peer\"",
   'sleep "$PROBE_SLEEP"',
+  // With SLEEP_ON_ATTEMPT it sleeps through that attempt (read from the VM's metadata server), to be preempted.
+  'if [ -n "${SLEEP_ON_ATTEMPT:-}" ]; then',
+  '  attempt="$(curl -sSf -H "Metadata-Flavor: Google" "http://$GCE_METADATA_HOST/computeMetadata/v1/instance/attributes/strato-attempt")"',
+  '  echo "attempt $attempt"',
+  '  if [ "$attempt" = "$SLEEP_ON_ATTEMPT" ]; then sleep 60; fi',
+  'fi',
 ].join('\n');
 
 function spec(name: string, vms: string, env: Record<string, string> = {}): JobSpecInput {
@@ -163,8 +172,8 @@ async function logsOf(job: Awaited<ReturnType<typeof run>>): Promise<string[]> {
   return lines;
 }
 
-const allIdle = async () => {
-  for (const vm of VMS) await waitFor(async () => (await guestState(vm)) === 'idle', `${vm} idle`, 30_000);
+const allIdle = async (vms = VMS) => {
+  for (const vm of vms) await waitFor(async () => (await guestState(vm)) === 'idle', `${vm} idle`, 30_000);
 };
 
 describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
@@ -226,4 +235,25 @@ describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
     expect((missing as StratoError).code).toBe('E_NOT_FOUND');
     expect((missing as StratoError).hint).toContain('lab/gpus');
   }, 60_000);
+
+  it('GIVEN standing spot VMs WHEN one is preempted mid-run THEN it is started again and attempt 2 SUCCEEDS on the same VMs', async () => {
+    const job = await run({
+      ...spec('standing-preempt', 'lab/spot', { SLEEP_ON_ATTEMPT: '1' }),
+      scheduling: { spot: true, maxRestarts: 1 },
+    });
+    await waitFor(
+      async () => (await logsOf(job)).includes('worker-0: attempt 1'),
+      'attempt 1 running on the spot VMs',
+      60_000,
+    );
+    fake.compute!.preempt(PROJECT, ZONE, SPOT_VMS[0]!);
+    const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
+    const lines = await logsOf(job);
+    expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
+    expect(status.restarts.map((r) => r.attempt)).toEqual([2]);
+    expect(lines).toContain('worker-0: attempt 2');
+    expect(lines).toContain('worker-1: attempt 2');
+    await allIdle(SPOT_VMS);
+    expect(await gcloudVms()).toMatchObject({ [SPOT_VMS[0]!]: 'RUNNING', [SPOT_VMS[1]!]: 'RUNNING' });
+  }, 240_000);
 });

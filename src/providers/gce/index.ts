@@ -117,8 +117,9 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
   /** Hands attempt `attempt` to the job's standing VMs (started again if a preemption stopped them). */
   async function handOver(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
     const { vms } = record.standing!;
-    if (attempt > 1) await startStoppedVms(compute, record.project, vms);
     await handOverAttempt(compute, record, vms, attempt, controlFolder(record.runDir, attempt));
+    // After the hand-over, so a VM that boots again finds the new attempt's keys at once.
+    if (attempt > 1) await startStoppedVms(compute, record.project, vms);
     return vms[0]!.zone;
   }
 
