@@ -118,8 +118,33 @@ export async function checkStandingVms(
   }
 }
 
-/** Replaces a VM's metadata by `change(current)`, with the fingerprint read (a concurrent change: E_CONFLICT). */
+/** A hand-over and a take-back each read the VM afresh; a concurrent change of its metadata is met this often. */
+const METADATA_TRIES = 5;
+
+/**
+ * Replaces a VM's metadata by `change(current)`, with the fingerprint read
+ * with it. Another writer in between (the job's controller releasing the
+ * job as this process does) makes the service refuse the fingerprint: the
+ * VM is read again and `change` decides again on what it holds now.
+ */
 async function changeMetadata(
+  compute: ComputeApi,
+  project: string,
+  vm: StandingVm,
+  change: (current: Record<string, string>, found: Instance) => Record<string, string> | undefined,
+): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await changeMetadataOnce(compute, project, vm, change);
+    } catch (error) {
+      // Retryable E_CONFLICT: the fingerprint (a busy VM is E_CONFLICT too, and final).
+      const stale = error instanceof StratoError && error.code === 'E_CONFLICT' && error.retryable;
+      if (!stale || tries >= METADATA_TRIES) throw error;
+    }
+  }
+}
+
+async function changeMetadataOnce(
   compute: ComputeApi,
   project: string,
   vm: StandingVm,
