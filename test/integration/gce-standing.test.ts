@@ -138,7 +138,7 @@ const PROBE = [
   "echo \"task $(python3 -c \"import json,os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])\") resolved every peer\"",
   'sleep "$PROBE_SLEEP"',
   // With SLEEP_ON_ATTEMPT it sleeps through that attempt (read from the VM's metadata server), to be preempted.
-  'if [ -n "${SLEEP_ON_ATTEMPT:-}" ]; then',
+  'if [ -n "$SLEEP_ON_ATTEMPT" ]; then',
   '  attempt="$(curl -sSf -H "Metadata-Flavor: Google" "http://$GCE_METADATA_HOST/computeMetadata/v1/instance/attributes/strato-attempt")"',
   '  echo "attempt $attempt"',
   '  if [ "$attempt" = "$SLEEP_ON_ATTEMPT" ]; then sleep 60; fi',
