@@ -69,6 +69,10 @@ export const WORK_KEYS = [
   METADATA_KEYS.replica,
 ] as const;
 
+export function isWorkKey(key: string | null | undefined): boolean {
+  return (WORK_KEYS as readonly (string | null | undefined)[]).includes(key);
+}
+
 /** The guest attribute namespace and key the script sets with its state. */
 export const GUEST_ATTRIBUTE = { namespace: 'strato', key: 'state' } as const;
 

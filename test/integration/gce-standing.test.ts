@@ -18,7 +18,7 @@ import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootRecord } from '../../src/agent/layout.ts';
 import { StratoError } from '../../src/errors.ts';
-import { deployStack } from '../../src/infra/engine.ts';
+import { deployStack, planStack } from '../../src/infra/engine.ts';
 import { createComputeApi } from '../../src/infra/gcp/compute-api.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
@@ -200,6 +200,9 @@ describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
       'the program running on both VMs',
       60_000,
     );
+    // The hand-over is not drift of the stack: a plan now changes nothing (a deploy would keep the job).
+    const { plan } = await planStack({ file: 'lab', cwd: project, env: { ...process.env, ...fake.env } });
+    expect(plan.hasChanges, JSON.stringify(plan.actions.map((a) => [a.id, a.action, a.changes]))).toBe(false);
     const busy = await run(spec('standing-busy', 'lab/gpus')).catch((error: unknown) => error);
     expect(busy).toBeInstanceOf(StratoError);
     expect((busy as StratoError).code).toBe('E_CONFLICT');

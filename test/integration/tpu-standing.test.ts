@@ -17,7 +17,7 @@ import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootRecord } from '../../src/agent/layout.ts';
 import { StratoError } from '../../src/errors.ts';
-import { deployStack } from '../../src/infra/engine.ts';
+import { deployStack, planStack } from '../../src/infra/engine.ts';
 import { createTpuClient } from '../../src/infra/gcp/tpu-client.ts';
 import { submit } from '../../src/jobs/submit.ts';
 import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
@@ -195,6 +195,9 @@ describe('tpu-vm jobs on a stack’s standing slice (stratoJobs: true)', () => {
       'the program running on worker 0',
       60_000,
     );
+    // The hand-over is not drift of the stack: a plan now changes nothing (a deploy would keep the job).
+    const { plan } = await planStack({ file: 'tpulab', cwd: project, env: { ...process.env, ...fake.env } });
+    expect(plan.hasChanges, JSON.stringify(plan.actions.map((a) => [a.id, a.action, a.changes]))).toBe(false);
     const busy = await run(spec('pod-busy', 'v4-32')).catch((error: unknown) => error);
     expect(busy).toBeInstanceOf(StratoError);
     expect((busy as StratoError).code).toBe('E_CONFLICT');
