@@ -164,11 +164,13 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
-# A program that ignores the SIGTERM is killed STOP_GRACE_SEC later.
+# A program that ignores the SIGTERM is killed STOP_GRACE_SEC later, by the loop below (a job started
+# here would hold up bash's `wait` for the program).
+stop_at=''
 stop_program() {
   if [ -z "$docker_pid" ]; then exit 143; fi
   kill -TERM "$docker_pid" 2>/dev/null || true
-  { sleep "$STOP_GRACE_SEC" && kill -KILL "$docker_pid" 2>/dev/null; } &
+  stop_at=$SECONDS
 }
 trap stop_program TERM INT HUP
 
@@ -184,6 +186,7 @@ docker run "${argv[@]}" >>"$log" 2>&1 &
 docker_pid=$!
 uploaded_at=$SECONDS
 while kill -0 "$docker_pid" 2>/dev/null; do
+  if [ -n "$stop_at" ] && ((SECONDS - stop_at >= STOP_GRACE_SEC)); then kill -KILL "$docker_pid" 2>/dev/null || true; fi
   if ((SECONDS - uploaded_at >= LOG_EVERY_SEC)); then
     upload "$log" "$log_object" text/plain || say "log upload failed; trying again"
     uploaded_at=$SECONDS
