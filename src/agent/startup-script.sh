@@ -246,7 +246,8 @@ agent() {
   set_state idle
   while true; do
     wait_metadata "$etag" || { sleep 2 && continue; }
-    named="$(work_of)"
+    # Nothing here may end the agent (set -e): an answer it cannot read is no work.
+    named="$(work_of)" || named=''
     [ -n "$named" ] || continue
     job="${named% *}" attempt="${named#* }"
     [ ! -e "$STATE_DIR/$job-$attempt/done" ] || continue
@@ -258,7 +259,9 @@ agent() {
     wait "$work_pid" || true
     kill "$watch_pid" 2>/dev/null || true
     wait "$watch_pid" 2>/dev/null || true
-    touch "$STATE_DIR/$job-$attempt/done"
+    if ! { mkdir -p "$STATE_DIR/$job-$attempt" && touch "$STATE_DIR/$job-$attempt/done"; }; then
+      say "could not mark job $job attempt $attempt done"
+    fi
     set_state idle
   done
 }
