@@ -2,7 +2,7 @@
  * What a booted machine says first, without booting it: for every fake
  * Compute VM that reaches RUNNING and every fake TPU node that is READY, the
  * stand-in writes each host's `<host>.boot.json` into the attempt's control
- * folder (`src/providers/machines/layout.ts`), through the real Cloud
+ * folder (`src/agent/layout.ts`), through the real Cloud
  * Storage client, as the startup script's first upload does. It runs
  * nothing: 16 booting VMs (a startup script, a metadata server and a
  * program each) on a 2-core machine would measure the machine, not the
@@ -11,7 +11,7 @@
  */
 
 import { Storage } from '@google-cloud/storage';
-import { type MachineLaunch, METADATA_KEYS } from '../../src/providers/machines/layout.ts';
+import { type MachineLaunch, METADATA_KEYS } from '../../src/agent/layout.ts';
 import type { FakeCompute } from '../../src/testing/fake-compute/index.ts';
 import type { FakeTpu } from '../../src/testing/fake-tpu/index.ts';
 

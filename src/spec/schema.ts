@@ -234,10 +234,12 @@ export const TpuVmProviderSchema = z
       .regex(STACK_REF_PATTERN, 'must be <stack>/<name>, e.g. training/pod')
       .optional()
       .describe(
-        'Run on a standing slice an infra stack deployed (<stack>/<TpuSlice id>) instead of a queued resource per attempt; it is kept after the job.',
+        'Run on a standing slice an infra stack deployed with stratoJobs: true (<stack>/<TpuSlice id>, from the stack state under infra/) instead of a queued resource per attempt; the job is handed over by metadata, the slice must be this accelerator type and free, and it is kept after the job.',
       ),
   })
-  .describe('Cloud TPU VMs and pod slices: a queued resource per attempt, deleted when the job ends.');
+  .describe(
+    'Cloud TPU VMs and pod slices: a queued resource per attempt, deleted when the job ends (or a standing slice: `slice`).',
+  );
 
 export const GceProviderSchema = z
   .strictObject({
@@ -259,10 +261,12 @@ export const GceProviderSchema = z
       .regex(STACK_REF_PATTERN, 'must be <stack>/<name>, e.g. training/gpus')
       .optional()
       .describe(
-        'Run on standing VMs an infra stack deployed (<stack>/<GpuVms id>) instead of VMs per attempt; they are kept after the job.',
+        'Run on standing VMs an infra stack deployed with stratoJobs: true (<stack>/<GpuVms id>, from the stack state under infra/) instead of VMs per attempt; one VM per replica, handed over by metadata, kept after the job.',
       ),
   })
-  .describe('Compute Engine VMs, one per replica, created per attempt and deleted when the job ends.');
+  .describe(
+    'Compute Engine VMs, one per replica, created per attempt and deleted when the job ends (or standing VMs: `vms`).',
+  );
 
 export const Ec2ProviderSchema = z
   .strictObject({

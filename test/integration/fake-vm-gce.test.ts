@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BootRecord, MachineLaunch } from '../../src/agent/layout.ts';
 import { type ComputeApi, createComputeApi, operationOf } from '../../src/infra/gcp/compute-api.ts';
-import type { BootRecord, MachineLaunch } from '../../src/providers/machines/layout.ts';
 import type { FakeCloud } from '../../src/testing/fake-cloud.ts';
 import {
   BUCKET,

@@ -9,8 +9,8 @@
 
 import type { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BootRecord, MachineLaunch } from '../../src/agent/layout.ts';
 import { createTpuClient, type TpuClient } from '../../src/infra/gcp/tpu-client.ts';
-import type { BootRecord, MachineLaunch } from '../../src/providers/machines/layout.ts';
 import type { FakeCloud } from '../../src/testing/fake-cloud.ts';
 import { fakeTpuEnv } from '../../src/testing/fake-tpu/index.ts';
 import { tpuVmId, tpuWorkerHostname } from '../../src/testing/fake-vm/tpu-guests.ts';

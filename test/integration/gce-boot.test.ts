@@ -2,7 +2,7 @@
  * The whole machine path with nothing played by the test: the gce provider
  * creates VMs through the real Compute client, the fake Compute boots them
  * (src/testing/fake-vm), each runs the real startup script
- * (src/providers/machines/startup-script.sh) — metadata server, the docker
+ * (src/agent/startup-script.sh) — metadata server, the docker
  * shim, uploads to the fake Cloud Storage — and the provider reads the job's
  * state and logs back from the bucket. The VMs resolve each other's names,
  * as TF_CONFIG gives them. After every ending — success, failure, cancel,

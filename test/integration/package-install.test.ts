@@ -81,7 +81,7 @@ describe('the installed package', () => {
   });
 
   it("ships the VMs' startup script beside the machines layout, and the fake VMs' docker shim built", () => {
-    expect(existsSync(join(installed, 'dist/providers/machines/startup-script.sh'))).toBe(true);
+    expect(existsSync(join(installed, 'dist/agent/startup-script.sh'))).toBe(true);
     expect(existsSync(join(installed, 'dist/testing/fake-vm/docker-shim.js'))).toBe(true);
   });
 

@@ -2,7 +2,7 @@
  * tpu-vm jobs with nothing played by the test: the tpu-vm provider queues a
  * slice through the real TPU client, the fake Cloud TPU boots one fake VM per
  * worker host (src/testing/fake-vm), each runs the real startup script
- * (src/providers/machines/startup-script.sh), and the provider reads the
+ * (src/agent/startup-script.sh), and the provider reads the
  * job's state and logs back from the fake Cloud Storage. On a pod worker 0
  * runs the program and the other hosts only write their boot record and
  * idle. A preempted spot slice ends its VMs and the job restarts on a new
@@ -12,9 +12,9 @@
 
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BootRecord } from '../../src/agent/layout.ts';
 import { createTpuClient } from '../../src/infra/gcp/tpu-client.ts';
 import { submit } from '../../src/jobs/submit.ts';
-import type { BootRecord } from '../../src/providers/machines/layout.ts';
 import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';

@@ -6,13 +6,13 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { Storage } from '@google-cloud/storage';
+import { type ExitRecord, type MachineLaunch, METADATA_KEYS } from '../../src/agent/layout.ts';
 import { readProcStat } from '../../src/providers/local/proc.ts';
-import { type ExitRecord, type MachineLaunch, METADATA_KEYS } from '../../src/providers/machines/layout.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { waitFor } from './local.ts';
 
 export const STARTUP_SCRIPT = readFileSync(
-  new URL('../../src/providers/machines/startup-script.sh', import.meta.url),
+  new URL('../../src/agent/startup-script.sh', import.meta.url),
   'utf8',
 );
 

@@ -1,7 +1,7 @@
 /**
  * A test stand-in for VMs that boot: it watches a fake Compute Engine's
  * instances and, for each one that reaches RUNNING with Strato's metadata
- * (`providers/machines/layout.ts`), does what the startup script does on a
+ * (`agent/layout.ts`), does what the startup script does on a
  * real VM — runs the replica's command (`sh -c …`, no docker) with its env,
  * writes `<host>.boot.json`, rewrites `<replica>.log` as output comes and
  * writes `<replica>.exit.json` at the end, through the real
@@ -13,7 +13,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Storage } from '@google-cloud/storage';
-import { type MachineLaunch, METADATA_KEYS } from '../../src/providers/machines/layout.ts';
+import { type MachineLaunch, METADATA_KEYS } from '../../src/agent/layout.ts';
 import type { FakeCompute } from '../../src/testing/fake-compute/index.ts';
 import type { FakeTpu } from '../../src/testing/fake-tpu/index.ts';
 

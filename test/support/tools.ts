@@ -56,7 +56,7 @@ export const TEST_TOOLS = {
   shellcheck: {
     command: 'shellcheck',
     files: [
-      'test/unit/providers/machines/startup-script.test.ts',
+      'test/unit/agent/startup-script.test.ts',
       'test/unit/providers/ec2/user-data.test.ts',
     ],
     install:

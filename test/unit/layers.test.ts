@@ -7,6 +7,9 @@
  *   strategies                     spec → cluster plan, pure
  *   storage                        object stores and data sync
  *   metrics                        TensorBoard event files read from an object store
+ *   agent                          the machines' control-plane contract (metadata in, bucket objects
+ *                                  out) and the startup script that honours it: below infra, whose
+ *                                  constructs put the script on standing machines, and providers
  *   infra                          stacks of cloud resources: constructs, state, plan, deploy, drivers
  *   providers                      run a cluster plan; report facts
  *   jobs                           the lifecycle: stage data, submit, store, watch
@@ -34,6 +37,7 @@ const LAYERS = [
   'strategies',
   'storage',
   'metrics',
+  'agent',
   'infra',
   'providers',
   'jobs',

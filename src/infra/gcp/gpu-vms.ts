@@ -10,10 +10,17 @@
  * Props are checked against Strato's GPU catalog (src/spec/catalog/gpu.ts):
  * A2, A3 and G2 machine types bring their GPUs; N1 takes attached GPUs in
  * the counts its vCPUs allow; nothing else carries GPUs.
+ *
+ * `stratoJobs: true` puts Strato's job agent on the VMs (its startup script,
+ * `strato-standing: TRUE`, guest attributes on): jobs with
+ * `provider: { name: gce, vms: <stack>/<id> }` then run on them, one after
+ * the other, and the VMs stay (src/agent/layout.ts).
  */
 
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { METADATA_KEYS } from '../../agent/layout.ts';
+import { loadStartupScriptSync } from '../../agent/script.ts';
 import type { SpecIssue } from '../../errors.ts';
 import {
   findFixedGpuMachine,
@@ -121,6 +128,12 @@ export const GpuVmsPropsSchema = z.strictObject({
     .optional()
     .describe('Runs as root at every boot (metadata `startup-script`).'),
   metadata: z.record(z.string(), z.string()).default({}).describe('Further instance metadata.'),
+  stratoJobs: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Put Strato's job agent on the VMs (its startup script and strato-standing metadata): jobs with provider { name: gce, vms: <stack>/<id> } run on them and the VMs stay. Not with startupScript.",
+    ),
   externalIp: z
     .boolean()
     .default(true)
@@ -267,6 +280,17 @@ function groupIssues(parsed: GpuVmsParsed | undefined, stack: Stack): SpecIssue[
       fix: "set zone: 'us-central1-a' here or in the Stack's props",
     });
   }
+  if (
+    parsed.stratoJobs &&
+    (parsed.startupScript !== undefined || parsed.metadata[METADATA_KEYS.startupScript])
+  ) {
+    issues.push({
+      path: 'startupScript',
+      message: "stratoJobs puts Strato's startup script on the VMs; they cannot run another one too",
+      received: parsed.startupScript ?? parsed.metadata[METADATA_KEYS.startupScript],
+      fix: 'drop startupScript (run that work as a job on the VMs), or drop stratoJobs',
+    });
+  }
   if (parsed.maxRunDurationSec !== undefined && !parsed.spot && !parsed.terminationAction) {
     issues.push({
       path: 'terminationAction',
@@ -302,7 +326,15 @@ export class GpuVms extends Construct {
     const parsed = validateProps(GpuVmsPropsSchema, input, where, (p) => groupIssues(p, stack));
     this.tag = computeName(stack.stackName, where);
     const names = parsed.names ?? Array.from({ length: parsed.count ?? 1 }, (_, i) => `${id}-${i}`);
-    const { startupScript, count: _count, names: _names, network, gpu, ...shared } = parsed;
+    const { startupScript, stratoJobs, count: _count, names: _names, network, gpu, ...shared } = parsed;
+    // The agent: Strato's script, told it stands (it waits for jobs), with the guest attributes it reports on.
+    const agent: Record<string, string> = stratoJobs
+      ? {
+          [METADATA_KEYS.startupScript]: loadStartupScriptSync(),
+          [METADATA_KEYS.standing]: 'TRUE',
+          [METADATA_KEYS.guestAttributes]: 'TRUE',
+        }
+      : {};
     this.instances = names.map((name) => {
       const vm = new GpuVm(this, name, {} as InstanceProps);
       const resolved: InstanceProps = {
@@ -318,6 +350,7 @@ export class GpuVms extends Construct {
         metadata: {
           ...parsed.metadata,
           ...(startupScript !== undefined ? { 'startup-script': startupScript } : {}),
+          ...agent,
         },
         terminationAction: parsed.terminationAction ?? (parsed.spot ? 'STOP' : undefined),
       };

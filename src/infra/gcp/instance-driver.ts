@@ -9,6 +9,7 @@
  */
 
 import type { protos } from '@google-cloud/compute';
+import { isWorkKey } from '../../agent/layout.ts';
 import { sleep } from '../../internal/sleep.ts';
 import { gpuVmHourlyPrice } from '../../spec/catalog/prices.ts';
 import { diffProps } from '../diff.ts';
@@ -69,8 +70,11 @@ export function instancePropsOf(instance: IInstance, ref: CloudRef): Partial<Ins
     tags: [...(instance.tags?.items ?? [])],
     serviceAccount: { email: emailAsWritten(account?.email), scopes: [...(account?.scopes ?? [])] },
     labels,
+    // A job handed to a standing VM (its work keys, src/agent/layout.ts) is not drift of the stack.
     metadata: Object.fromEntries(
-      (instance.metadata?.items ?? []).map((item) => [item.key ?? '', item.value ?? '']),
+      (instance.metadata?.items ?? [])
+        .filter((item) => !isWorkKey(item.key))
+        .map((item) => [item.key ?? '', item.value ?? '']),
     ),
     externalIp: (nic?.accessConfigs ?? []).length > 0,
   };
@@ -324,7 +328,11 @@ export function createInstanceDriver(options: ComputeDriverOptions = {}): Resour
             requestId,
             metadataResource: {
               fingerprint: instance.metadata?.fingerprint ?? '',
-              items: Object.entries(resource.props.metadata).map(([key, value]) => ({ key, value })),
+              // A deploy never takes a running job away from a standing VM: its work keys stay.
+              items: [
+                ...Object.entries(resource.props.metadata).map(([key, value]) => ({ key, value })),
+                ...(instance.metadata?.items ?? []).filter((item) => isWorkKey(item.key)),
+              ],
             },
           }),
         );

@@ -5,6 +5,7 @@
  */
 
 import type { google } from '@google-cloud/tpu/build/protos/protos.js';
+import { isWorkKey } from '../../agent/layout.ts';
 import { type DriverContext, STACK_LABEL } from '../types.ts';
 import { isRef, type TpuSliceProps } from './tpu-slice-props.ts';
 
@@ -117,7 +118,9 @@ export function propsOf(
   const spec = nodeSpecOf(queued) ?? {};
   const live = node ?? spec;
   const { [STACK_LABEL]: _stack, ...labels } = live.labels ?? {};
-  const { [STARTUP_SCRIPT]: startupScript, ...metadata } = live.metadata ?? {};
+  const { [STARTUP_SCRIPT]: startupScript, ...withWork } = live.metadata ?? {};
+  // A job handed to a standing slice (its work keys, src/agent/layout.ts) is not drift of the stack.
+  const metadata = Object.fromEntries(Object.entries(withWork).filter(([key]) => !isWorkKey(key)));
   const config = spec.acceleratorConfig;
   const reserved = Boolean(spec.schedulingConfig?.reserved);
   const props: TpuSliceProps = {

@@ -18,6 +18,7 @@
  */
 
 import type { google } from '@google-cloud/tpu/build/protos/protos.js';
+import { isWorkKey } from '../../agent/layout.ts';
 import { StratoError } from '../../errors.ts';
 import { sleep } from '../../internal/sleep.ts';
 import { tpuSliceHourlyPrice } from '../../spec/catalog/prices.ts';
@@ -339,12 +340,15 @@ export function createTpuQueuedResourceDriver(
             .filter((f) => f === 'labels' || f === 'metadata' || f === 'tags'),
         ),
       ];
+      // A deploy never takes a running job away from a standing slice: its work keys stay.
+      const live = mask.includes('metadata') ? await findNode(actual.ref) : undefined;
+      const work = Object.entries(live?.metadata ?? {}).filter(([key]) => isWorkKey(key));
       await call(`updating TPU node ${actual.ref.name}`, actual.ref, async (c) => {
         const [operation] = await c.updateNode({
           node: {
             name: `${parentOf(actual.ref)}/nodes/${actual.ref.name}`,
             labels: node.labels,
-            metadata: node.metadata,
+            metadata: { ...node.metadata, ...Object.fromEntries(work) },
             tags: node.tags,
           },
           updateMask: { paths: mask },

@@ -64,12 +64,19 @@ export const TpuSliceSchema = z
       .string()
       .optional()
       .describe('Runs on every worker at boot (metadata `startup-script`).'),
+    stratoJobs: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Put Strato's job agent on every worker (its startup script and strato-standing metadata): jobs with provider { name: tpu-vm, slice: <stack>/<id> } run on the slice and it stays. Not with startupScript.",
+      ),
     tags: z.array(z.string()).default([]).describe('Network tags, e.g. for firewall rules.'),
   })
   .describe('A Cloud TPU slice created through a queued resource.');
 
 export type TpuSliceInput = z.input<typeof TpuSliceSchema>;
-export type TpuSliceProps = z.infer<typeof TpuSliceSchema>;
+/** The parsed props, with `stratoJobs` turned into the startup script and metadata it stands for. */
+export type TpuSliceProps = Omit<z.infer<typeof TpuSliceSchema>, 'stratoJobs'>;
 
 /** Fields the cloud can change on a live node (nodes.patch); every other change replaces the slice. */
 export const TPU_MUTABLE_FIELDS: readonly string[] = ['labels', 'metadata', 'startupScript', 'tags'];

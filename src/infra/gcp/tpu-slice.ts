@@ -12,6 +12,8 @@
  */
 
 import type { Construct } from 'constructs';
+import { METADATA_KEYS } from '../../agent/layout.ts';
+import { loadStartupScriptSync } from '../../agent/script.ts';
 import { SpecError, type SpecIssue } from '../../errors.ts';
 import {
   findTpuSlice,
@@ -90,7 +92,7 @@ function resolveSlice(
 }
 
 /** Every problem with the props against the catalog (the schema has passed). */
-export function tpuSliceIssues(props: TpuSliceProps): SpecIssue[] {
+export function tpuSliceIssues(props: TpuSliceProps & { stratoJobs?: boolean }): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const resolved = resolveSlice(props, issues);
   if (resolved) {
@@ -115,6 +117,17 @@ export function tpuSliceIssues(props: TpuSliceProps): SpecIssue[] {
       });
     }
   }
+  if (
+    props.stratoJobs &&
+    (props.startupScript !== undefined || props.metadata[METADATA_KEYS.startupScript])
+  ) {
+    issues.push({
+      path: 'startupScript',
+      message: "stratoJobs puts Strato's startup script on the workers; they cannot run another one too",
+      received: props.startupScript ?? props.metadata[METADATA_KEYS.startupScript],
+      fix: 'drop startupScript (run that work as a job on the slice), or drop stratoJobs',
+    });
+  }
   if (props.reservationName !== undefined && props.provisioning !== 'reserved') {
     issues.push({
       path: 'reservationName',
@@ -133,7 +146,14 @@ export function parseTpuSliceProps(input: unknown, source?: string): TpuSlicePro
   if (!parsed.success) throw new SpecError(toSpecIssues(parsed.error.issues, TpuSliceSchema, input), source);
   const issues = tpuSliceIssues(parsed.data);
   if (issues.length > 0) throw new SpecError(issues, source);
-  return parsed.data;
+  const { stratoJobs, ...props } = parsed.data;
+  if (!stratoJobs) return props;
+  // The agent (src/agent): Strato's script on every worker, told the slice stands (it waits for jobs).
+  return {
+    ...props,
+    startupScript: loadStartupScriptSync(),
+    metadata: { ...props.metadata, [METADATA_KEYS.standing]: 'TRUE' },
+  };
 }
 
 function stackOf(scope: Construct): Stack | undefined {

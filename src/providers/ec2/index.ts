@@ -24,6 +24,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { controlFolder } from '../../agent/layout.ts';
 import { SpecError, type SpecIssue, StratoError } from '../../errors.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
 import { joinUri, parseObjectUri } from '../../internal/uri.ts';
@@ -34,7 +35,6 @@ import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
 import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';

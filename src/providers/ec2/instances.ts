@@ -21,8 +21,8 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { controlFolder } from '../../agent/layout.ts';
 import { buildLaunch } from '../machines/launch.ts';
-import { controlFolder } from '../machines/layout.ts';
 import { translateEc2Error } from './api.ts';
 import type { Ec2JobRecord } from './record.ts';
 

@@ -2,7 +2,7 @@
 # Strato's EC2 user data: runs at the first boot of every instance of an `ec2` job (cloud-init runs
 # user data once; a reboot does not run it again, so a rebooted replica simply leaves no exit record
 # and reads as a preemption). No SSH: everything comes from the instance metadata service (IMDSv2)
-# and goes out to the job's S3 bucket, with the objects machines/layout.ts names.
+# and goes out to the job's S3 bucket, with the objects src/agent/layout.ts names.
 #
 # In:  instance tags (IMDS meta-data/tags/instance, on in the launch): strato-job, strato-attempt,
 #      strato-replica, and strato-peer-<replica> = each replica's private DNS name (tagged by the

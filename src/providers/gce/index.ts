@@ -5,6 +5,9 @@
  * `status` reads, per tick, one VM list per project and zone for all jobs
  * there plus one listing of each job's control folder, paced like Vertex.
  * `cancel` and `release` (the job's end) delete every VM of the job.
+ * On standing VMs (`provider.vms`, `standing.ts`) nothing is created or
+ * deleted: each attempt is handed to the stack's VMs by metadata, and cancel
+ * and release take it back, leaving the VMs idle for the next job.
  *
  * Endpoints: Compute Engine from `STRATO_COMPUTE_ENDPOINT` (a fake's
  * `http://…`: no credentials), Cloud Storage from `STORAGE_EMULATOR_HOST`;
@@ -13,6 +16,8 @@
  * one loopback network) gives every replica its own TensorFlow port.
  */
 
+import { controlFolder } from '../../agent/layout.ts';
+import { loadStartupScript } from '../../agent/script.ts';
 import { StratoError } from '../../errors.ts';
 import { COMPUTE_ENDPOINT_ENV, type ComputeApi, createComputeApi } from '../../infra/gcp/compute-api.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
@@ -24,14 +29,20 @@ import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
 import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { loadStartupScript } from '../machines/launch.ts';
-import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
 import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
 import { instanceName } from './naming.ts';
 import { currentGceAttempt, type GceJobRecord, gceRecordOf } from './record.ts';
+import {
+  checkStandingVms,
+  findStandingVms,
+  getStandingVm,
+  handOverAttempt,
+  startStoppedVms,
+  takeBackVms,
+} from './standing.ts';
 import { createAttemptVms, deleteVms, findJobVmsEverywhere, type Instance, listJobVms } from './vms.ts';
 
 /** `distinct`: every replica listens on its own port (VMs sharing one network, as the fake cloud's do). */
@@ -40,7 +51,7 @@ export const GCE_PORTS_ENV = 'STRATO_GCE_PORTS';
 export interface GceProviderOptions {
   /** Where STRATO_COMPUTE_ENDPOINT, STORAGE_EMULATOR_HOST and STRATO_GCE_PORTS are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** The script every VM runs; default `machines/startup-script.sh`. */
+  /** The script every VM runs; default `src/agent/startup-script.sh`. */
   startupScript?: string;
   /** Multiplies the status pacing intervals (0: read the cloud on every call). Default 1. */
   pollScale?: number;
@@ -103,6 +114,15 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
     };
   };
 
+  /** Hands attempt `attempt` to the job's standing VMs (started again if a preemption stopped them). */
+  async function handOver(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
+    const { vms } = record.standing!;
+    await handOverAttempt(compute, record, vms, attempt, controlFolder(record.runDir, attempt));
+    // After the hand-over, so a VM that boots again finds the new attempt's keys at once.
+    if (attempt > 1) await startStoppedVms(compute, record.project, vms);
+    return vms[0]!.zone;
+  }
+
   /** Creates attempt `attempt` in the first allowed zone with capacity; returns that zone. */
   async function launchAttempt(compute: ComputeApi, record: GceJobRecord, attempt: number): Promise<string> {
     const startupScript = options.startupScript ?? (await loadStartupScript());
@@ -137,11 +157,25 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
   async function readStatuses(records: readonly GceJobRecord[]): Promise<JobStatus[]> {
     // One VM list per endpoint, project and zone, for every job whose current attempt is there.
     const groups = new Map<string, GceJobRecord[]>();
+    const vms = new Map<string, Instance>();
+    // Standing VMs carry the stack's labels, not the job's: each is read by name.
+    await Promise.all(
+      records
+        .filter((record) => record.standing)
+        .map((record) =>
+          withCompute(record.computeEndpoint, async (compute) => {
+            for (const vm of record.standing!.vms) {
+              const found = await getStandingVm(compute, record.project, vm);
+              if (found) vms.set(vm.name, found);
+            }
+          }),
+        ),
+    );
     for (const record of records) {
+      if (record.standing) continue;
       const key = `${record.computeEndpoint ?? ''}|${record.project}|${currentGceAttempt(record).zone}`;
       groups.set(key, [...(groups.get(key) ?? []), record]);
     }
-    const vms = new Map<string, Instance>();
     await Promise.all(
       [...groups.values()].map((group) =>
         withCompute(group[0]!.computeEndpoint, async (compute) => {
@@ -181,7 +215,9 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
           })),
           startedAt: current.startedAt,
           machineOf: (replica) => {
-            const name = instanceName(record.jobId, current.attempt, replica.name);
+            const name = record.standing
+              ? record.standing.vms[record.replicas.findIndex((r) => r.name === replica.name)]!.name
+              : instanceName(record.jobId, current.attempt, replica.name);
             const fact = machineFact(vms.get(name), name);
             const ranMs = Date.now() - Date.parse(current.startedAt);
             // maxRunDuration stops the VM: a timeout, not a preemption.
@@ -219,6 +255,8 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
 
   async function deleteEveryVm(record: GceJobRecord, below?: number): Promise<void> {
     await withCompute(record.computeEndpoint, async (compute) => {
+      // Standing VMs stay: the job is taken back from them.
+      if (record.standing) return takeBackVms(compute, record, record.standing.vms);
       const vms = await findJobVmsEverywhere(compute, record.project, record.jobId);
       await deleteVms(
         compute,
@@ -249,15 +287,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         throw new StratoError('E_INTERNAL', `a ${plan.provider.name} plan was given to the gce provider`);
       }
       const provider = plan.provider;
-      if (provider.vms) {
-        throw new StratoError(
-          'E_UNSUPPORTED',
-          `provider.vms (${provider.vms}): standing VMs are not supported yet`,
-          {
-            hint: 'remove provider.vms: the job then creates its own VMs per attempt and deletes them at the end',
-          },
-        );
-      }
+      const standingVms = provider.vms ? await findStandingVms(provider.vms, context.baseDir) : undefined;
       const computeEndpoint = context.env[COMPUTE_ENDPOINT_ENV] ?? env[COMPUTE_ENDPOINT_ENV];
       const storageEndpoint = context.env.STORAGE_EMULATOR_HOST ?? env.STORAGE_EMULATOR_HOST;
       const planned = machineReplicasOf(plan.replicas);
@@ -265,7 +295,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         provider: 'gce',
         jobId: context.jobId,
         project: provider.project,
-        zones: gceZonesOf(provider),
+        zones: standingVms ? [standingVms[0]!.zone] : gceZonesOf(provider),
         runDir: plan.runDir.root,
         image: plan.image!,
         ...(plan.command ? { command: plan.command } : {}),
@@ -287,13 +317,23 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         ...(storageEndpoint ? { storageEndpoint: storageEndpoint.replace(/\/+$/, '') } : {}),
         attempts: [],
       };
+      if (provider.vms && standingVms) {
+        record.standing = { ref: provider.vms, vms: standingVms.slice(0, record.replicas.length) };
+        // The stack's VMs have no run-time limit of the job's (scheduling.timeoutSec is not applied there).
+        delete record.maxRunDurationSec;
+        await withCompute(computeEndpoint, (compute) =>
+          checkStandingVms(compute, record, provider.vms!, standingVms),
+        );
+      }
       const handleOf = (data: GceJobRecord): JobHandle => ({
         provider: 'gce',
         id: context.jobId,
         data: data as unknown as Record<string, unknown>,
       });
       context.onPrepared?.(handleOf({ ...record, attempts: [] }));
-      const zone = await withCompute(computeEndpoint, (compute) => launchAttempt(compute, record, 1));
+      const zone = await withCompute(computeEndpoint, (compute) =>
+        record.standing ? handOver(compute, record, 1) : launchAttempt(compute, record, 1),
+      );
       record.attempts.push({ attempt: 1, zone, startedAt: new Date().toISOString() });
       return handleOf(record);
     },
@@ -308,6 +348,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
       const record = gceRecordOf(handle);
       if (currentGceAttempt(record).attempt >= attempt) return handle;
       const zone = await withCompute(record.computeEndpoint, async (compute) => {
+        if (record.standing) return handOver(compute, record, attempt);
         // Another process may have started it: its VMs carry the attempt's label.
         const made = await findJobVmsEverywhere(compute, record.project, record.jobId, attempt);
         // The ended attempts' machines (stopped by a preemption, or still up) go first.

@@ -45,6 +45,8 @@ export interface GceJobRecord {
   /** The Cloud Storage JSON API its VMs and readers use (a fake's), when not the service. */
   storageEndpoint?: string;
   attempts: GceAttempt[];
+  /** On standing VMs (`provider.vms`): the stack reference and the VM of each replica, in order. */
+  standing?: { ref: string; vms: { name: string; zone: string }[] };
 }
 
 /** The job record a handle carries; `prepared`: as handed to `onPrepared`, before its first attempt. */

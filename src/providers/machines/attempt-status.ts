@@ -12,9 +12,9 @@
  * cluster goes, its peers often die of the broken collective.
  */
 
+import type { ExitRecord } from '../../agent/layout.ts';
 import type { JobStatus, ReplicaState, ReplicaStatus } from '../types.ts';
 import type { ControlSnapshot } from './control.ts';
-import type { ExitRecord } from './layout.ts';
 import type { MachineReplica } from './replicas.ts';
 
 /** What the cloud says of the machine a replica runs on. */

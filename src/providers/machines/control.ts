@@ -1,6 +1,6 @@
 /**
  * Reading an attempt's control folder (`<run dir>/attempts/<n>/`, see
- * `layout.ts`): which replicas wrote a log, which hosts booted, which
+ * `agent/layout.ts`): which replicas wrote a log, which hosts booted, which
  * replicas ended. An `exit.json` is opened only the first time its
  * generation is seen (it is written once), so a look at a running job costs
  * one list call whatever its size — and a look at many jobs one list call
@@ -13,12 +13,12 @@
  * look tells a cancelled attempt from a preempted one.
  */
 
+import { type ExitRecord, ExitRecordSchema } from '../../agent/layout.ts';
 import { StratoError } from '../../errors.ts';
 import { parseObjectUri } from '../../internal/uri.ts';
 import { openObjectStore } from '../../storage/open.ts';
 import { listAll, type ObjectInfo, type ObjectStore } from '../../storage/types.ts';
 import type { JobStatus } from '../types.ts';
-import { type ExitRecord, ExitRecordSchema } from './layout.ts';
 
 /** The provider's own marker: the job was cancelled (`{ reason, at }`). */
 export const CANCELLED_OBJECT = 'cancelled.json';

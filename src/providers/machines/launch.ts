@@ -1,12 +1,10 @@
 /**
  * What a machine of a job is given at create: the `strato-launch` JSON (the
  * image and what each replica on the machine runs) and the metadata keys of
- * `layout.ts`, with the startup script that reads them.
+ * `src/agent/layout.ts`, with the startup script that reads them.
  */
 
-import { readFile } from 'node:fs/promises';
-import { StratoError } from '../../errors.ts';
-import { type MachineLaunch, MachineLaunchSchema, METADATA_KEYS } from './layout.ts';
+import { type MachineLaunch, MachineLaunchSchema, METADATA_KEYS } from '../../agent/layout.ts';
 
 export interface LaunchInput {
   image: string;
@@ -53,21 +51,4 @@ export function machineMetadata(input: MetadataInput): Record<string, string> {
     ...(input.replica ? { [METADATA_KEYS.replica]: input.replica } : {}),
     ...(input.guestAttributes ? { [METADATA_KEYS.guestAttributes]: 'TRUE' } : {}),
   };
-}
-
-/** The startup script every machine runs (`startup-script.sh` beside this file, shipped with the package). */
-export async function loadStartupScript(): Promise<string> {
-  const url = new URL('./startup-script.sh', import.meta.url);
-  try {
-    return await readFile(url, 'utf8');
-  } catch (error) {
-    throw new StratoError(
-      'E_INTERNAL',
-      `the VM startup script is missing from this install (${url.pathname})`,
-      {
-        cause: error,
-        hint: 'reinstall strato; the package ships src/providers/machines/startup-script.sh',
-      },
-    );
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * Replica logs of a job on machines: the `<replica>.log` objects every VM
- * rewrites in its attempt's control folder (`layout.ts`), all attempts in
+ * rewrites in its attempt's control folder (`agent/layout.ts`), all attempts in
  * order. One listing of `<run dir>/attempts/` per look; an object is read
  * again only when it has grown, and then only its new bytes (a ranged read
  * from where the last read stopped), so following a long log costs what is

@@ -9,12 +9,16 @@
  * a slice is not running yet ("queued resource WAITING_FOR_RESOURCES in
  * us-central2-b for 4 min: no v4-32 spot capacity yet"). A preempted node
  * (SUSPENDED queued resource) is a preemption. `cancel` and `release`
- * delete the job's queued resources with `force`.
+ * delete the job's queued resources with `force`. On a standing slice
+ * (`provider.slice`, `standing.ts`) nothing is queued or deleted: each
+ * attempt is handed to the stack's node by metadata and taken back at the end.
  *
  * Endpoints: `STRATO_TPU_ENDPOINT` (a fake's `http://…`: no credentials),
  * Cloud Storage from `STORAGE_EMULATOR_HOST`; a job remembers both.
  */
 
+import { controlFolder } from '../../agent/layout.ts';
+import { loadStartupScript } from '../../agent/script.ts';
 import { StratoError } from '../../errors.ts';
 import { createTpuClient, TPU_ENDPOINT_ENV, type TpuClient } from '../../infra/gcp/tpu-client.ts';
 import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
@@ -24,26 +28,25 @@ import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
 import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
 import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { loadStartupScript } from '../machines/launch.ts';
-import { controlFolder } from '../machines/layout.ts';
 import { readMachineLogs } from '../machines/logs.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
 import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
 import { currentTpuAttempt, queuedResourceId, type TpuJobRecord, tpuRecordOf } from './record.ts';
+import { createAttemptSlice, deleteSlices, jobSliceIds, listZone, sliceFact } from './slices.ts';
 import {
-  createAttemptSlice,
-  deleteSlices,
-  jobSliceIds,
-  listZone,
-  sliceFact,
-  unsupportedSlice,
-} from './slices.ts';
+  checkStandingSlice,
+  findStandingSlice,
+  getStandingNode,
+  handOverSlice,
+  standingSliceFact,
+  takeBackSlice,
+} from './standing.ts';
 
 export interface TpuVmProviderOptions {
   /** Where STRATO_TPU_ENDPOINT and STORAGE_EMULATOR_HOST are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** The script every host runs; default `machines/startup-script.sh`. */
+  /** The script every host runs; default `src/agent/startup-script.sh`. */
   startupScript?: string;
   /** Multiplies the status pacing intervals (0: read the cloud on every call). Default 1. */
   pollScale?: number;
@@ -107,7 +110,16 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
 
   async function readStatuses(records: readonly TpuJobRecord[]): Promise<JobStatus[]> {
     const zones = new Map<string, Promise<Awaited<ReturnType<typeof listZone>>>>();
+    // A standing slice's node is read by name (it is the stack's, not queued by the job).
+    const standingNodes = new Map<string, Promise<Awaited<ReturnType<typeof getStandingNode>>>>();
     for (const record of records) {
+      if (record.standing) {
+        standingNodes.set(
+          record.jobId,
+          withTpu(record, (client) => getStandingNode(client, record, record.standing!)),
+        );
+        continue;
+      }
       const key = `${record.tpuEndpoint ?? ''}|${record.project}|${record.zone}`;
       if (!zones.has(key))
         zones.set(
@@ -116,7 +128,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         );
     }
     // Read after the slices: a node gone before this read left its exit records first (no false preemption).
-    await Promise.all(zones.values());
+    await Promise.all([...zones.values(), ...standingNodes.values()]);
     const controls = await readControlFolders(
       reader,
       records.map((record) => ({
@@ -126,19 +138,23 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
     );
     return Promise.all(
       records.map(async (record, i) => {
-        const listed = await zones.get(`${record.tpuEndpoint ?? ''}|${record.project}|${record.zone}`)!;
         const current = currentTpuAttempt(record);
         const control = controls[i]!;
         if (control.final) return control.final;
         const id = current.queuedResource;
-        const { fact, waiting } = sliceFact(
-          record,
-          id,
-          listed.queued.get(id),
-          listed.nodes.get(id),
-          current.startedAt,
-          now(),
-        );
+        const { fact, waiting } = record.standing
+          ? { fact: standingSliceFact(record.standing, await standingNodes.get(record.jobId)!) }
+          : await (async () => {
+              const listed = await zones.get(`${record.tpuEndpoint ?? ''}|${record.project}|${record.zone}`)!;
+              return sliceFact(
+                record,
+                id,
+                listed.queued.get(id),
+                listed.nodes.get(id),
+                current.startedAt,
+                now(),
+              );
+            })();
         return attemptStatus({
           attempt: current.attempt,
           replicas: record.replicas,
@@ -174,6 +190,8 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
 
   async function deleteEverySlice(record: TpuJobRecord, below?: number): Promise<void> {
     await withTpu(record, async (client) => {
+      // A standing slice stays: the job is taken back from it.
+      if (record.standing) return takeBackSlice(client, record, record.standing);
       const ids = await jobSliceIds(client, record);
       const prefixLength = queuedResourceId(record.jobId, 0).length - 1;
       await deleteSlices(
@@ -193,7 +211,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         throw new StratoError('E_INTERNAL', `a ${plan.provider.name} plan was given to the tpu-vm provider`);
       }
       const provider = plan.provider;
-      if (provider.slice) throw unsupportedSlice(provider.slice);
+      const standing = provider.slice ? await findStandingSlice(provider.slice, context.baseDir) : undefined;
       const tpu = plan.replicas[0]?.resources.tpu;
       if (!tpu) throw new StratoError('E_INTERNAL', 'a tpu-vm plan without a TPU slice');
       const tpuEndpoint = context.env[TPU_ENDPOINT_ENV] ?? env[TPU_ENDPOINT_ENV];
@@ -202,7 +220,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         provider: 'tpu-vm',
         jobId: context.jobId,
         project: provider.project,
-        zone: provider.zone,
+        zone: standing?.zone ?? provider.zone,
         runDir: plan.runDir.root,
         image: plan.image!,
         ...(plan.command ? { command: plan.command } : {}),
@@ -217,17 +235,27 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         ...(tpuEndpoint ? { tpuEndpoint } : {}),
         ...(storageEndpoint ? { storageEndpoint: storageEndpoint.replace(/\/+$/, '') } : {}),
         attempts: [],
+        ...(standing ? { standing: { ref: provider.slice!, ...standing } } : {}),
       };
+      if (record.standing) {
+        await withTpu(record, (client) =>
+          checkStandingSlice(client, record, provider.slice!, record.standing!),
+        );
+      }
       const launch = await launchFor(record, 1);
       context.onPrepared?.({
         provider: 'tpu-vm',
         id: context.jobId,
         data: { ...record, attempts: [] } as unknown as Record<string, unknown>,
       });
-      await withTpu(record, (client) => createAttemptSlice(client, record, 1, launch));
+      await withTpu(record, (client) =>
+        record.standing
+          ? handOverSlice(client, record, record.standing, 1, launch.control)
+          : createAttemptSlice(client, record, 1, launch),
+      );
       record.attempts.push({
         attempt: 1,
-        queuedResource: queuedResourceId(record.jobId, 1),
+        queuedResource: record.standing?.nodeId ?? queuedResourceId(record.jobId, 1),
         startedAt: now().toISOString(),
       });
       return { provider: 'tpu-vm', id: context.jobId, data: record as unknown as Record<string, unknown> };
@@ -242,15 +270,23 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
     async startAttempt(handle, attempt, reason) {
       const record = tpuRecordOf(handle);
       if (currentTpuAttempt(record).attempt >= attempt) return handle;
-      // The ended attempts' slices go first (a suspended one still holds its name and quota).
-      await deleteEverySlice(record, attempt);
       const launch = await launchFor(record, attempt);
-      await withTpu(record, (client) => createAttemptSlice(client, record, attempt, launch));
+      if (record.standing) {
+        // The same node again, if it is still READY (a preempted node is not restarted: the check says so).
+        await withTpu(record, async (client) => {
+          await checkStandingSlice(client, record, record.standing!.ref, record.standing!);
+          await handOverSlice(client, record, record.standing!, attempt, launch.control);
+        });
+      } else {
+        // The ended attempts' slices go first (a suspended one still holds its name and quota).
+        await deleteEverySlice(record, attempt);
+        await withTpu(record, (client) => createAttemptSlice(client, record, attempt, launch));
+      }
       const attempts = record.attempts.map((a) => ({ ...a }));
       attempts.at(-1)!.restartReason = reason;
       attempts.push({
         attempt,
-        queuedResource: queuedResourceId(record.jobId, attempt),
+        queuedResource: record.standing?.nodeId ?? queuedResourceId(record.jobId, attempt),
         startedAt: now().toISOString(),
       });
       return { ...handle, data: { ...record, attempts } as unknown as Record<string, unknown> };

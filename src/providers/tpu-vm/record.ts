@@ -37,6 +37,8 @@ export interface TpuJobRecord {
   tpuEndpoint?: string;
   storageEndpoint?: string;
   attempts: TpuAttempt[];
+  /** On a standing slice (`provider.slice`): the stack reference and its node; nothing is queued or deleted. */
+  standing?: { ref: string; node: string; nodeId: string; zone: string };
 }
 
 /** `strato-<job>-<attempt>`: a TPU resource id (≤ 63, RFC 1035), a long job id cut and hashed. */

@@ -2,13 +2,12 @@
  * A `tpu-vm` job's slices through `@google-cloud/tpu` (the infra layer's
  * REST client, `infra/gcp/tpu-client.ts`): one queued resource per attempt
  * whose node carries the job's labels and the machines' metadata
- * (`../machines/layout.ts`; each host picks its replica by
+ * (`../../agent/layout.ts`; each host picks its replica by
  * `agent-worker-number`), read for many jobs with one list of queued
  * resources and one of nodes per zone, deleted with `force` (its node too).
  */
 
 import type { google } from '@google-cloud/tpu/build/protos/protos.js';
-import { StratoError } from '../../errors.ts';
 import type { TpuClient } from '../../infra/gcp/tpu-client.ts';
 import { isAlreadyExists, isNotFound, translateTpuError } from '../../infra/gcp/tpu-errors.ts';
 import { nodeStateOf, queuedStateOf } from '../../infra/gcp/tpu-queued-resource-body.ts';
@@ -195,14 +194,4 @@ export function sliceFact(
     return { fact: { state: 'gone', machine: id, detail: `FAILED${reason ? ` (${reason})` : ''}` } };
   }
   return { fact: { state: 'gone', machine: id, detail: state } };
-}
-
-export function unsupportedSlice(slice: string): StratoError {
-  return new StratoError(
-    'E_UNSUPPORTED',
-    `provider.slice (${slice}): standing slices are not supported yet`,
-    {
-      hint: 'remove provider.slice: the job then queues its own slice per attempt and deletes it at the end',
-    },
-  );
 }

@@ -8,13 +8,21 @@
  * (https://cloud.google.com/compute/docs/metadata/querying-metadata,
  * https://cloud.google.com/compute/docs/metadata/manage-guest-attributes)
  *
+ * `?wait_for_change=true` holds the answer until the value's ETag differs
+ * from `last_etag` (at once when none is given or it differs already) or
+ * `timeout_sec` passes, as the real server's long poll does; metadata is
+ * read live from the fake service, so a `setMetadata` or a node patch wakes
+ * a waiting VM (https://cloud.google.com/compute/docs/metadata/querying-metadata#waitforchange).
+ *
  * Why one server per VM: `GCE_METADATA_HOST` is `host:port`, with no room
  * for a path that would tell VMs apart, and a process cannot be made to
  * send a header of ours; so each VM gets its own port on 127.0.0.1, and the
  * server knows whose metadata it serves without asking.
  */
 
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { sleep } from '../../internal/sleep.ts';
 import { listenHttp } from '../listen.ts';
 import { FAKE_PROJECT_NUMBER, type VmIdentity } from './identity.ts';
 
@@ -29,10 +37,41 @@ export interface MetadataServer {
 const PREFIX = '/computeMetadata/v1/';
 /** Seconds a token lives, as the real server's `expires_in` counts down from about an hour. */
 const TOKEN_TTL_SEC = 3599;
+/** A long poll without `timeout_sec` waits at most this long (the real server's limit is longer; tests do not wait that long). */
+const DEFAULT_WAIT_SEC = 300;
+/** How often a long poll looks at the live metadata again. */
+const WAIT_TICK_MS = 100;
 
 function reply(res: ServerResponse, status: number, body: string, type = 'application/text'): void {
-  res.writeHead(status, { 'Metadata-Flavor': 'Google', 'Content-Type': type });
+  res.writeHead(status, { 'Metadata-Flavor': 'Google', 'Content-Type': type, ETag: etagOf(body) });
   res.end(body);
+}
+
+/** The server's ETag of a value: changes whenever the value does. */
+function etagOf(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
+}
+
+/** The value once its ETag differs from `lastEtag` (or at once), or as it is when `timeoutSec` passes. */
+async function waitForChange(
+  readNow: () => string | undefined,
+  lastEtag: string | null,
+  timeoutSec: number,
+  closed: () => boolean,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutSec * 1000;
+  let value = readNow();
+  while (
+    lastEtag !== null &&
+    value !== undefined &&
+    etagOf(value) === lastEtag &&
+    Date.now() < deadline &&
+    !closed()
+  ) {
+    await sleep(WAIT_TICK_MS);
+    value = readNow();
+  }
+  return value;
 }
 
 async function readText(req: IncomingMessage): Promise<string> {
@@ -110,7 +149,17 @@ async function handle(vm: VmIdentity, req: IncomingMessage, res: ServerResponse)
     reply(res, 405, 'Method Not Allowed\n');
     return;
   }
-  const value = read(vm, path, url.searchParams.get('recursive') === 'true');
+  const readNow = () => read(vm, path, url.searchParams.get('recursive') === 'true');
+  let value = readNow();
+  if (url.searchParams.get('wait_for_change') === 'true') {
+    const timeoutSec = Number(url.searchParams.get('timeout_sec') ?? DEFAULT_WAIT_SEC);
+    value = await waitForChange(
+      readNow,
+      url.searchParams.get('last_etag'),
+      Number.isFinite(timeoutSec) && timeoutSec > 0 ? timeoutSec : DEFAULT_WAIT_SEC,
+      () => res.destroyed || req.destroyed,
+    );
+  }
   if (value === undefined) reply(res, 404, 'Not Found\n');
   else reply(res, 200, value, value.startsWith('{') ? 'application/json' : 'application/text');
 }

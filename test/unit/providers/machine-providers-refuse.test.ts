@@ -1,7 +1,9 @@
 /**
  * The machine providers refuse before creating anything: no credentials is
  * E_AUTH naming the gcloud command; standing machines (`provider.vms`,
- * `provider.slice`) are refused as not supported yet.
+ * `provider.slice`) of a stack that was never deployed are E_NOT_FOUND,
+ * saying to deploy it (test/integration/gce-standing.test.ts and
+ * tpu-standing.test.ts run jobs on deployed ones).
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,19 +57,26 @@ describe('machine providers refuse before creating anything', () => {
     });
   });
 
-  it('GIVEN standing VMs or a standing slice THEN E_UNSUPPORTED, with the way to run without them', async () => {
+  it('GIVEN standing VMs or a standing slice of a stack never deployed THEN E_NOT_FOUND, saying to deploy it', async () => {
     const env = { STRATO_COMPUTE_ENDPOINT: 'http://127.0.0.1:9', STRATO_TPU_ENDPOINT: 'http://127.0.0.1:9' };
     await expect(
       createGceProvider({ env }).submit(
         plan(withField(gceSpec(), 'provider.vms', 'training/gpus')),
         context(env),
       ),
-    ).rejects.toMatchObject({ code: 'E_UNSUPPORTED', hint: expect.stringMatching(/remove provider.vms/) });
+    ).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: expect.stringContaining('provider.vms: no deployed stack "training"'),
+      hint: expect.stringContaining('strato infra deploy infra/training.ts'),
+    });
     await expect(
       createTpuVmProvider({ env }).submit(
         plan(withField(tpuSpec('v4-8', 'tpu-vm-tf-2.16.1-pjrt'), 'provider.slice', 'training/pod')),
         context(env),
       ),
-    ).rejects.toMatchObject({ code: 'E_UNSUPPORTED', hint: expect.stringMatching(/remove provider.slice/) });
+    ).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: expect.stringContaining('provider.slice: no deployed stack "training"'),
+    });
   });
 });

