@@ -55,10 +55,7 @@ export const TEST_TOOLS = {
   },
   shellcheck: {
     command: 'shellcheck',
-    files: [
-      'test/unit/agent/startup-script.test.ts',
-      'test/unit/providers/ec2/user-data.test.ts',
-    ],
+    files: ['test/unit/agent/startup-script.test.ts', 'test/unit/providers/ec2/user-data.test.ts'],
     install:
       'run `bash test/setup/ensure-tools.sh` as root (apt-get install shellcheck), or see https://www.shellcheck.net',
     optOut: 'STRATO_TESTS_WITHOUT_SHELLCHECK',
