@@ -26,7 +26,9 @@
  *
  * Coming out — objects under `strato-control` = `<run dir>/attempts/<n>/`:
  *   <replica>.log        the replica's output so far, rewritten every few
- *                        seconds while it runs and once at the end
+ *                        seconds while it runs and once at the end; on an
+ *                        idle TPU host (it runs no program), the script's own
+ *                        lines saying so, once
  *   <replica>.exit.json  `ExitRecord` (below), written once when it ends
  *   <host>.boot.json     `BootRecord`: a host that started the script (also
  *                        written by idle TPU hosts, which run nothing)
@@ -85,7 +87,7 @@ export const LaunchReplicaSchema = z.strictObject({
   name: z.string().min(1),
   /** TPU VM: the `agent-worker-number` of the host that runs it. */
   worker: z.number().int().min(0).optional(),
-  /** False for hosts of a pod slice that only serve the TPU runtime: they write boot.json and idle. */
+  /** False for hosts of a pod slice that only serve the TPU runtime: they write boot.json and a log saying so, and idle. */
   runsProgram: z.boolean(),
   env: z.record(z.string(), z.string()),
 });

@@ -86,7 +86,11 @@ key = (lambda r: r["name"] == want) if mode == "gce" else (lambda r: str(r.get("
 found = [r for r in launch["replicas"] if key(r)]
 if mode == "gce" and not found:
     sys.exit(f"strato-startup: strato-replica {want!r} is not in strato-launch")
-if not found or not found[0]["runsProgram"]:
+if not found:
+    sys.exit(0)
+if not found[0]["runsProgram"]:
+    # A host that only serves the TPU runtime: its name still gets a log (what this script did there).
+    open(f"{work}/idle-replica", "w").write(found[0]["name"])
     sys.exit(0)
 replica = found[0]
 with open(f"{work}/env", "w") as out:
@@ -122,6 +126,15 @@ print(json.dumps(record))' "$host" "$replica" "$worker"
 boot_json >"$work/boot.json"
 upload "$work/boot.json" "$boot_object" application/json
 if [ -z "$replica" ]; then
+  # Every host of a pod slice has a log in the bucket: on an idle one, what this script did there.
+  idle="$(cat "$work/idle-replica" 2>/dev/null || true)"
+  if [ -n "$idle" ]; then
+    printf '%s\n' "strato-startup: $host (worker ${worker:-?}) booted for job $job attempt $attempt" \
+      "strato-startup: no program runs on this host: it serves the TPU runtime; the program runs on worker 0" \
+      >"$work/$idle.log"
+    upload "$work/$idle.log" "$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+      "$prefix$idle.log")" text/plain || say "could not upload the log of $idle"
+  fi
   say "no program runs on this host (worker ${worker:-?}): idle"
   set_state idle
   exit 0

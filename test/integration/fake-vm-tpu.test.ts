@@ -116,8 +116,10 @@ describe('a TPU VM slice boots one VM per host', () => {
           ...(worker === 0 ? { replica: 'tpu-host-0' } : {}),
         });
       }
-      // Idle hosts write no log and no exit record.
-      expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.log')).toBeUndefined();
+      // Idle hosts write a log saying they run nothing, and no exit record.
+      expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.log')).toMatch(
+        /\(worker 1\) booted for job pod-a attempt 1\n.*no program runs on this host/,
+      );
       expect(await readObject(storage, 'pod-a/attempts/1/tpu-host-1.exit.json')).toBeUndefined();
     },
     VM_TEST_MS,

@@ -150,7 +150,7 @@ async function runTemplate(
     Array.from({ length: hosts }, (_, i) => [`tpu-host-${i}`, i === 0 ? 'SUCCEEDED' : 'IDLE']),
   );
 
-  // Every host booted and wrote its record; only worker 0 ran the program: one log, one exit record.
+  // Every host booted and wrote its record and its log; only worker 0 ran the program: one exit record.
   const objects = await controlObjects(template);
   const boots = [...objects.entries()]
     .filter(([name]) => name.endsWith('.boot.json'))
@@ -161,8 +161,10 @@ async function runTemplate(
   );
   expect([...objects.keys()].filter((name) => /\.(log|exit\.json)$/.test(name)).sort()).toEqual([
     'tpu-host-0.exit.json',
-    'tpu-host-0.log',
+    ...Array.from({ length: hosts }, (_, i) => `tpu-host-${i}.log`),
   ]);
+  for (let i = 1; i < hosts; i++)
+    expect(objects.get(`tpu-host-${i}.log`)).toContain('no program runs on this host');
   expect((JSON.parse(objects.get('tpu-host-0.exit.json')!) as ExitRecord).exitCode).toBe(0);
 
   // Nothing of the job is left once `strato run` has returned and the machines are released.

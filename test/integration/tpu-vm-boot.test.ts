@@ -161,8 +161,16 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     ]);
     expect(lines).toContain(`tpu-host-0: TPU_NAME=strato-${job.id}-1 TPU_LOAD_LIBRARY=0`);
     expect(lines).toContain('tpu-host-0: probe done');
-    // Only worker 0 wrote a log; every host booted, and hosts 1–3 run no replica.
-    expect(new Set(lines.map((line) => line.split(':')[0]))).toEqual(new Set(['tpu-host-0']));
+    // Every worker's log is in the bucket: hosts 1–3 ran no program, and their logs say so (the
+    // startup script's own lines); only worker 0's holds the program's output.
+    expect(new Set(lines.map((line) => line.split(':')[0]))).toEqual(
+      new Set(['tpu-host-0', 'tpu-host-1', 'tpu-host-2', 'tpu-host-3']),
+    );
+    for (const idle of ['tpu-host-1', 'tpu-host-2', 'tpu-host-3'])
+      expect(lines).toContain(
+        `${idle}: strato-startup: no program runs on this host: it serves the TPU runtime; the program runs on worker 0`,
+      );
+    expect(lines.filter((line) => line.endsWith(': probe done'))).toEqual(['tpu-host-0: probe done']);
     const boots = await bootRecords('boot-pod', 1);
     expect(boots.map((b) => [b.worker, b.replica])).toEqual([
       [0, 'tpu-host-0'],

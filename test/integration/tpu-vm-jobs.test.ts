@@ -101,7 +101,8 @@ describe('tpu-vm jobs on the fake cloud', () => {
       'tpu-host-2',
       'tpu-host-3',
     ]);
-    // Hosts 1–3 only serve the TPU runtime: they ran nothing and wrote no log.
+    // Hosts 1–3 only serve the TPU runtime: they ran nothing (the simulated hosts write no log; the real
+    // startup script gives them one saying so, see tpu-vm-boot).
     expect(status.replicas.map((r) => r.state)).toEqual(['SUCCEEDED', 'IDLE', 'IDLE', 'IDLE']);
     const lines = [];
     for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
