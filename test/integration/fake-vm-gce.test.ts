@@ -265,6 +265,12 @@ describe('a GCE VM boots and runs its replica', () => {
           return false;
         }
       }, 'the program to start');
+      // Its first line of work in the bucket before the stop: the pid file comes before any tick, and a
+      // stop in between (seen under load) would leave no tick for the rebooted record to carry.
+      await waitFor(
+        async () => /^tick 1$/m.test((await readObject(storage, 'job-d/attempts/1/worker-0.log')) ?? ''),
+        'a log upload with tick 1',
+      );
       rmSync(pidFile);
       await instanceOp('stop', 'job-d-1-worker-0');
       // Stopped while it ran: SIGTERM reached the program (143), and the script reported that on its way down.
