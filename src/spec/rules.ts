@@ -21,6 +21,7 @@ import { checkPlacement } from './placement.ts';
 import type { JobSpec, RoleName, RoleResources } from './schema.ts';
 import { ROLE_NAMES } from './schema.ts';
 import { closestNotSmaller } from './suggest.ts';
+import { checkTimeoutApplies } from './timeout-rules.ts';
 
 export interface Findings {
   errors: SpecIssue[];
@@ -270,6 +271,7 @@ export function checkCatalogRules(spec: JobSpec): Findings {
   out.errors.push(...checkEc2Resources(spec));
   checkEnv(spec, out);
   out.errors.push(...checkPlacement(spec));
+  out.errors.push(...checkTimeoutApplies(spec));
   return out;
 }
 

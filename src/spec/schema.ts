@@ -179,7 +179,7 @@ export const SchedulingSchema = z
       .min(1)
       .optional()
       .describe(
-        'Stop the job after this many seconds of running. Default: no limit on local, 7 days on Vertex.',
+        'Stop the job after this many seconds of running. Default: no limit on local, 7 days on Vertex. Kept by local, vertex and gce on its own VMs; refused on tpu-vm, ec2 and standing machines, which cannot keep it.',
       ),
     maxRestarts: z
       .number()

@@ -546,6 +546,33 @@ const cases: Case[] = [
     received: 'eu-west-1',
   },
   {
+    name: 'a run-time limit on a tpu-vm queued resource, which has none',
+    spec: withField(tpuSpec('v4-8', 'tpu-vm-tf-2.16.1-pjrt'), 'scheduling.timeoutSec', 3600),
+    path: 'scheduling.timeoutSec',
+    message: /is not applied on tpu-vm: a TPU VM queued resource has no run-time limit/,
+    received: 3600,
+    fix: /strato cancel/,
+  },
+  {
+    name: 'a run-time limit on ec2 instances',
+    spec: withField(ec2Workers({ machineType: 'g5.xlarge' }), 'scheduling.timeoutSec', 600),
+    path: 'scheduling.timeoutSec',
+    message: /is not applied on ec2/,
+  },
+  {
+    name: 'a run-time limit on standing gce VMs',
+    spec: withField(
+      {
+        ...gpuWorkers('n1-standard-8', 'nvidia-tesla-t4', 1),
+        provider: { name: 'gce', project: 'my-project', vms: 'lab/gpus' },
+      },
+      'scheduling.timeoutSec',
+      600,
+    ),
+    path: 'scheduling.timeoutSec',
+    message: /is not applied on gce: a stack's standing VMs/,
+  },
+  {
     name: 'ec2 stack name CloudFormation refuses',
     spec: { ...ec2Workers({}), provider: { name: 'ec2', stack: '1-stack' } },
     path: 'provider.stack',
