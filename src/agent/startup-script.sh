@@ -210,6 +210,9 @@ while kill -0 "$docker_pid" 2>/dev/null; do
 done
 status=0
 wait "$docker_pid" || status=$?
+# bash gives -1 for a program that ended while the TERM trap ran (a stop or preemption signals the whole
+# process group at once): its real status is lost, but it was sent SIGTERM, which docker reports as 143.
+if ((status < 0 || status > 255)); then if [ -n "$stop_at" ]; then status=143; else status=255; fi; fi
 docker_pid=''
 finished=1
 upload "$log" "$log_object" text/plain

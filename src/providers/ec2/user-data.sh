@@ -124,7 +124,8 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
-trap 'if [ -n "$docker_pid" ]; then kill -TERM "$docker_pid" 2>/dev/null || true; else exit 143; fi' TERM INT HUP
+stopped=''
+trap 'stopped=1; if [ -n "$docker_pid" ]; then kill -TERM "$docker_pid" 2>/dev/null || true; else exit 143; fi' TERM INT HUP
 
 # The replica's log holds the program's output only; this script's own lines go to the console
 # (cloud-init's output log on the instance). A failed pull is the exception: its words are the end.
@@ -151,6 +152,9 @@ while kill -0 "$docker_pid" 2>/dev/null; do
 done
 status=0
 wait "$docker_pid" || status=$?
+# bash gives -1 for a program that ended while the TERM trap ran (a shutdown signals the whole process
+# group at once): its real status is lost, but it was sent SIGTERM, which docker reports as 143.
+if ((status < 0 || status > 255)); then if [ -n "$stopped" ]; then status=143; else status=255; fi; fi
 docker_pid=''
 finished=1
 upload "$log" "$replica.log" text/plain
