@@ -140,6 +140,27 @@ describe('tpu-vm jobs on the fake cloud', () => {
     // Two slices created and one deleted in between: several service operations, slower under load.
   }, 90_000);
 
+  it("GIVEN the answer to attempt 2's create lost THEN the next look finds that queued resource (REST says 409) and the job succeeds on it", async () => {
+    const job = await run(
+      spec('case "$TPU_NAME" in *-1) sleep 60 ;; *) echo resumed ;; esac', 'v4-32', {
+        scheduling: { spot: true, maxRestarts: 1 },
+      }),
+    );
+    for (let i = 0; i < 200 && (await job.status()).state !== 'RUNNING'; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    // The service creates attempt 2's queued resource, then the answer is lost: the restart is tried
+    // again, its create is refused as taken, and the job goes on with the one that exists.
+    fake.tpu!.faults.add({
+      http: [{ method: 'POST', path: '/queuedResources?', status: 503, afterHandling: true, times: 1 }],
+    });
+    fake.tpu!.preempt(`${PARENT}/queuedResources/strato-${job.id}-1`);
+    const status = await job.wait({ pollIntervalMs: 50, signal: AbortSignal.timeout(60_000) });
+    expect(status).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    expect(status.restarts).toHaveLength(1);
+    expect(fake.tpu!.faults.httpFired()).toBe(1);
+    await waitFor(async () => (await slicesOf(job.id)).length === 0, 'both queued resources deleted', 30_000);
+  }, 90_000);
+
   it('GIVEN a stockout that fails the first queued resource THEN attempt 2 queues a new one, gets capacity and succeeds', async () => {
     // The fake's capacity rules take one queued resource each: the first never gets capacity and FAILS
     // (ZONE_RESOURCE_POOL_EXHAUSTED, as the service says it), the second waits a moment and is ACTIVE.

@@ -36,8 +36,15 @@ export function isNotFound(error: unknown): boolean {
   return (error as ClientError | undefined)?.code === Code.NOT_FOUND;
 }
 
+/**
+ * A create refused because the name is taken. The client's REST transport
+ * (the one Strato uses) maps every HTTP 409 to ABORTED, the service's
+ * `ALREADY_EXISTS` included: a create answered 409 is taken as that, and
+ * callers read the resource back before they rely on it.
+ */
 export function isAlreadyExists(error: unknown): boolean {
-  return (error as ClientError | undefined)?.code === Code.ALREADY_EXISTS;
+  const code = (error as ClientError | undefined)?.code;
+  return code === Code.ALREADY_EXISTS || code === Code.ABORTED;
 }
 
 /** The StratoError for an error thrown by the TpuClient (a StratoError passes through). */
@@ -89,6 +96,8 @@ export function translateTpuError(error: unknown, context: TpuErrorContext): Str
         hint: `check the project (${context.project}) and zone (${context.zone}); Cloud TPU zones are listed at https://cloud.google.com/tpu/docs/regions-zones`,
       });
     case Code.ALREADY_EXISTS:
+    // The REST transport maps HTTP 409 (the service's ALREADY_EXISTS) to ABORTED.
+    case Code.ABORTED:
       return new StratoError('E_CONFLICT', message, { ...options });
     default:
       return new StratoError('E_INTERNAL', message, {

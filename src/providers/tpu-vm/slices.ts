@@ -95,8 +95,15 @@ export async function createAttemptSlice(
       queuedResource: queuedResourceFor(record, attempt, launch),
     });
   } catch (error) {
-    if (!isAlreadyExists(error))
-      throw translateTpuError(error, context(record, `creating queued resource ${id}`));
+    const failure = translateTpuError(error, context(record, `creating queued resource ${id}`));
+    if (!isAlreadyExists(error)) throw failure;
+    // Taken: the job's own (an answer lost, or another process of the job created it) when it is there.
+    try {
+      await client.getQueuedResource({ name: `${parentOf(record)}/queuedResources/${id}` });
+    } catch (lookup) {
+      if (isNotFound(lookup)) throw failure;
+      throw translateTpuError(lookup, context(record, `reading queued resource ${id}`));
+    }
   }
 }
 

@@ -127,6 +127,11 @@ export class TpuFaultBook {
     return decision;
   }
 
+  /** How many requests the HTTP rules have hit so far: a test checks that its fault happened. */
+  httpFired(): number {
+    return this.http.reduce((sum, state) => sum + state.fired, 0);
+  }
+
   /** The capacity rule for a new queued resource, consuming one of its `times`. */
   capacityFor(subject: Required<ResourceMatch>): CapacityRule | undefined {
     return this.take(this.capacity, subject);
