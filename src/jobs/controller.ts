@@ -189,17 +189,22 @@ async function cancelForCost(
   store: JobStore,
   reason: string,
 ): Promise<{ record: JobRecord; status: JobStatus }> {
-  const fresh = store.getJob(record.id);
-  // Another reader got there first: its cancel is under way.
-  if (fresh.cost?.capReached === undefined) {
-    const marked: JobRecord = { ...fresh, cost: { ...fresh.cost!, capReached: reason } };
-    store.save(marked);
+  let marking = false;
+  const marked = store.update(record.id, (fresh) => {
+    // Another reader got there first: its cancel is under way.
+    if (fresh.cost?.capReached !== undefined) return fresh;
+    marking = true;
+    return { ...fresh, cost: { ...fresh.cost!, capReached: reason } };
+  });
+  if (marking) {
     try {
       await cancelJob(marked, provider, store, { reason, stopController: false });
     } catch (error) {
       // Not cancelled (the service did not answer): unmarked, so the next look tries again.
-      const { capReached: _capReached, ...cost } = store.getJob(record.id).cost ?? marked.cost!;
-      store.save({ ...store.getJob(record.id), cost });
+      store.update(record.id, (fresh) => {
+        const { capReached: _capReached, ...cost } = fresh.cost ?? marked.cost!;
+        return { ...fresh, cost };
+      });
       throw error;
     }
   }
@@ -219,18 +224,15 @@ async function startNextAttempt(
   const decision = restartDecisionFor(fresh, status);
   if (!decision?.restart) return { record: fresh, status };
   const handle = await provider.startAttempt(fresh.handle, status.attempt + 1, decision.message);
-  const latest = store.getJob(id);
-  // The ended attempt's running time, for the cost cap (the next attempt's status starts from zero).
-  const cost = latest.cost
-    ? {
-        cost: {
-          ...latest.cost,
-          endedAttemptsSec: (latest.cost.endedAttemptsSec ?? 0) + attemptRunningSec(status, new Date()),
-        },
-      }
-    : {};
-  const updated: JobRecord = { ...latest, handle, ...cost };
-  store.save(updated);
+  const endedSec = attemptRunningSec(status, new Date());
+  const updated = store.update(id, (latest) => ({
+    ...latest,
+    handle,
+    // The ended attempt's running time, for the cost cap (the next attempt's status starts from zero).
+    ...(latest.cost
+      ? { cost: { ...latest.cost, endedAttemptsSec: (latest.cost.endedAttemptsSec ?? 0) + endedSec } }
+      : {}),
+  }));
   return { record: updated, status: await provider.status(handle) };
 }
 

@@ -38,7 +38,11 @@ const sameHolder = (a: Holder | undefined, b: Holder | undefined) =>
 
 /** Takes the lock if it is free or its holder is dead; undefined when a live process holds it. */
 export function tryLockJob(jobDir: string): JobLock | undefined {
-  const path = join(jobDir, LOCK_FILE);
+  return tryLockFile(join(jobDir, LOCK_FILE));
+}
+
+/** The same kind of lock on any file: the job store's record lock is one (`store.update`). */
+export function tryLockFile(path: string): JobLock | undefined {
   const startTicks = processStartTicks(process.pid);
   const me: Holder = { pid: process.pid, ...(startTicks !== undefined ? { startTicks } : {}) };
   for (let tries = 0; tries < 3; tries++) {

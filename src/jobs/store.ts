@@ -15,6 +15,7 @@ import type { JobHandle, JobState, JobStatus } from '../providers/types.ts';
 import { isTerminalState } from '../providers/types.ts';
 import type { ProviderName, Strategy } from '../spec/schema.ts';
 import { isWellFormedJobId } from './ids.ts';
+import { type JobLock, tryLockFile } from './job-lock.ts';
 import { type DamagedJob, findDamage, readJobRecord } from './record-schema.ts';
 
 export interface JobRecord {
@@ -71,11 +72,45 @@ export interface JobStore {
   /** Every record, newest first, and every job folder whose record is damaged (never hidden). */
   scan(): { records: JobRecord[]; damaged: DamagedJob[] };
   /**
+   * Changes the stored record: `change` gets it as it is on disk and returns
+   * the new one (or the same object: nothing is written). Read and write
+   * happen under the record lock, so two processes changing one job (a
+   * watcher storing a status, the controller storing its next attempt's
+   * handle) never undo each other's change.
+   */
+  update(id: string, change: (record: JobRecord) => JobRecord): JobRecord;
+  /**
    * Records a status just read (a terminal state is never overwritten by a
    * live one). The stored handle is kept as it is on disk: only the job's
    * controller changes it, under the job's lock, when it starts an attempt.
    */
   saveStatus(id: string, status: JobStatus, now?: Date): JobRecord;
+}
+
+const RECORD_LOCK_FILE = 'job.json.lock';
+/** A record change takes milliseconds; a holder keeping the lock this long is stuck, not busy. */
+const RECORD_LOCK_WAIT_MS = 10_000;
+
+/** The record lock, waited for: each holder keeps it only for one read and one write. */
+function lockRecord(jobDir: string): JobLock {
+  const deadline = Date.now() + RECORD_LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const lock = tryLockFile(join(jobDir, RECORD_LOCK_FILE));
+    if (lock) return lock;
+    if (Date.now() >= deadline) {
+      throw new StratoError(
+        'E_CONFLICT',
+        `another process holds the record lock of ${jobDir} (${RECORD_LOCK_FILE})`,
+        {
+          retryable: true,
+          hint: 'a process changing the job record is stuck; if none runs any more, remove that file',
+        },
+      );
+    }
+    // The store's callers are synchronous: a blocking pause of a few milliseconds, no busy loop.
+    Atomics.wait(pause, 0, 0, 5);
+  }
 }
 
 const RECORD_FILE = 'job.json';
@@ -130,21 +165,38 @@ export function createJobStore(home: string = stratoHome()): JobStore {
       records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
       return { records, damaged };
     },
+    update(id, change) {
+      const lock = lockRecord(join(root, id));
+      try {
+        const record = store.getJob(id);
+        const updated = change(record);
+        if (updated !== record) store.save(updated);
+        return updated;
+      } finally {
+        lock.release();
+      }
+    },
     saveStatus(id, status, now = new Date()) {
-      const record = store.getJob(id);
-      if (isTerminalState(record.state) && !isTerminalState(status.state)) return record;
-      // Most watch ticks change nothing (the provider answered from its last read): skip the write.
-      if (record.state === status.state && JSON.stringify(record.status) === JSON.stringify(status))
-        return record;
-      const updated: JobRecord = {
-        ...record,
-        state: status.state,
-        status,
-        updatedAt: now.toISOString(),
-        ...(status.endedAt ? { endedAt: status.endedAt } : {}),
-      };
-      store.save(updated);
-      return updated;
+      const unchanged = (record: JobRecord) =>
+        (isTerminalState(record.state) && !isTerminalState(status.state)) ||
+        // Read before the job's controller stored its next attempt: that attempt's status stays.
+        status.attempt < (record.status?.attempt ?? 0) ||
+        // Most watch ticks change nothing (the provider answered from its last read): skip the write.
+        (record.state === status.state && JSON.stringify(record.status) === JSON.stringify(status));
+      // Checked before the lock too: the common tick takes no lock and writes nothing.
+      const stored = store.getJob(id);
+      if (unchanged(stored)) return stored;
+      return store.update(id, (record) =>
+        unchanged(record)
+          ? record
+          : {
+              ...record,
+              state: status.state,
+              status,
+              updatedAt: now.toISOString(),
+              ...(status.endedAt ? { endedAt: status.endedAt } : {}),
+            },
+      );
     },
   };
   return store;

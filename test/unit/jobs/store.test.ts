@@ -84,4 +84,13 @@ describe('the job store', () => {
     store.saveStatus('demo-aaaaaa', finished('RUNNING'));
     expect(store.getJob('demo-aaaaaa').state).toBe('SUCCEEDED');
   });
+
+  it("keeps the next attempt's status when a reader stores one it read of the attempt before", () => {
+    const store = createJobStore(home);
+    store.save(record('demo-aaaaaa', '2025-01-01T00:00:00.000Z'));
+    store.saveStatus('demo-aaaaaa', { ...finished('RUNNING'), attempt: 2 });
+    store.saveStatus('demo-aaaaaa', { ...finished('RUNNING'), attempt: 1, message: 'restarting' });
+    expect(store.getJob('demo-aaaaaa').status).toMatchObject({ attempt: 2 });
+    expect(store.getJob('demo-aaaaaa').status?.message).toBeUndefined();
+  });
 });
