@@ -166,6 +166,7 @@ export function createJobStore(home: string = stratoHome()): JobStore {
       return { records, damaged };
     },
     update(id, change) {
+      store.getJob(id); // E_NOT_FOUND (naming the jobs that exist) before any lock file is made
       const lock = lockRecord(join(root, id));
       try {
         const record = store.getJob(id);

@@ -27,18 +27,17 @@ import { readFile } from 'node:fs/promises';
 import { controlFolder } from '../../agent/layout.ts';
 import { SpecError, type SpecIssue, StratoError } from '../../errors.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
-import { joinUri, parseObjectUri } from '../../internal/uri.ts';
+import { parseObjectUri } from '../../internal/uri.ts';
 import { findAwsGpuInstanceType } from '../../spec/catalog/aws-gpu.ts';
 import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
-import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
-import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { readMachineLogs } from '../machines/logs.ts';
+import { ControlReader, readControlFolders } from '../machines/control.ts';
+import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
-import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
+import type { JobHandle, JobStatus, Provider } from '../types.ts';
 import { createEc2Client, ec2EndpointOf, ec2RegionOf, readStack, type StackFacts } from './api.ts';
 import { type JobInstance, launchAttempt, listJobInstances, terminateInstances } from './instances.ts';
 import { currentEc2Attempt, type Ec2JobRecord, ec2RecordOf } from './record.ts';
@@ -179,15 +178,14 @@ export function createEc2Provider(options: Ec2ProviderOptions = {}): Provider & 
     });
   }
 
-  const ending = (handle: JobHandle) => {
+  /** What the shared endings (logs, cancel, release) need of a job. */
+  const machineJob = (handle: JobHandle): MachineJob => {
     const record = ec2RecordOf(handle);
     return {
-      status: async () => {
-        pacer.forget(pacingKey(record));
-        return (await statusMany([handle]))[0]!;
-      },
-      control: controlFolder(record.runDir, currentEc2Attempt(record).attempt),
+      runDir: record.runDir,
+      attempt: currentEc2Attempt(record).attempt,
       storage: storageOf(record),
+      forget: () => pacer.forget(pacingKey(record)),
       deleteMachines: () => terminateEvery(record),
     };
   };
@@ -350,33 +348,7 @@ export function createEc2Provider(options: Ec2ProviderOptions = {}): Provider & 
       };
     },
 
-    logs(handle: JobHandle, logOptions: LogOptions = {}) {
-      const record = ec2RecordOf(handle);
-      return (async function* () {
-        const { store, prefix } = await openControlFolder(
-          joinUri(record.runDir, 'attempts/'),
-          storageOf(record),
-        );
-        yield* readMachineLogs(
-          {
-            store,
-            prefix,
-            ended: async () => isTerminalState((await statusMany([handle]))[0]!.state),
-          },
-          logOptions,
-        );
-      })();
-    },
-
-    async cancel(handle, reason) {
-      const record = ec2RecordOf(handle);
-      await cancelMachineJob(ending(handle), reason);
-      pacer.forget(pacingKey(record));
-    },
-
-    async release(handle) {
-      await releaseMachineJob(ending(handle));
-    },
+    ...machineJobEnds(machineJob, statusMany),
 
     async abandon(handle) {
       await terminateEvery(ec2RecordOf(handle, { prepared: true }));

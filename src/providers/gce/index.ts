@@ -21,18 +21,16 @@ import { loadStartupScript } from '../../agent/script.ts';
 import { StratoError } from '../../errors.ts';
 import { COMPUTE_ENDPOINT_ENV, type ComputeApi, createComputeApi } from '../../infra/gcp/compute-api.ts';
 import type { RetryPolicy } from '../../internal/retry.ts';
-import { joinUri } from '../../internal/uri.ts';
 import { gceZonesOf } from '../../spec/placement.ts';
 import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
-import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
-import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { readMachineLogs } from '../machines/logs.ts';
+import { ControlReader, readControlFolders } from '../machines/control.ts';
+import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
-import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
+import type { JobHandle, JobStatus, Provider } from '../types.ts';
 import { instanceName } from './naming.ts';
 import { currentGceAttempt, type GceJobRecord, gceRecordOf } from './record.ts';
 import {
@@ -100,16 +98,14 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
 
   const storageOf = (record: GceJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
 
-  /** What ending the job needs: a fresh status, the current attempt's control folder, the deletion. */
-  const ending = (handle: JobHandle) => {
+  /** What the shared endings (logs, cancel, release) need of a job. */
+  const machineJob = (handle: JobHandle): MachineJob => {
     const record = gceRecordOf(handle);
     return {
-      status: async () => {
-        pacer.forget(pacingKey(record));
-        return (await statusMany([handle]))[0]!;
-      },
-      control: controlFolder(record.runDir, currentGceAttempt(record).attempt),
+      runDir: record.runDir,
+      attempt: currentGceAttempt(record).attempt,
       storage: storageOf(record),
+      forget: () => pacer.forget(pacingKey(record)),
       deleteMachines: () => deleteEveryVm(record),
     };
   };
@@ -377,33 +373,7 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
       };
     },
 
-    logs(handle: JobHandle, logOptions: LogOptions = {}) {
-      const record = gceRecordOf(handle);
-      return (async function* () {
-        const { store, prefix } = await openControlFolder(
-          joinUri(record.runDir, 'attempts/'),
-          storageOf(record),
-        );
-        yield* readMachineLogs(
-          {
-            store,
-            prefix,
-            ended: async () => isTerminalState((await statusMany([handle]))[0]!.state),
-          },
-          logOptions,
-        );
-      })();
-    },
-
-    async cancel(handle, reason) {
-      const record = gceRecordOf(handle);
-      await cancelMachineJob(ending(handle), reason);
-      pacer.forget(pacingKey(record));
-    },
-
-    async release(handle) {
-      await releaseMachineJob(ending(handle));
-    },
+    ...machineJobEnds(machineJob, statusMany),
 
     async abandon(handle) {
       await deleteEveryVm(gceRecordOf(handle, { prepared: true }));

@@ -22,16 +22,14 @@ import { loadStartupScript } from '../../agent/script.ts';
 import { StratoError } from '../../errors.ts';
 import { createTpuClient, TPU_ENDPOINT_ENV, type TpuClient } from '../../infra/gcp/tpu-client.ts';
 import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
-import { joinUri } from '../../internal/uri.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
-import { ControlReader, openControlFolder, readControlFolders } from '../machines/control.ts';
-import { cancelMachineJob, releaseMachineJob } from '../machines/ending.ts';
-import { readMachineLogs } from '../machines/logs.ts';
+import { ControlReader, readControlFolders } from '../machines/control.ts';
+import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
 import { StatusPacer } from '../machines/pacing.ts';
 import { machineReplicasOf } from '../machines/replicas.ts';
-import { isTerminalState, type JobHandle, type JobStatus, type LogOptions, type Provider } from '../types.ts';
+import type { JobHandle, JobStatus, Provider } from '../types.ts';
 import { currentTpuAttempt, queuedResourceId, type TpuJobRecord, tpuRecordOf } from './record.ts';
 import { createAttemptSlice, deleteSlices, jobSliceIds, listZone, sliceFact } from './slices.ts';
 import {
@@ -65,16 +63,14 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
   const pacingKey = (record: TpuJobRecord) => `${record.jobId}#${currentTpuAttempt(record).attempt}`;
   const storageOf = (record: TpuJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });
 
-  /** What ending the job needs: a fresh status, the current attempt's control folder, the deletion. */
-  const ending = (handle: JobHandle) => {
+  /** What the shared endings (logs, cancel, release) need of a job. */
+  const machineJob = (handle: JobHandle): MachineJob => {
     const record = tpuRecordOf(handle);
     return {
-      status: async () => {
-        pacer.forget(pacingKey(record));
-        return (await statusMany([handle]))[0]!;
-      },
-      control: controlFolder(record.runDir, currentTpuAttempt(record).attempt),
+      runDir: record.runDir,
+      attempt: currentTpuAttempt(record).attempt,
       storage: storageOf(record),
+      forget: () => pacer.forget(pacingKey(record)),
       deleteMachines: () => deleteEverySlice(record),
     };
   };
@@ -299,29 +295,7 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
       };
     },
 
-    logs(handle: JobHandle, logOptions: LogOptions = {}) {
-      const record = tpuRecordOf(handle);
-      return (async function* () {
-        const { store, prefix } = await openControlFolder(
-          joinUri(record.runDir, 'attempts/'),
-          storageOf(record),
-        );
-        yield* readMachineLogs(
-          { store, prefix, ended: async () => isTerminalState((await statusMany([handle]))[0]!.state) },
-          logOptions,
-        );
-      })();
-    },
-
-    async cancel(handle, reason) {
-      const record = tpuRecordOf(handle);
-      await cancelMachineJob(ending(handle), reason);
-      pacer.forget(pacingKey(record));
-    },
-
-    async release(handle) {
-      await releaseMachineJob(ending(handle));
-    },
+    ...machineJobEnds(machineJob, statusMany),
 
     async abandon(handle) {
       await deleteEverySlice(tpuRecordOf(handle, { prepared: true }));
