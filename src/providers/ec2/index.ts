@@ -33,6 +33,7 @@ import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strateg
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
+import { ClientPool } from '../machines/client-pool.ts';
 import { ControlReader, readControlFolders } from '../machines/control.ts';
 import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
 import { StatusPacer } from '../machines/pacing.ts';
@@ -154,16 +155,17 @@ export function createEc2Provider(options: Ec2ProviderOptions = {}): Provider & 
   const reader = new ControlReader();
   const pacingKey = (record: Ec2JobRecord) => `${record.jobId}#${currentEc2Attempt(record).attempt}`;
 
-  async function withEc2<T>(
-    record: Ec2JobRecord,
-    use: (ec2: ReturnType<typeof createEc2Client>) => Promise<T>,
-  ) {
-    const ec2 = createEc2Client(env, record.region, record.ec2Endpoint ?? ec2EndpointOf(env));
-    try {
-      return await use(ec2);
-    } finally {
-      ec2.destroy();
-    }
+  // One EC2 client per region and endpoint, shared by the reads of every tick (client-pool.ts says why).
+  const clients = new ClientPool<ReturnType<typeof createEc2Client>>(
+    async (key) => {
+      const [region, endpoint] = JSON.parse(key) as [string, string | undefined];
+      return createEc2Client(env, region, endpoint);
+    },
+    (ec2) => ec2.destroy(),
+  );
+
+  function withEc2<T>(record: Ec2JobRecord, use: (ec2: ReturnType<typeof createEc2Client>) => Promise<T>) {
+    return clients.use(JSON.stringify([record.region, record.ec2Endpoint ?? ec2EndpointOf(env)]), use);
   }
 
   const storageOf = (record: Ec2JobRecord) => ({ s3Endpoint: record.s3Endpoint, env });

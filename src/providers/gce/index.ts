@@ -26,6 +26,7 @@ import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strateg
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
+import { ClientPool } from '../machines/client-pool.ts';
 import { ControlReader, readControlFolders } from '../machines/control.ts';
 import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
 import { StatusPacer } from '../machines/pacing.ts';
@@ -80,20 +81,22 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
   const reader = new ControlReader();
   const pacingKey = (record: GceJobRecord) => `${record.jobId}#${currentGceAttempt(record).attempt}`;
 
-  async function withCompute<T>(
+  // One Compute client per endpoint, shared by the reads of every tick (client-pool.ts says why).
+  const computes = new ClientPool<ComputeApi>(
+    (endpoint) =>
+      createComputeApi({
+        env,
+        ...(endpoint ? { endpoint } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+      }),
+    (compute) => compute.close(),
+  );
+
+  function withCompute<T>(
     endpoint: string | undefined,
     use: (compute: ComputeApi) => Promise<T>,
   ): Promise<T> {
-    const compute = await createComputeApi({
-      env,
-      ...(endpoint ? { endpoint } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-    });
-    try {
-      return await use(compute);
-    } finally {
-      await compute.close();
-    }
+    return computes.use(endpoint ?? '', use);
   }
 
   const storageOf = (record: GceJobRecord) => ({ storageEndpoint: record.storageEndpoint, env });

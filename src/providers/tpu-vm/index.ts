@@ -25,6 +25,7 @@ import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
+import { ClientPool } from '../machines/client-pool.ts';
 import { ControlReader, readControlFolders } from '../machines/control.ts';
 import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
 import { StatusPacer } from '../machines/pacing.ts';
@@ -75,26 +76,31 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
     };
   };
 
+  // One TPU client per endpoint, shared by the reads of every tick (client-pool.ts says why).
+  const clients = new ClientPool<TpuClient>(
+    (endpoint) => createTpuClient({ env: endpoint ? { [TPU_ENDPOINT_ENV]: endpoint } : env }),
+    (client) => client.close(),
+  );
+
   async function withTpu<T>(
     record: Pick<TpuJobRecord, 'tpuEndpoint' | 'project' | 'zone'>,
     use: (client: TpuClient) => Promise<T>,
   ): Promise<T> {
-    const endpoint = record.tpuEndpoint;
-    const client = await createTpuClient({ env: endpoint ? { [TPU_ENDPOINT_ENV]: endpoint } : env }).catch(
-      (error: unknown) => {
-        // Credentials are looked for here: none found is E_AUTH with the command that fixes it.
+    let connected = false;
+    return clients
+      .use(record.tpuEndpoint ?? '', (client) => {
+        connected = true;
+        return use(client);
+      })
+      .catch((error: unknown) => {
+        if (connected) throw error;
+        // Credentials are looked for when the client opens: none found is E_AUTH with the command that fixes it.
         throw translateTpuError(error, {
           action: 'connecting to Cloud TPU',
           project: record.project,
           zone: record.zone,
         });
-      },
-    );
-    try {
-      return await use(client);
-    } finally {
-      await client.close();
-    }
+      });
   }
 
   async function launchFor(record: TpuJobRecord, attempt: number) {
