@@ -222,6 +222,8 @@ export class TrainingStack extends Stack {
 
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'LaunchTemplateId', { value: this.launchTemplate.launchTemplateId! });
+    // The version a job launches from: every attempt of a job the same, whatever a later deploy changes.
+    new CfnOutput(this, 'LaunchTemplateVersion', { value: this.launchTemplate.latestVersionNumber });
     new CfnOutput(this, 'InstanceType', { value: props.instanceType });
     acknowledgeNagFindings(this, {
       accessLogs,

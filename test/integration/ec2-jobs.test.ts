@@ -35,6 +35,8 @@ let moto: Moto;
 let fleet: VmFleet;
 let guests: Ec2Guests;
 let bucket: string;
+let templateId: string;
+let templateVersion: string;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -48,6 +50,8 @@ beforeAll(async () => {
     pollIntervalMs: 100,
   });
   bucket = deployed.outputs.BucketName!;
+  templateId = deployed.outputs.LaunchTemplateId!;
+  templateVersion = deployed.outputs.LaunchTemplateVersion!;
   fleet = new VmFleet({
     // The instances' `aws s3 cp` reaches moto as the instance role would reach S3.
     env: { ...moto.env, STRATO_LOG_EVERY_SEC: '2' },
@@ -149,6 +153,17 @@ describe('ec2 jobs on moto instances that really boot', () => {
   }, 60_000);
 
   it('GIVEN 2 instances THEN the user data runs each replica, the peers resolve by DNS name, logs come back, none is left', async () => {
+    // A template version made outside the stack (by hand, or a deploy under way) is not what jobs launch.
+    awsCli(moto, [
+      'ec2',
+      'create-launch-template-version',
+      '--launch-template-id',
+      templateId,
+      '--source-version',
+      templateVersion,
+      '--launch-template-data',
+      '{"InstanceType":"g5.2xlarge"}',
+    ]);
     const job = await run(spec('ec2-ok'));
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
     const lines: string[] = [];
@@ -166,6 +181,8 @@ describe('ec2 jobs on moto instances that really boot', () => {
       '1/worker-0',
       '1/worker-1',
     ]);
+    // Launched from the version the stack's last deploy made, as AWS tags an instance from a template.
+    expect(tags.map((t) => t['aws:ec2launchtemplate:version'])).toEqual([templateVersion, templateVersion]);
     await expectNoLiveInstanceOf(job.id);
   }, 180_000);
 

@@ -56,6 +56,8 @@ export function createEc2Client(
 /** What a job needs from its training stack (infra/aws/training-stack.ts outputs and resources). */
 export interface StackFacts {
   launchTemplateId: string;
+  /** The template's latest version at the stack's last deploy (absent from stacks deployed before it was an output). */
+  launchTemplateVersion?: string;
   instanceType: string;
   bucket: string;
   subnetId: string;
@@ -95,6 +97,7 @@ export async function readStack(env: NodeJS.ProcessEnv, region: string, stack: s
     }
     return {
       launchTemplateId: outputs.LaunchTemplateId!,
+      ...(outputs.LaunchTemplateVersion ? { launchTemplateVersion: outputs.LaunchTemplateVersion } : {}),
       instanceType: outputs.InstanceType!,
       bucket: outputs.BucketName!,
       subnetId,

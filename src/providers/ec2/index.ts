@@ -294,6 +294,7 @@ export function createEc2Provider(options: Ec2ProviderOptions = {}): Provider & 
         stack: plan.provider.stack,
         region,
         launchTemplateId: stack.launchTemplateId,
+        ...(stack.launchTemplateVersion ? { launchTemplateVersion: stack.launchTemplateVersion } : {}),
         subnetId: stack.subnetId,
         instanceType: stack.instanceType,
         runDir: plan.runDir.root,

@@ -151,7 +151,10 @@ export async function launchAttempt(
             new RunInstancesCommand({
               MinCount: 1,
               MaxCount: 1,
-              LaunchTemplate: { LaunchTemplateId: record.launchTemplateId, Version: '$Latest' },
+              LaunchTemplate: {
+                LaunchTemplateId: record.launchTemplateId,
+                Version: record.launchTemplateVersion ?? '$Latest',
+              },
               // The launch template names no subnet: the stack's one, where its security group lives.
               SubnetId: record.subnetId,
               InstanceType: record.instanceType as _InstanceType,

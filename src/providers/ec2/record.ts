@@ -24,6 +24,8 @@ export interface Ec2JobRecord {
   stack: string;
   region: string;
   launchTemplateId: string;
+  /** The template version every attempt launches from, read at submit; `$Latest` when the stack has no output for it. */
+  launchTemplateVersion?: string;
   subnetId: string;
   instanceType: string;
   runDir: string;

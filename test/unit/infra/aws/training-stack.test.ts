@@ -136,6 +136,13 @@ describe('GIVEN the default training stack', () => {
     template.resourceCountIs('AWS::EC2::Instance', 2);
   });
 
+  it('THEN its outputs name the launch template and the version jobs launch from', () => {
+    template.hasOutput('LaunchTemplateId', { Value: { Ref: Match.stringLikeRegexp('^Worker') } });
+    template.hasOutput('LaunchTemplateVersion', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Worker'), 'LatestVersionNumber'] },
+    });
+  });
+
   it('THEN it needs no bootstrap: the legacy synthesizer adds no BootstrapVersion parameter', () => {
     expect(Object.keys(template.toJSON().Parameters ?? {})).not.toContain('BootstrapVersion');
     expect(template.toJSON().Rules).toBeUndefined();
