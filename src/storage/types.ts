@@ -68,8 +68,9 @@ export interface WriteOptions {
   crc32c?: string;
   /**
    * Write only if the object is at this generation now (`'0'`: only if it does
-   * not exist). Stores with generations (gs://) refuse otherwise with
-   * `E_CONFLICT`; it also makes a retried write safe. Others ignore it.
+   * not exist). Stores with generations (gs://; s3://, whose generation is the
+   * ETag) refuse otherwise with `E_CONFLICT`; it also makes a retried write
+   * safe. Others (file://) ignore it.
    */
   ifGenerationMatch?: string;
 }

@@ -3,6 +3,8 @@
  * the SDK's own credentials chain and retry strategy. Writes carry CRC32C so
  * S3 refuses damaged bytes; large ones go up as multipart uploads with a
  * full-object CRC32C, and the object exists only once the upload completes.
+ * The store's generation is the ETag: a write with `ifGenerationMatch` is
+ * conditional (`If-None-Match: *` for '0', else `If-Match`), as on gs://.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { type ChunkSource, fileChunkSource, streamChunkSource } from '../chunk-s
 import {
   type BucketInfo,
   type ByteRange,
+  type DeleteOptions,
   globUnsupported,
   type ListOptions,
   type ListPage,
@@ -233,10 +236,22 @@ export class S3ObjectStore implements ObjectStore {
     return info;
   }
 
-  async delete(key: string): Promise<void> {
-    await this.run(`delete s3://${this.bucket}/${key}`, ({ s3, sdk }) =>
-      s3.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
-    );
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    await this.run(`delete s3://${this.bucket}/${key}`, async ({ s3, sdk }) => {
+      try {
+        await s3.send(
+          new sdk.DeleteObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            ...(options.ifGenerationMatch !== undefined ? { IfMatch: options.ifGenerationMatch } : {}),
+          }),
+        );
+      } catch (error) {
+        // Another generation is there now (or none is): it is left alone, quietly.
+        if (options.ifGenerationMatch !== undefined && [404, 412].includes(statusOf(error) ?? 0)) return;
+        throw error;
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -247,17 +262,21 @@ export class S3ObjectStore implements ObjectStore {
     const crc32c = crc32cBase64(crc32cOf(data));
     if (options.crc32c && options.crc32c !== crc32c) throw mismatch(this.bucket, key, options.crc32c, crc32c);
     return this.run(`upload s3://${this.bucket}/${key}`, async ({ s3, sdk }) => {
-      const res = await s3.send(
-        new sdk.PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: data,
-          ContentLength: data.length,
-          ChecksumCRC32C: crc32c,
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.metadata ? { Metadata: options.metadata } : {}),
-        }),
-      );
+      const res = await s3
+        .send(
+          new sdk.PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: data,
+            ContentLength: data.length,
+            ChecksumCRC32C: crc32c,
+            ...conditionOf(options.ifGenerationMatch),
+            ...(options.contentType ? { ContentType: options.contentType } : {}),
+            ...(options.metadata ? { Metadata: options.metadata } : {}),
+          }),
+        )
+        .catch((error: unknown) => this.refusedWrite(error, key, { crc32c, size: data.length, bytes: data }));
+      if ('key' in res) return res; // refused, and the object holds these bytes: our write had landed
       return {
         key,
         size: data.length,
@@ -265,6 +284,32 @@ export class S3ObjectStore implements ObjectStore {
         ...(res.ETag ? { generation: res.ETag } : {}),
         ...(options.metadata ? { metadata: options.metadata } : {}),
       };
+    });
+  }
+
+  /**
+   * A conditional write S3 refused (412): our own write when the object now
+   * holds exactly these bytes (a retry of a write whose answer was lost);
+   * otherwise another writer got there first, E_CONFLICT. The object's
+   * CRC32C says so; where the service gives none (moto), a small write's
+   * bytes are compared.
+   */
+  private async refusedWrite(
+    error: unknown,
+    key: string,
+    written: { crc32c: string; size: number; bytes?: Buffer },
+  ): Promise<ObjectInfo> {
+    if (statusOf(error) !== 412) throw error;
+    const now = await this.stat(key);
+    const same =
+      now?.size === written.size &&
+      (now.crc32c !== undefined
+        ? now.crc32c === written.crc32c
+        : written.bytes !== undefined && (await this.read(key)).equals(written.bytes));
+    if (now && same) return { ...now, crc32c: written.crc32c };
+    throw new StratoError('E_CONFLICT', `s3://${this.bucket}/${key} changed while it was being uploaded`, {
+      cause: error,
+      hint: 'another writer updated it; run again',
     });
   }
 
@@ -311,16 +356,20 @@ export class S3ObjectStore implements ObjectStore {
           const crc32c = crc32cBase64(crc);
           if (options.crc32c && options.crc32c !== crc32c)
             throw mismatch(this.bucket, key, options.crc32c, crc32c);
-          const done = await s3.send(
-            new sdk.CompleteMultipartUploadCommand({
-              Bucket: this.bucket,
-              Key: key,
-              UploadId,
-              ChecksumCRC32C: crc32c,
-              ChecksumType: 'FULL_OBJECT',
-              MultipartUpload: { Parts: parts },
-            }),
-          );
+          const done = await s3
+            .send(
+              new sdk.CompleteMultipartUploadCommand({
+                Bucket: this.bucket,
+                Key: key,
+                UploadId,
+                ChecksumCRC32C: crc32c,
+                ChecksumType: 'FULL_OBJECT',
+                MultipartUpload: { Parts: parts },
+                ...conditionOf(options.ifGenerationMatch),
+              }),
+            )
+            .catch((error: unknown) => this.refusedWrite(error, key, { crc32c, size: offset }));
+          if ('key' in done) return done; // as above
           return {
             key,
             size: offset,
@@ -345,6 +394,12 @@ function statusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
+/** S3's conditional-write headers for a generation precondition ('0': only if absent). */
+function conditionOf(ifGenerationMatch: string | undefined): { IfNoneMatch?: string; IfMatch?: string } {
+  if (ifGenerationMatch === undefined) return {};
+  return ifGenerationMatch === '0' ? { IfNoneMatch: '*' } : { IfMatch: ifGenerationMatch };
+}
+
 function mismatch(bucket: string, key: string, expected: string, actual: string): StratoError {
   return new StratoError('E_CORRUPT', `s3://${bucket}/${key}: CRC32C ${actual}, expected ${expected}`, {
     hint: 'the source changed while it was being uploaded; run again',
@@ -364,6 +419,10 @@ function translate(error: unknown, what: string): StratoError {
   const detail = `${what}: ${(error as Error).name ?? 'Error'}${(error as Error).message ? ` ${(error as Error).message}` : ''}`;
   if (status === 404)
     return new StratoError('E_NOT_FOUND', detail, { cause: error, hint: 'check the bucket and key' });
+  // 409 ConditionalRequestConflict: another conditional write to the key was under way.
+  if (status === 409 && (error as Error).name === 'ConditionalRequestConflict') {
+    return new StratoError('E_CONFLICT', detail, { cause: error, retryable: true, hint: 'run again' });
+  }
   if (status === 401 || status === 403) {
     return new StratoError('E_AUTH', detail, {
       cause: error,
