@@ -33,6 +33,7 @@ import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strateg
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
+import { handleWithAttempt } from '../machines/attempts.ts';
 import { ClientPool } from '../machines/client-pool.ts';
 import { ControlReader, readControlFolders } from '../machines/control.ts';
 import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
@@ -245,20 +246,12 @@ export function createEc2Provider(options: Ec2ProviderOptions = {}): Provider & 
     });
   }
 
-  async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
-    const records = handles.map((handle) => ec2RecordOf(handle));
-    const out = records.map((record) => pacer.cached(pacingKey(record)));
-    const due = records.filter((_, i) => !out[i]);
-    if (due.length > 0) {
-      const fresh = await readStatuses(due);
-      let k = 0;
-      records.forEach((record, i) => {
-        if (out[i]) return;
-        out[i] = fresh[k++]!;
-        pacer.remember(pacingKey(record), out[i]);
-      });
-    }
-    return out as JobStatus[];
+  function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
+    return pacer.many(
+      handles.map((handle) => ec2RecordOf(handle)),
+      pacingKey,
+      readStatuses,
+    );
   }
 
   return {
@@ -336,11 +329,7 @@ export function createEc2Provider(options: Ec2ProviderOptions = {}): Provider & 
       // The ended attempts' instances go first; the new attempt's, if another process began it, are kept.
       await terminateEvery(record, attempt);
       await withEc2(record, (ec2) => launchAttempt(ec2, record, attempt, script));
-      const attempts = record.attempts.map((a) => ({ ...a }));
-      attempts.at(-1)!.restartReason = reason;
-      attempts.push({ attempt, startedAt });
-      const next: Ec2JobRecord = { ...record, attempts };
-      return { ...handle, data: next as unknown as Record<string, unknown> };
+      return handleWithAttempt(handle, record, reason, { attempt, startedAt });
     },
 
     reattachOptions() {

@@ -26,6 +26,7 @@ import { CLOUD_TF_PORT, type ClusterPlan, type ReplicaRole } from '../../strateg
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { allocatePorts, LOOPBACK_HOST } from '../local/ports.ts';
 import { attemptStatus, type MachineFact } from '../machines/attempt-status.ts';
+import { handleWithAttempt } from '../machines/attempts.ts';
 import { ClientPool } from '../machines/client-pool.ts';
 import { ControlReader, readControlFolders } from '../machines/control.ts';
 import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
@@ -236,20 +237,12 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
     );
   }
 
-  async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
-    const records = handles.map((handle) => gceRecordOf(handle));
-    const out = records.map((record) => pacer.cached(pacingKey(record)));
-    const due = records.filter((_, i) => !out[i]);
-    if (due.length > 0) {
-      const fresh = await readStatuses(due);
-      let k = 0;
-      records.forEach((record, i) => {
-        if (out[i]) return;
-        out[i] = fresh[k++]!;
-        pacer.remember(pacingKey(record), out[i]);
-      });
-    }
-    return out as JobStatus[];
+  function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
+    return pacer.many(
+      handles.map((handle) => gceRecordOf(handle)),
+      pacingKey,
+      readStatuses,
+    );
   }
 
   async function deleteEveryVm(record: GceJobRecord, below?: number): Promise<void> {
@@ -361,11 +354,11 @@ export function createGceProvider(options: GceProviderOptions = {}): Provider & 
         }
         return launchAttempt(compute, record, attempt);
       });
-      const attempts = record.attempts.map((a) => ({ ...a }));
-      attempts.at(-1)!.restartReason = reason;
-      attempts.push({ attempt, zone, startedAt: new Date().toISOString() });
-      const next: GceJobRecord = { ...record, attempts };
-      return { ...handle, data: next as unknown as Record<string, unknown> };
+      return handleWithAttempt(handle, record, reason, {
+        attempt,
+        zone,
+        startedAt: new Date().toISOString(),
+      });
     },
 
     reattachOptions() {

@@ -45,4 +45,28 @@ export class StatusPacer<T extends { state: JobState }> {
   forget(key: string): void {
     this.#entries.delete(key);
   }
+
+  /**
+   * A provider's `statusMany`: each record answered from its remembered
+   * status while that is fresh, the others read with one `read` call (one
+   * batched look at the cloud for all of them), remembered, in order.
+   */
+  async many<R>(
+    records: readonly R[],
+    keyOf: (record: R) => string,
+    read: (due: R[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    const out = records.map((record) => this.cached(keyOf(record)));
+    const due = records.filter((_, i) => !out[i]);
+    if (due.length > 0) {
+      const fresh = await read(due);
+      let k = 0;
+      records.forEach((record, i) => {
+        if (out[i]) return;
+        out[i] = fresh[k++]!;
+        this.remember(keyOf(record), out[i]);
+      });
+    }
+    return out as T[];
+  }
 }

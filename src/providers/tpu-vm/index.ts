@@ -25,6 +25,7 @@ import { translateTpuError } from '../../infra/gcp/tpu-errors.ts';
 import type { ClusterPlan } from '../../strategies/plan.ts';
 import { PROVIDER_CAPABILITIES } from '../capabilities.ts';
 import { attemptStatus } from '../machines/attempt-status.ts';
+import { handleWithAttempt } from '../machines/attempts.ts';
 import { ClientPool } from '../machines/client-pool.ts';
 import { ControlReader, readControlFolders } from '../machines/control.ts';
 import { type MachineJob, machineJobEnds } from '../machines/ending.ts';
@@ -174,20 +175,12 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
     );
   }
 
-  async function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
-    const records = handles.map((handle) => tpuRecordOf(handle));
-    const out = records.map((record) => pacer.cached(pacingKey(record)));
-    const due = records.filter((_, i) => !out[i]);
-    if (due.length > 0) {
-      const fresh = await readStatuses(due);
-      let k = 0;
-      records.forEach((record, i) => {
-        if (out[i]) return;
-        out[i] = fresh[k++]!;
-        pacer.remember(pacingKey(record), out[i]);
-      });
-    }
-    return out as JobStatus[];
+  function statusMany(handles: readonly JobHandle[]): Promise<JobStatus[]> {
+    return pacer.many(
+      handles.map((handle) => tpuRecordOf(handle)),
+      pacingKey,
+      readStatuses,
+    );
   }
 
   async function deleteEverySlice(record: TpuJobRecord, below?: number): Promise<void> {
@@ -284,14 +277,11 @@ export function createTpuVmProvider(options: TpuVmProviderOptions = {}): Provide
         await deleteEverySlice(record, attempt);
         await withTpu(record, (client) => createAttemptSlice(client, record, attempt, launch));
       }
-      const attempts = record.attempts.map((a) => ({ ...a }));
-      attempts.at(-1)!.restartReason = reason;
-      attempts.push({
+      return handleWithAttempt(handle, record, reason, {
         attempt,
         queuedResource: record.standing?.nodeId ?? queuedResourceId(record.jobId, attempt),
         startedAt: now().toISOString(),
       });
-      return { ...handle, data: { ...record, attempts } as unknown as Record<string, unknown> };
     },
 
     reattachOptions() {
