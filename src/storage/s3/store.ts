@@ -262,7 +262,7 @@ export class S3ObjectStore implements ObjectStore {
     const crc32c = crc32cBase64(crc32cOf(data));
     if (options.crc32c && options.crc32c !== crc32c) throw mismatch(this.bucket, key, options.crc32c, crc32c);
     return this.run(`upload s3://${this.bucket}/${key}`, async ({ s3, sdk }) => {
-      const res = await s3
+      return s3
         .send(
           new sdk.PutObjectCommand({
             Bucket: this.bucket,
@@ -275,15 +275,16 @@ export class S3ObjectStore implements ObjectStore {
             ...(options.metadata ? { Metadata: options.metadata } : {}),
           }),
         )
+        .then(
+          (res): ObjectInfo => ({
+            key,
+            size: data.length,
+            crc32c,
+            ...(res.ETag ? { generation: res.ETag } : {}),
+            ...(options.metadata ? { metadata: options.metadata } : {}),
+          }),
+        )
         .catch((error: unknown) => this.refusedWrite(error, key, { crc32c, size: data.length, bytes: data }));
-      if ('key' in res) return res; // refused, and the object holds these bytes: our write had landed
-      return {
-        key,
-        size: data.length,
-        crc32c,
-        ...(res.ETag ? { generation: res.ETag } : {}),
-        ...(options.metadata ? { metadata: options.metadata } : {}),
-      };
     });
   }
 
@@ -356,7 +357,7 @@ export class S3ObjectStore implements ObjectStore {
           const crc32c = crc32cBase64(crc);
           if (options.crc32c && options.crc32c !== crc32c)
             throw mismatch(this.bucket, key, options.crc32c, crc32c);
-          const done = await s3
+          return await s3
             .send(
               new sdk.CompleteMultipartUploadCommand({
                 Bucket: this.bucket,
@@ -368,15 +369,16 @@ export class S3ObjectStore implements ObjectStore {
                 ...conditionOf(options.ifGenerationMatch),
               }),
             )
+            .then(
+              (done): ObjectInfo => ({
+                key,
+                size: offset,
+                crc32c,
+                ...(done.ETag ? { generation: done.ETag } : {}),
+                ...(options.metadata ? { metadata: options.metadata } : {}),
+              }),
+            )
             .catch((error: unknown) => this.refusedWrite(error, key, { crc32c, size: offset }));
-          if ('key' in done) return done; // as above
-          return {
-            key,
-            size: offset,
-            crc32c,
-            ...(done.ETag ? { generation: done.ETag } : {}),
-            ...(options.metadata ? { metadata: options.metadata } : {}),
-          };
         } catch (error) {
           await s3
             .send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
