@@ -25,7 +25,7 @@ import type { JobHandle } from '../../src/providers/types.ts';
 import { parseJobSpec } from '../../src/spec/load.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { Ec2Guests, VmFleet } from '../../src/testing/fake-vm/index.ts';
-import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
+import { REPO_ROOT, replicaLines, tempDir, waitFor } from '../support/local.ts';
 import { awsCli, type Moto, startMoto } from '../support/moto.ts';
 
 const STACK = 'strato-ec2-jobs';
@@ -166,8 +166,7 @@ describe('ec2 jobs on moto instances that really boot', () => {
     ]);
     const job = await run(spec('ec2-ok'));
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
-    const lines: string[] = [];
-    for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
+    const lines = await replicaLines(job);
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(lines).toContain('worker-0: task 0 resolved every peer');
     expect(lines).toContain('worker-1: task 1 resolved every peer');

@@ -25,7 +25,7 @@ import { isProcessAlive } from '../../src/providers/local/proc.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
-import { REPO_ROOT, tempDir, waitFor } from '../support/local.ts';
+import { REPO_ROOT, replicaLines, tempDir, waitFor } from '../support/local.ts';
 import { createDefaultNetwork } from '../support/machine-sim.ts';
 import { requireTool } from '../support/tools.ts';
 
@@ -108,8 +108,7 @@ describe('gce jobs on VMs that really boot', () => {
   it('GIVEN 2 VMs THEN the startup script runs each replica, the peers resolve, logs come back, nothing is left', async () => {
     const job = await run(spec('boot-ok'));
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-    const lines: string[] = [];
-    for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
+    const lines = await replicaLines(job);
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(lines).toContain('worker-0: task 0 resolved every peer');
     expect(lines).toContain('worker-1: task 1 resolved every peer');

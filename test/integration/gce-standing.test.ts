@@ -24,7 +24,7 @@ import { submit } from '../../src/jobs/submit.ts';
 import { createGceProvider } from '../../src/providers/gce/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
-import { tempDir, waitFor } from '../support/local.ts';
+import { replicaLines, tempDir, waitFor } from '../support/local.ts';
 import { createDefaultNetwork } from '../support/machine-sim.ts';
 import { requireTool } from '../support/tools.ts';
 
@@ -166,12 +166,6 @@ const run = (input: JobSpecInput) =>
     env: { ...process.env, ...fake.env },
   });
 
-async function logsOf(job: Awaited<ReturnType<typeof run>>): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
-  return lines;
-}
-
 const allIdle = async (vms = VMS) => {
   for (const vm of vms) await waitFor(async () => (await guestState(vm)) === 'idle', `${vm} idle`, 30_000);
 };
@@ -181,7 +175,7 @@ describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
     for (const name of ['standing-one', 'standing-two']) {
       const job = await run(spec(name, 'lab/gpus'));
       const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-      const lines = await logsOf(job);
+      const lines = await replicaLines(job);
       expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
       expect(lines).toContain('worker-0: task 0 resolved every peer');
       expect(lines).toContain('worker-1: task 1 resolved every peer');
@@ -196,7 +190,7 @@ describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
   it('GIVEN a running job WHEN it is cancelled THEN its program stops, CANCELLED, and the VMs take the next job', async () => {
     const job = await run(spec('standing-cancel', 'lab/gpus', { PROBE_SLEEP: '120' }));
     await waitFor(
-      async () => (await logsOf(job)).includes('worker-1: task 1 resolved every peer'),
+      async () => (await replicaLines(job)).includes('worker-1: task 1 resolved every peer'),
       'the program running on both VMs',
       60_000,
     );
@@ -219,7 +213,7 @@ describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
 
     const next = await run(spec('standing-after-cancel', 'lab/gpus'));
     const after = await next.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-    expect(after.state, (await logsOf(next)).join('\n')).toBe('SUCCEEDED');
+    expect(after.state, (await replicaLines(next)).join('\n')).toBe('SUCCEEDED');
     expect(await gcloudVms()).toMatchObject({ [VMS[0]!]: 'RUNNING', [VMS[1]!]: 'RUNNING' });
   }, 240_000);
 
@@ -245,13 +239,13 @@ describe('gce jobs on a stack’s standing VMs (stratoJobs: true)', () => {
       scheduling: { spot: true, maxRestarts: 1 },
     });
     await waitFor(
-      async () => (await logsOf(job)).includes('worker-0: attempt 1'),
+      async () => (await replicaLines(job)).includes('worker-0: attempt 1'),
       'attempt 1 running on the spot VMs',
       60_000,
     );
     fake.compute!.preempt(PROJECT, ZONE, SPOT_VMS[0]!);
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(120_000) });
-    const lines = await logsOf(job);
+    const lines = await replicaLines(job);
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(status.restarts.map((r) => r.attempt)).toEqual([2]);
     expect(lines).toContain('worker-0: attempt 2');

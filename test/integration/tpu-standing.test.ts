@@ -24,7 +24,7 @@ import { createTpuVmProvider } from '../../src/providers/tpu-vm/index.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
-import { tempDir, waitFor } from '../support/local.ts';
+import { replicaLines, tempDir, waitFor } from '../support/local.ts';
 import { requireTool } from '../support/tools.ts';
 
 requireTool('gcloud');
@@ -121,12 +121,6 @@ const run = (input: JobSpecInput) =>
     env: { ...process.env, ...fake.env },
   });
 
-async function logsOf(job: Awaited<ReturnType<typeof run>>): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
-  return lines;
-}
-
 async function bootRecords(name: string): Promise<BootRecord[]> {
   const [files] = await storage.bucket('my-bucket').getFiles({ prefix: `runs/${name}/attempts/1/` });
   const boots = files.filter((file) => file.name.endsWith('.boot.json'));
@@ -167,7 +161,7 @@ describe('tpu-vm jobs on a stack’s standing slice (stratoJobs: true)', () => {
     for (const name of ['pod-one', 'pod-two']) {
       const job = await run(spec(name, 'v4-32'));
       const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-      const lines = await logsOf(job);
+      const lines = await replicaLines(job);
       expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
       expect(status.replicas.map((r) => [r.name, r.state])).toEqual([
         ['tpu-host-0', 'SUCCEEDED'],
@@ -191,7 +185,7 @@ describe('tpu-vm jobs on a stack’s standing slice (stratoJobs: true)', () => {
   it('GIVEN a job running on the slice THEN another is refused as busy, a v4-8 job as the wrong type; cancel stops it', async () => {
     const job = await run(spec('pod-long', 'v4-32', 120));
     await waitFor(
-      async () => (await logsOf(job)).includes('tpu-host-0: TPU_NAME=tpulab-pod'),
+      async () => (await replicaLines(job)).includes('tpu-host-0: TPU_NAME=tpulab-pod'),
       'the program running on worker 0',
       60_000,
     );

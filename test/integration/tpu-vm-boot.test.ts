@@ -20,7 +20,7 @@ import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
 import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
-import { tempDir, waitFor } from '../support/local.ts';
+import { replicaLines, tempDir, waitFor } from '../support/local.ts';
 import { requireTool } from '../support/tools.ts';
 
 requireTool('gcloud');
@@ -141,17 +141,11 @@ async function bootRecords(name: string, attempt: number): Promise<BootRecord[]>
   return records.sort((a, b) => (a.worker ?? -1) - (b.worker ?? -1));
 }
 
-async function logsOf(job: Awaited<ReturnType<typeof run>>): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
-  return lines;
-}
-
 describe('tpu-vm jobs on TPU VMs that really boot', () => {
   it('GIVEN a v4-32 pod THEN worker 0 runs the program with its TPU env, 3 hosts idle, logs come back, nothing is left', async () => {
     const job = await run(spec('boot-pod', 'v4-32', { WANT_TPU_NAME: 'node', WANT_LOAD_LIBRARY: '0' }));
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-    const lines = await logsOf(job);
+    const lines = await replicaLines(job);
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(status.replicas.map((r) => [r.name, r.state])).toEqual([
       ['tpu-host-0', 'SUCCEEDED'],
@@ -185,7 +179,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
   it('GIVEN a single-host v4-8 THEN its one host runs the program with TPU_NAME=local, SUCCEEDED, nothing is left', async () => {
     const job = await run(spec('boot-v4-8', 'v4-8', { WANT_TPU_NAME: 'local', WANT_LOAD_LIBRARY: 'unset' }));
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-    const lines = await logsOf(job);
+    const lines = await replicaLines(job);
     expect(status.state, lines.join('\n')).toBe('SUCCEEDED');
     expect(status.replicas.map((r) => [r.name, r.state])).toEqual([['tpu-host-0', 'SUCCEEDED']]);
     expect(lines).toContain('tpu-host-0: TPU_NAME=local TPU_LOAD_LIBRARY=unset');
@@ -222,7 +216,7 @@ describe('tpu-vm jobs on TPU VMs that really boot', () => {
     ]);
     fake.tpu!.preempt(`${PARENT}/queuedResources/strato-${job.id}-1`);
     const status = await job.wait({ pollIntervalMs: 200, signal: AbortSignal.timeout(90_000) });
-    const lines = await logsOf(job);
+    const lines = await replicaLines(job);
     expect(status, lines.join('\n')).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
     expect(lines).toContain('tpu-host-0: attempt 2');
     expect(lines).toContain('tpu-host-0: probe done');

@@ -16,7 +16,7 @@ import type { JobSpecInput } from '../../src/spec/schema.ts';
 import { type FakeCloud, startFakeCloud } from '../../src/testing/fake-cloud.ts';
 import { FAST_TPU_TIMING } from '../support/fake-tpu.ts';
 import { gcloudMachinesOf } from '../support/gcloud-machines.ts';
-import { tempDir, waitFor } from '../support/local.ts';
+import { replicaLines, tempDir, waitFor } from '../support/local.ts';
 import { simulateTpuNodes } from '../support/machine-sim.ts';
 import { requireTool } from '../support/tools.ts';
 
@@ -104,9 +104,7 @@ describe('tpu-vm jobs on the fake cloud', () => {
     // Hosts 1–3 only serve the TPU runtime: they ran nothing (the simulated hosts write no log; the real
     // startup script gives them one saying so, see tpu-vm-boot).
     expect(status.replicas.map((r) => r.state)).toEqual(['SUCCEEDED', 'IDLE', 'IDLE', 'IDLE']);
-    const lines = [];
-    for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
-    expect(lines).toEqual([`tpu-host-0: TPU_NAME=strato-${job.id}-1 TPU_LOAD_LIBRARY=`]);
+    expect(await replicaLines(job)).toEqual([`tpu-host-0: TPU_NAME=strato-${job.id}-1 TPU_LOAD_LIBRARY=`]);
     expect(await slicesOf(job.id)).toEqual([]);
   });
 

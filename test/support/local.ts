@@ -8,6 +8,7 @@ import { sleep } from '../../src/internal/sleep.ts';
 import { findControllerRecord } from '../../src/jobs/controller.ts';
 import { isProcessAlive, readProcStat } from '../../src/providers/local/proc.ts';
 import { findLocalState } from '../../src/providers/local/state.ts';
+import type { LogLine } from '../../src/providers/types.ts';
 import type { JobSpecInput } from '../../src/spec/schema.ts';
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
@@ -135,4 +136,11 @@ export function startCliRun(home: string, name: string, script: string, ...flags
     ...cli,
     jobId: () => waitFor(() => /submitted\s+(\S+)/.exec(cli.output())?.[1], 'the job id in the output'),
   };
+}
+
+/** Every line a job's replicas printed, as `<replica>: <text>` (the machine providers' tests compare these). */
+export async function replicaLines(job: { logs(): AsyncIterable<LogLine> }): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of job.logs()) lines.push(`${line.replica}: ${line.text}`);
+  return lines;
 }
